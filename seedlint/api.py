@@ -1,0 +1,224 @@
+"""What the CLI, the pre-commit hook and the tests call: check_paths() / fix_paths() and the commands."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Set, Tuple
+
+from seedlint.config import Config, ConfigError, find_pyproject, load_config
+from seedlint.diagnostics import Diagnostic, FixSafety, InternalError
+from seedlint.engine.discovery import discover, find_project_root
+from seedlint.engine.filepass import FileResult, to_diagnostic
+from seedlint.engine.suppress import is_suppressed
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad command-line input: one line on stderr, exit 2."""
+
+
+@dataclass
+class CheckResult:
+    diagnostics: List[Diagnostic]
+    errors: List[InternalError]
+    files: List[Path]  # the files that were asked about
+    root: Path
+    config: Config
+    cache_hits: int = 0
+    analysed: int = 0
+    results: Dict[str, FileResult] = field(default_factory=dict)
+
+
+def _display(path: Path) -> str:
+    cwd = Path.cwd()
+    try:
+        return Path(path).resolve().relative_to(cwd.resolve()).as_posix() if Path(path).is_absolute() else str(path)
+    except ValueError:
+        return str(path)
+
+
+def load_settings(paths: Sequence[Path], config_path: Optional[Path]) -> Config:
+    if config_path is not None:
+        if not config_path.is_file():
+            raise ConfigError(f"{config_path}: no such file")
+        return load_config(config_path)
+    start = Path(paths[0]) if paths else Path.cwd()
+    if not start.exists():
+        start = Path.cwd()
+    return load_config(find_pyproject(start))
+
+
+def check_paths(
+    paths: Sequence[Path],
+    *,
+    config: Optional[Config] = None,
+    config_path: Optional[Path] = None,
+    select: Optional[Sequence[str]] = None,
+    ignore: Optional[Sequence[str]] = None,
+    extend_select: Optional[Sequence[str]] = None,
+    no_cache: bool = False,
+    jobs: Optional[int] = None,
+    progress: bool = False,
+) -> CheckResult:
+    """Check ``paths`` and return every finding (after suppressions and selection)."""
+    from seedlint.engine.parallel import process_files
+    from seedlint.project.analysis import analyze_project
+    from seedlint.rules import resolve_selection
+
+    paths = [Path(p) for p in paths] or [Path(".")]
+    cfg = config if config is not None else load_settings(paths, config_path)
+    for sel in (*(select or ()), *(ignore or ()), *(extend_select or ())):
+        from seedlint.rules import is_known_selector
+
+        if not is_known_selector(sel):
+            raise UsageError(f"unknown rule code or prefix: {sel!r} (see `seedlint rules`)")
+    enabled = resolve_selection(
+        select if select else (cfg.select or None),
+        (*cfg.extend_select, *(extend_select or ())),
+        (*cfg.ignore, *(ignore or ())),
+    )
+    root = find_project_root(paths)
+    excludes = (*cfg.exclude, *cfg.extend_exclude)
+    targets, missing = discover(paths, root, excludes, cfg.respect_gitignore)
+    if missing:
+        raise UsageError(f"no such file or directory: {missing[0]}")
+    target_set = {str(p) for p in targets}
+    # the analysis reads the rest of the project, so a file's findings do not depend on which files were named
+    project_files, _ = discover([root], root, excludes, cfg.respect_gitignore) if _wants_project(paths, root) else (
+        targets, [])
+    all_files = sorted({*map(str, project_files), *target_set})
+    results, hits, analysed = process_files(all_files, root, cfg, no_cache=no_cache, jobs=jobs, progress=progress)
+
+    diagnostics: List[Diagnostic] = []
+    errors: List[InternalError] = []
+    for path in sorted(target_set):
+        res = results[path]
+        for code, msg in res.errors:
+            errors.append(InternalError(_display(Path(path)), code, msg))
+        for d in res.diagnostics:
+            diagnostics.append(to_diagnostic(path, d))
+    try:
+        prog_diags, prog_errors = analyze_project(results, root, cfg, target_set)
+    except RecursionError:  # pragma: no cover
+        prog_diags, prog_errors = [], [InternalError(str(root), None, "project analysis recursed too deeply")]
+    diagnostics.extend(prog_diags)
+    errors.extend(prog_errors)
+
+    kept: List[Diagnostic] = []
+    pfi = [(pat, set(codes)) for pat, codes in cfg.per_file_ignores]
+    for d in diagnostics:
+        if d.code not in enabled:
+            continue
+        res = results.get(d.path)
+        if res is not None and res.skipped:
+            continue
+        if res is not None and (is_suppressed(_noqa(res), d.line, d.code) or (
+                d.end_line != d.line and is_suppressed(_noqa(res), d.end_line, d.code))):
+            continue
+        if pfi and _per_file_ignored(d, root, pfi):
+            continue
+        kept.append(d.with_path(_display(Path(d.path))))
+    kept = sorted(set(kept), key=lambda d: (d.path, d.line, d.col, d.code, d.message))
+    return CheckResult(kept, errors, [Path(p) for p in sorted(target_set)], root, cfg, hits, analysed, results)
+
+
+def _wants_project(paths: Sequence[Path], root: Path) -> bool:
+    return True
+
+
+def _noqa(res: FileResult):
+    return {k: (frozenset(v) if v is not None else None) for k, v in res.noqa.items()}
+
+
+def _per_file_ignored(d: Diagnostic, root: Path, pfi: List[Tuple[str, Set[str]]]) -> bool:
+    try:
+        rel = Path(d.path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        rel = Path(d.path).as_posix()
+    name = Path(d.path).name
+    for pat, codes in pfi:
+        if fnmatch.fnmatchcase(rel, pat) or fnmatch.fnmatchcase(name, pat):
+            if any(d.code.startswith(c) for c in codes):
+                return True
+    return False
+
+
+# --------------------------------------------------------------------------------------------- commands
+def _fail(msg: str) -> int:
+    print(f"seedlint: error: {msg}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def check_command(
+    *, paths: Sequence[Path], output_format: str, select, ignore, extend_select, statistics: bool, exit_zero: bool,
+    quiet: bool, no_cache: bool, jobs: Optional[int], config_path: Optional[Path],
+) -> int:
+    from seedlint.engine import output
+
+    if output_format not in output.FORMATS:
+        return _fail(f"unknown output format {output_format!r} (choose from {', '.join(output.FORMATS)})")
+    if jobs is not None and jobs < 1:
+        return _fail("--jobs must be at least 1")
+    try:
+        result = check_paths(
+            paths, config_path=config_path, select=select, ignore=ignore, extend_select=extend_select,
+            no_cache=no_cache, jobs=jobs, progress=not quiet and sys.stderr.isatty(),
+        )
+    except (ConfigError, UsageError) as exc:
+        return _fail(str(exc))
+    output.emit(result, output_format, statistics=statistics, quiet=quiet, stream=sys.stdout)
+    for err in result.errors:
+        rule = f" in rule {err.rule}" if err.rule else ""
+        print(f"seedlint: error: internal error{rule} on {err.path}: {err.message}", file=sys.stderr)
+    if result.errors:
+        return EXIT_ERROR
+    if result.diagnostics and not exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def rules_command(output_format: str) -> int:
+    import json
+
+    from seedlint.rules import all_rules
+
+    rules = all_rules()
+    if output_format == "json":
+        print(json.dumps([
+            {"code": r.code, "name": r.name, "family": r.family(), "fix": r.fix.value, "default": r.default,
+             "scope": r.scope, "summary": r.message} for r in rules.values()
+        ], indent=2))
+        return EXIT_CLEAN
+    if output_format != "text":
+        return _fail(f"unknown output format {output_format!r} (choose from text, json)")
+    print(f"{'code':<8} {'name':<34} {'fix':<7} {'default':<8} summary")
+    for r in rules.values():
+        fix = {"safe": "safe", "unsafe": "unsafe", "none": "-"}[r.fix.value]
+        print(f"{r.code:<8} {r.name:<34} {fix:<7} {'on' if r.default else 'off':<8} {r.message}")
+    return EXIT_CLEAN
+
+
+def rule_command(code: str) -> int:
+    from seedlint.rules import all_rules
+
+    rules = all_rules()
+    key = code.strip().upper()
+    rule = rules.get(key) or next((r for r in rules.values() if r.name == code.strip()), None)
+    if rule is None:
+        return _fail(f"unknown rule {code!r} (see `seedlint rules`)")
+    fix = {"safe": "safe fix available", "unsafe": "unsafe fix available (--unsafe-fixes)", "none": "no fix"}
+    print(f"# {rule.name} ({rule.code})\n")
+    print(f"Family: {rule.family()} · {fix[rule.fix.value]} · {'enabled' if rule.default else 'disabled'} by default\n")
+    print(rule.doc())
+    return EXIT_CLEAN
+
+
+def fix_command(**kwargs) -> int:
+    from seedlint.fix import fix_command as _fix
+
+    return _fix(**kwargs)

@@ -1,0 +1,131 @@
+"""Run the per-file pass over many files: cache first, then a process pool sized to the machine."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from seedlint.config import Config
+from seedlint.engine.cache import FactCache
+from seedlint.engine.filepass import FileResult, _sdl000, process_file
+
+# below this many files to analyse, a pool costs more than it saves
+POOL_THRESHOLD = 48
+
+
+def _work(paths: Sequence[str]) -> List[FileResult]:
+    return [process_file(p) for p in paths]
+
+
+def process_files(
+    files: Sequence[str], root: Path, cfg: Config, *, no_cache: bool = False, jobs: Optional[int] = None,
+    progress: bool = False,
+) -> Tuple[Dict[str, FileResult], int, int]:
+    """Return ({path: FileResult}, cache hits, files analysed)."""
+    cache = FactCache(root, cfg.fingerprint(), enabled=not no_cache)
+    results: Dict[str, FileResult] = {}
+    todo: List[str] = []
+    stats: Dict[str, os.stat_result] = {}
+    for path in files:
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            res = FileResult(path=path)
+            res.diagnostics.append(_sdl000(1, 1, f"cannot read file: {exc.strerror or exc}"))
+            results[path] = res
+            continue
+        stats[path] = st
+        cached = cache.lookup_stat(path, st)
+        if cached is not None:
+            results[path] = FileResult.from_json(path, cached)
+        else:
+            todo.append(path)
+    # files whose stat changed but whose content did not: found by content hash
+    if todo and cache.enabled and cache.results:
+        still: List[str] = []
+        for path in todo:
+            try:
+                with open(path, "rb") as fh:
+                    digest = hashlib.sha256(fh.read()).hexdigest()
+            except OSError:
+                still.append(path)
+                continue
+            cached = cache.lookup_digest(digest)
+            if cached is not None:
+                results[path] = FileResult.from_json(path, cached)
+                cache.store(path, stats.get(path), digest, cached)
+            else:
+                still.append(path)
+        todo = still
+    analysed = len(todo)
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if todo:
+        fresh = _run_pool(todo, workers, progress) if workers > 1 and len(todo) >= POOL_THRESHOLD else _run_serial(
+            todo, progress)
+        for res in fresh:
+            results[res.path] = res
+            cache.store(res.path, stats.get(res.path), res.digest, res.to_json())
+    cache.save()
+    return results, cache.hits, analysed
+
+
+class _Progress:
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total, self.enabled, self.done = total, enabled and total > 1, 0
+
+    def step(self, n: int = 1) -> None:
+        if not self.enabled:
+            return
+        self.done += n
+        sys.stderr.write(f"\rseedlint: checked {self.done}/{self.total} files")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r" + " " * 60 + "\r")
+            sys.stderr.flush()
+
+
+def _run_serial(todo: Sequence[str], progress: bool) -> List[FileResult]:
+    bar = _Progress(len(todo), progress)
+    out = []
+    for p in todo:
+        out.append(process_file(p))
+        bar.step()
+    bar.close()
+    return out
+
+
+def _run_pool(todo: Sequence[str], workers: int, progress: bool) -> List[FileResult]:
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    # big files first, so the tail of the run is not one huge file on one core
+    def size(p: str) -> int:
+        try:
+            return os.path.getsize(p)
+        except OSError:
+            return 0
+
+    ordered = sorted(todo, key=size, reverse=True)
+    chunk = max(1, min(32, len(ordered) // (workers * 8) or 1))
+    chunks = [ordered[i:i + chunk] for i in range(0, len(ordered), chunk)]
+    bar = _Progress(len(todo), progress)
+    out: List[FileResult] = []
+    ctx = mp.get_context("fork") if sys.platform.startswith("linux") else mp.get_context()
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = [pool.submit(_work, c) for c in chunks]
+            for fut in as_completed(futures):
+                batch = fut.result()
+                out.extend(batch)
+                bar.step(len(batch))
+    except (OSError, RuntimeError):
+        # no process pool here (restricted sandbox, broken pool): the same work, in this process
+        done = {r.path for r in out}
+        out.extend(process_file(p) for p in todo if p not in done)
+    bar.close()
+    return out

@@ -1,0 +1,169 @@
+"""What the rules know about random number generators, seeding and determinism switches.
+
+Pure data keyed by fully qualified name. Every entry rests on a fact in the research notes
+(torch 2.13 sources, ``torch/random.py``, ``torch/utils/data/*``) or the libraries' own docs.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, FrozenSet, Tuple
+
+# Canonical spellings: other import paths of the same object -> the name the rules use.
+CANONICAL_PREFIXES: Tuple[Tuple[str, str], ...] = (
+    ("torch.random.manual_seed", "torch.manual_seed"),
+    ("torch.random.seed", "torch.seed"),
+    ("torch.random.initial_seed", "torch.initial_seed"),
+    ("torch.random.fork_rng", "torch.random.fork_rng"),
+    ("torch.utils.data.dataloader.DataLoader", "torch.utils.data.DataLoader"),
+    ("torch.utils.data.sampler.", "torch.utils.data."),
+    ("torch.utils.data.dataset.random_split", "torch.utils.data.random_split"),
+    ("torch.utils.data.distributed.DistributedSampler", "torch.utils.data.DistributedSampler"),
+    ("torch.multiprocessing.spawn.spawn", "torch.multiprocessing.spawn"),
+    ("torch.multiprocessing.start_processes", "torch.multiprocessing.start_processes"),
+    ("torch._C._set_cudnn_benchmark", "torch.backends.cudnn.benchmark"),
+    ("numpy.random.mtrand.", "numpy.random."),
+    ("numpy.random._generator.", "numpy.random."),
+    ("pytorch_lightning.", "lightning.pytorch."),
+    ("lightning_fabric.", "lightning.fabric."),
+)
+
+# nn.modules.<file>.<Name> is re-exported as nn.<Name>
+NN_MODULES_PREFIX = "torch.nn.modules."
+
+
+def canonical(name: str) -> str:
+    """Map an import path to the canonical name the knowledge tables use."""
+    if name.startswith(NN_MODULES_PREFIX):
+        rest = name[len(NN_MODULES_PREFIX):]
+        if "." in rest:
+            return "torch.nn." + rest.split(".", 1)[1]
+    for prefix, repl in CANONICAL_PREFIXES:
+        if name.startswith(prefix):
+            return repl + name[len(prefix):]
+    return name
+
+
+# ---------------------------------------------------------------------------------------------
+# Global-RNG draws
+PY_RANDOM_FUNCS: FrozenSet[str] = frozenset(
+    "random randint choice choices shuffle sample uniform gauss normalvariate randrange getrandbits "
+    "betavariate expovariate triangular lognormvariate vonmisesvariate gammavariate paretovariate "
+    "weibullvariate randbytes binomialvariate".split()
+)
+# numpy's legacy module-level functions draw from the global RandomState (numpy/random/mtrand.pyx)
+NP_LEGACY_FUNCS: FrozenSet[str] = frozenset(
+    "rand randn randint random random_sample ranf sample choice shuffle permutation uniform normal "
+    "standard_normal binomial poisson beta gamma exponential multivariate_normal dirichlet laplace "
+    "lognormal logistic multinomial geometric gumbel hypergeometric negative_binomial noncentral_chisquare "
+    "noncentral_f pareto power rayleigh standard_cauchy standard_exponential standard_gamma standard_t "
+    "triangular vonmises wald weibull zipf chisquare f logseries bytes random_integers".split()
+)
+TORCH_RANDOM_FUNCS: FrozenSet[str] = frozenset(
+    {
+        "torch.rand", "torch.randn", "torch.randint", "torch.randperm", "torch.rand_like", "torch.randn_like",
+        "torch.randint_like", "torch.normal", "torch.bernoulli", "torch.multinomial", "torch.poisson",
+        "torch.nn.functional.dropout", "torch.nn.functional.dropout1d", "torch.nn.functional.dropout2d",
+        "torch.nn.functional.dropout3d", "torch.nn.functional.alpha_dropout",
+        "torch.nn.functional.feature_alpha_dropout", "torch.nn.functional.gumbel_softmax",
+        "torch.nn.functional.rrelu", "torch.dropout", "torch.cuda.FloatTensor.normal_",
+    }
+)
+TORCH_INIT_PREFIX = "torch.nn.init."
+TORCH_INIT_RANDOM: FrozenSet[str] = frozenset(
+    "uniform_ normal_ trunc_normal_ xavier_uniform_ xavier_normal_ kaiming_uniform_ kaiming_normal_ "
+    "orthogonal_ sparse_ uniform normal xavier_uniform xavier_normal kaiming_uniform kaiming_normal "
+    "orthogonal sparse".split()
+)
+# Tensor methods that draw from the global torch RNG unless given generator=
+TENSOR_RANDOM_METHODS: FrozenSet[str] = frozenset(
+    "normal_ uniform_ bernoulli_ random_ exponential_ geometric_ cauchy_ log_normal_".split()
+)
+# torch.nn modules whose constructor draws parameter init from the global torch RNG
+# (reset_parameters -> torch.nn.init.kaiming_uniform_ / uniform_ / normal_), and dropout layers.
+NN_RANDOM_INIT: FrozenSet[str] = frozenset(
+    "Linear Bilinear LazyLinear Conv1d Conv2d Conv3d ConvTranspose1d ConvTranspose2d ConvTranspose3d "
+    "LazyConv1d LazyConv2d LazyConv3d LazyConvTranspose1d LazyConvTranspose2d LazyConvTranspose3d "
+    "Embedding EmbeddingBag RNN LSTM GRU RNNCell LSTMCell GRUCell MultiheadAttention Transformer "
+    "TransformerEncoder TransformerDecoder TransformerEncoderLayer TransformerDecoderLayer "
+    "Dropout Dropout1d Dropout2d Dropout3d AlphaDropout FeatureAlphaDropout RReLU".split()
+)
+TORCHVISION_RANDOM_EXTRA: FrozenSet[str] = frozenset(
+    "ColorJitter RandAugment AutoAugment TrivialAugmentWide AugMix GaussianBlur ElasticTransform "
+    "ScaleJitter MixUp CutMix".split()
+)
+
+# ---------------------------------------------------------------------------------------------
+# Unseeded generator objects (SDL004): constructor -> index/keyword of the seed argument
+RNG_CONSTRUCTORS: Dict[str, Tuple[int, str]] = {
+    "numpy.random.default_rng": (0, "seed"),
+    "numpy.random.RandomState": (0, "seed"),
+    "numpy.random.PCG64": (0, "seed"),
+    "numpy.random.PCG64DXSM": (0, "seed"),
+    "numpy.random.MT19937": (0, "seed"),
+    "numpy.random.Philox": (0, "seed"),
+    "numpy.random.SFC64": (0, "seed"),
+    "numpy.random.SeedSequence": (0, "entropy"),
+    "random.Random": (0, "x"),
+}
+NP_BIT_GENERATORS = frozenset(
+    {"numpy.random.PCG64", "numpy.random.PCG64DXSM", "numpy.random.MT19937", "numpy.random.Philox", "numpy.random.SFC64"}
+)
+TORCH_GENERATOR = "torch.Generator"
+
+# ---------------------------------------------------------------------------------------------
+# Seeding calls of the libraries themselves: name -> RNGs seeded (torch/random.py:49-86 for torch)
+BASE_SEEDERS: Dict[str, FrozenSet[str]] = {
+    "torch.manual_seed": frozenset({"torch"}),
+    "numpy.random.seed": frozenset({"numpy"}),
+    "random.seed": frozenset({"random"}),
+}
+# Seeding calls that take an explicit seed value as their first argument (for SDL005 / SDL008)
+SEED_ARG_CALLS: FrozenSet[str] = frozenset(
+    {"torch.manual_seed", "numpy.random.seed", "random.seed", "torch.cuda.manual_seed", "torch.cuda.manual_seed_all",
+     "numpy.random.default_rng", "numpy.random.RandomState", "random.Random", "numpy.random.SeedSequence",
+     "numpy.random.PCG64", "numpy.random.MT19937", "numpy.random.Philox", "numpy.random.SFC64",
+     "numpy.random.PCG64DXSM", "torch.Generator.manual_seed"}
+)
+
+# ---------------------------------------------------------------------------------------------
+# Entropy sources (SDL005)
+ENTROPY_CALLS: FrozenSet[str] = frozenset(
+    {
+        "time.time", "time.time_ns", "time.perf_counter", "time.perf_counter_ns", "time.monotonic",
+        "time.monotonic_ns", "time.process_time", "time.process_time_ns", "time.clock_gettime",
+        "time.clock_gettime_ns", "datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today",
+        "datetime.date.today", "os.urandom", "os.getpid", "os.getrandom", "uuid.uuid1", "uuid.uuid4",
+        "secrets.randbits", "secrets.randbelow", "secrets.token_bytes", "secrets.token_hex", "secrets.choice",
+        "secrets.token_urlsafe", "random.SystemRandom", "builtins.hash", "torch.seed", "torch.random.seed",
+        "numpy.random.SeedSequence().entropy",
+    }
+)
+ENTROPY_PREFIXES: Tuple[str, ...] = ("random.SystemRandom.", "secrets.")
+
+# ---------------------------------------------------------------------------------------------
+# Determinism switches
+DETERMINISTIC_CALL = "torch.use_deterministic_algorithms"
+DEBUG_MODE_CALL = "torch.set_deterministic_debug_mode"
+CUDNN = "torch.backends.cudnn"
+CUDNN_BENCHMARK = "torch.backends.cudnn.benchmark"
+CUDNN_DETERMINISTIC = "torch.backends.cudnn.deterministic"
+
+# ---------------------------------------------------------------------------------------------
+# Data loading
+DATALOADER = "torch.utils.data.DataLoader"
+RANDOM_SAMPLERS: FrozenSet[str] = frozenset(
+    {"torch.utils.data.RandomSampler", "torch.utils.data.SubsetRandomSampler", "torch.utils.data.WeightedRandomSampler"}
+)
+RANDOM_SPLIT = "torch.utils.data.random_split"
+DISTRIBUTED_SAMPLER = "torch.utils.data.DistributedSampler"
+
+SPAWN_CALLS: Dict[str, Tuple[int, str]] = {
+    # name -> (position, keyword) of the target function
+    "torch.multiprocessing.spawn": (0, "fn"),
+    "torch.multiprocessing.start_processes": (0, "fn"),
+    "multiprocessing.Process": (1, "target"),
+    "torch.multiprocessing.Process": (1, "target"),
+    "multiprocessing.context.Process": (1, "target"),
+}
+
+ENV_SETTERS: FrozenSet[str] = frozenset({"os.environ.setdefault", "os.environ.update", "os.putenv"})

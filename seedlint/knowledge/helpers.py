@@ -1,0 +1,134 @@
+"""Third-party seeding helpers and framework switches, and what each one really does.
+
+Each entry names the library function by its fully qualified import path(s) and cites the source
+file it was read from (see the research notes on how frameworks seed). ``seeds`` lists the global
+RNGs it seeds; ``deterministic`` says whether it enables deterministic algorithms
+(``True`` always, ``"kwarg:NAME"`` when that argument is truthy); ``none_seed`` says what a
+``None`` seed does ("entropy": a fresh seed from the clock / OS; "fixed": a fixed default).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, FrozenSet, Optional, Tuple, Union
+
+ALL = frozenset({"random", "numpy", "torch"})
+
+
+@dataclass(frozen=True)
+class Helper:
+    names: Tuple[str, ...]
+    seeds: FrozenSet[str]
+    source: str
+    deterministic: Union[bool, str] = False
+    warn_only: Union[bool, str] = False
+    seed_param: Optional[Tuple[int, str]] = (0, "seed")
+    none_seed: str = "required"  # "required" | "entropy" | "fixed"
+    default_seed_is_none: bool = False
+    # a constructor that seeds when it runs (transformers Trainer)
+    is_constructor: bool = False
+
+
+HELPERS: Tuple[Helper, ...] = (
+    Helper(
+        names=(
+            "lightning.fabric.utilities.seed.seed_everything", "lightning.seed_everything",
+            "lightning.pytorch.seed_everything", "lightning.pytorch.trainer.seed_everything",
+            "lightning.fabric.seed_everything", "lightning.fabric.Fabric.seed_everything",
+            "lightning.pytorch.utilities.seed.seed_everything",
+        ),
+        seeds=ALL, source="lightning 2.6: lightning/fabric/utilities/seed.py:20-69",
+        none_seed="fixed", default_seed_is_none=True,
+    ),
+    Helper(
+        names=("lightning.fabric.utilities.seed.reset_seed",), seeds=ALL, seed_param=None,
+        source="lightning 2.6: lightning/fabric/utilities/seed.py (re-runs seed_everything from PL_GLOBAL_SEED)",
+    ),
+    Helper(
+        names=("transformers.set_seed", "transformers.trainer_utils.set_seed"), seeds=ALL,
+        deterministic="kwarg:deterministic", source="transformers: src/transformers/trainer_utils.py set_seed",
+    ),
+    Helper(
+        names=("transformers.enable_full_determinism", "transformers.trainer_utils.enable_full_determinism"),
+        seeds=ALL, deterministic=True, warn_only="kwarg:warn_only",
+        source="transformers: src/transformers/trainer_utils.py enable_full_determinism",
+    ),
+    Helper(
+        names=("transformers.Trainer", "transformers.trainer.Trainer", "transformers.Seq2SeqTrainer",
+               "trl.SFTTrainer", "trl.DPOTrainer", "trl.RewardTrainer", "trl.PPOTrainer", "trl.GRPOTrainer"),
+        seeds=ALL, seed_param=None, is_constructor=True,
+        source="transformers: src/transformers/trainer.py Trainer.__init__ calls set_seed(args.seed); "
+        "TrainingArguments.seed defaults to 42",
+    ),
+    Helper(
+        names=("accelerate.utils.set_seed", "accelerate.utils.random.set_seed"), seeds=ALL,
+        deterministic="kwarg:deterministic", source="accelerate: src/accelerate/utils/random.py set_seed",
+    ),
+    Helper(
+        names=("mmengine.runner.set_random_seed", "mmengine.runner.utils.set_random_seed"), seeds=ALL,
+        deterministic="kwarg:deterministic", none_seed="entropy", default_seed_is_none=True,
+        source="mmengine: mmengine/runner/utils.py set_random_seed (None -> sync_random_seed(): np.random.randint)",
+    ),
+    Helper(
+        names=("mmcv.runner.set_random_seed", "mmcv.runner.utils.set_random_seed"), seeds=ALL,
+        source="mmcv 1.x: mmcv/runner/utils.py set_random_seed",
+    ),
+    Helper(
+        names=("detectron2.utils.env.seed_all_rng",), seeds=ALL, none_seed="entropy", default_seed_is_none=True,
+        source="detectron2: detectron2/utils/env.py seed_all_rng (None -> pid + time + urandom)",
+    ),
+    Helper(
+        names=("ultralytics.utils.torch_utils.init_seeds",), seeds=ALL, deterministic="kwarg:deterministic",
+        warn_only=True, source="ultralytics: ultralytics/utils/torch_utils.py init_seeds",
+    ),
+    Helper(names=("timm.utils.random_seed", "timm.utils.random.random_seed"), seeds=ALL,
+           source="timm: timm/utils/random.py random_seed(seed=42, rank=0)"),
+    Helper(names=("fastai.torch_core.set_seed", "fastai.basics.set_seed", "fastai.vision.all.set_seed",
+                  "fastai.text.all.set_seed", "fastai.tabular.all.set_seed"), seeds=ALL,
+           source="fastai: fastai/torch_core.py set_seed"),
+    Helper(names=("keras.utils.set_random_seed", "keras.src.utils.rng_utils.set_random_seed",
+                  "tensorflow.keras.utils.set_random_seed"), seeds=frozenset({"random", "numpy"}),
+           source="keras: keras/src/utils/rng_utils.py set_random_seed (torch only under the torch backend)"),
+    Helper(names=("ignite.utils.manual_seed",), seeds=ALL, source="pytorch-ignite: ignite/utils.py manual_seed"),
+    Helper(
+        names=("monai.utils.set_determinism", "monai.utils.misc.set_determinism"), seeds=ALL,
+        deterministic="kwarg:use_deterministic_algorithms", none_seed="entropy",
+        source="MONAI: monai/utils/misc.py set_determinism (seed=None disables determinism)",
+    ),
+    Helper(names=("torch_geometric.seed_everything", "torch_geometric.seed.seed_everything"), seeds=ALL,
+           source="PyG: torch_geometric/seed.py seed_everything"),
+    Helper(names=("stable_baselines3.common.utils.set_random_seed",), seeds=ALL,
+           source="stable-baselines3: stable_baselines3/common/utils.py set_random_seed"),
+    Helper(names=("composer.utils.reproducibility.seed_all",), seeds=ALL,
+           source="composer: composer/utils/reproducibility.py seed_all"),
+    Helper(names=("composer.utils.reproducibility.configure_deterministic_mode",), seeds=frozenset(),
+           seed_param=None, deterministic=True,
+           source="composer: composer/utils/reproducibility.py configure_deterministic_mode"),
+    Helper(names=("torchtune.training.set_seed", "torchtune.training.seed.set_seed"), seeds=ALL,
+           none_seed="entropy", default_seed_is_none=True,
+           source="torchtune: torchtune/training/seed.py set_seed (None -> torch.randint on rank 0)"),
+    Helper(names=("diffusers.training_utils.set_seed",), seeds=ALL,
+           source="diffusers: src/diffusers/training_utils.py set_seed"),
+    Helper(names=("diffusers.utils.torch_utils.enable_full_determinism",
+                  "diffusers.utils.testing_utils.enable_full_determinism"), seeds=frozenset(), seed_param=None,
+           deterministic=True, source="diffusers: src/diffusers/utils/torch_utils.py enable_full_determinism"),
+    Helper(names=("ray.train.torch.enable_reproducibility",), seeds=ALL, deterministic=True,
+           source="ray: python/ray/train/torch/train_loop_utils.py enable_reproducibility"),
+    Helper(names=("seedlint.runtime.seed_everything",), seeds=ALL, deterministic=True,
+           source="seedlint: seedlint/runtime (deterministic=True by default)"),
+)
+
+HELPERS_BY_NAME: Dict[str, Helper] = {n: h for h in HELPERS for n in h.names}
+
+# Framework switches: constructor -> keyword -> meaning
+# lightning Trainer(deterministic=True|"warn") calls torch.use_deterministic_algorithms
+# (lightning/pytorch/trainer/connectors/accelerator_connector.py); Trainer(benchmark=True) sets
+# cudnn.benchmark; LightningCLI(seed_everything_default=...) calls seed_everything.
+LIGHTNING_TRAINERS = frozenset({"lightning.pytorch.Trainer", "lightning.Trainer", "lightning.pytorch.trainer.Trainer",
+                                "lightning.pytorch.trainer.trainer.Trainer"})
+LIGHTNING_CLI = frozenset({"lightning.pytorch.cli.LightningCLI", "lightning.pytorch.LightningCLI",
+                           "lightning.LightningCLI"})
+
+
+def helper_for(name: str) -> Optional[Helper]:
+    return HELPERS_BY_NAME.get(name)

@@ -1,0 +1,1 @@
+"""Per-file facts (plain, cacheable data) and the project-level join over them."""

@@ -1,0 +1,814 @@
+"""One pass over one file's syntax tree: resolve names through imports, collect what the rules need.
+
+The pass produces two things:
+
+* ``FileContext`` (in memory only): the tree plus resolved call / assignment sites, which the
+  single-file rules read;
+* ``facts`` (plain JSON-able dicts, cached by content hash): imports, functions and the ordered
+  *events* in each (RNG draws, seeding, determinism switches, CUDA use, calls to other functions),
+  which the project-level step joins across files.
+
+Names are resolved through imports and aliases, never matched as text: ``import torch as th``,
+``from torch.backends import cudnn`` and ``from numpy import random as npr`` all resolve; a local
+``def interpolate`` shadows an imported one; attribute calls on objects of unknown type resolve to
+``None`` (and rules decide what, if anything, a bare method name means).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+
+from seedlint.knowledge import apis
+from seedlint.knowledge.helpers import HELPERS_BY_NAME
+
+_BUILTINS = frozenset(dir(builtins))
+LOCAL = "<local>."
+
+
+@dataclass
+class Binding:
+    kind: str  # "import" | "def" | "class" | "var" | "param"
+    target: Optional[str] = None  # import: qualified name; def/class: local id
+    values: List[ast.expr] = field(default_factory=list)  # var: assigned expressions
+
+
+@dataclass
+class Scope:
+    kind: str  # "module" | "function" | "class"
+    local_id: str  # "<module>", "main", "Net.__init__", "Net"
+    bindings: Dict[str, Binding] = field(default_factory=dict)
+    class_id: Optional[str] = None  # for methods: the enclosing class's local id
+    self_name: Optional[str] = None  # for methods: name of the first parameter
+
+
+@dataclass
+class CallSite:
+    node: ast.Call
+    name: Optional[str]  # resolved, canonical qualified name (or "<local>.f")
+    method: Optional[str]  # attribute name when the callee is ``<expr>.method``
+    scope: Scope
+    guards: Tuple[str, ...]  # names tested by enclosing ``if``s (``args.seed is not None`` -> "seed")
+    conditional: bool  # inside if / for / while / try / match
+
+    def kwarg(self, name: str) -> Optional[ast.expr]:
+        for kw in self.node.keywords:
+            if kw.arg == name:
+                return kw.value
+        return None
+
+    def arg(self, pos: int, name: Optional[str] = None) -> Optional[ast.expr]:
+        if name is not None:
+            v = self.kwarg(name)
+            if v is not None:
+                return v
+        if pos is not None and pos < len(self.node.args):
+            a = self.node.args[pos]
+            if isinstance(a, ast.Starred):
+                return None
+            # a starred argument before pos makes positions unknowable
+            if any(isinstance(x, ast.Starred) for x in self.node.args[:pos]):
+                return None
+            return a
+        return None
+
+    def has_star_kwargs(self) -> bool:
+        return any(kw.arg is None for kw in self.node.keywords)
+
+
+@dataclass
+class AssignSite:
+    node: ast.AST  # the Assign / AnnAssign / AugAssign statement
+    target: ast.expr
+    name: Optional[str]  # resolved qualified name of an attribute target (``torch.backends.cudnn.benchmark``)
+    value: ast.expr
+    scope: Scope
+
+
+@dataclass
+class FileContext:
+    """What single-file rules see."""
+
+    path: str
+    source: str
+    lines: List[str]
+    tree: ast.Module
+    calls: List[CallSite]
+    assigns: List[AssignSite]
+    env_writes: List[Tuple[ast.AST, str]]  # (node, how) for PYTHONHASHSEED writes
+    functions: Dict[str, ast.AST]  # local id -> FunctionDef
+    imports_torch: bool
+    analyzer: "Analyzer"
+
+    def resolve(self, expr: ast.AST, scope: Scope) -> Optional[str]:
+        return self.analyzer.resolve(expr, scope)
+
+    def values_of(self, expr: ast.expr, scope: Scope, depth: int = 0) -> List[ast.expr]:
+        """The expression plus, for a local name, the expressions assigned to it (transitively)."""
+        return self.analyzer.values_of(expr, scope, depth)
+
+
+def literal(node: Optional[ast.AST]) -> Any:
+    """The value of a literal (``True``, ``3``, ``"cuda"``, ``-1``); ``...`` when not a literal."""
+    if node is None:
+        return ...
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
+        v = node.operand.value
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return -v
+    return ...
+
+
+def _guard_names(test: ast.expr) -> Tuple[str, ...]:
+    """Names a test checks for None-ness or truthiness: ``args.seed is not None`` -> ("seed",)."""
+    out: List[str] = []
+
+    def name_of(e: ast.expr) -> Optional[str]:
+        if isinstance(e, ast.Attribute):
+            return e.attr
+        if isinstance(e, ast.Name):
+            return e.id
+        if isinstance(e, ast.Subscript) and isinstance(e.slice, ast.Constant) and isinstance(e.slice.value, str):
+            return e.slice.value
+        if isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute) and e.func.attr == "get" and e.args:
+            a = e.args[0]
+            if isinstance(a, ast.Constant) and isinstance(a.value, str):
+                return a.value
+        return None
+
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        for v in test.values:
+            out.extend(_guard_names(v))
+    elif isinstance(test, ast.Compare) and len(test.ops) == 1:
+        op, right = test.ops[0], test.comparators[0]
+        if isinstance(op, (ast.IsNot, ast.NotEq)) and isinstance(right, ast.Constant) and right.value is None:
+            n = name_of(test.left)
+            if n:
+                out.append(n)
+        elif isinstance(op, (ast.GtE, ast.Gt)):
+            n = name_of(test.left)
+            if n:
+                out.append(n)
+    else:
+        n = name_of(test)
+        if n:
+            out.append(n)
+    return tuple(out)
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
+        sides = [test.left, test.comparators[0]]
+        names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
+        consts = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
+        return bool(names and consts)
+    return False
+
+
+class Analyzer:
+    """Walks one module. Construct, then call :meth:`run`."""
+
+    def __init__(self, tree: ast.Module, path: str, source: str) -> None:
+        self.tree = tree
+        self.path = path
+        self.source = source
+        self.module_scope = Scope("module", "<module>")
+        self.scope = self.module_scope
+        self.scope_stack: List[Scope] = [self.module_scope]
+        self.calls: List[CallSite] = []
+        self.assigns: List[AssignSite] = []
+        self.env_writes: List[Tuple[ast.AST, str]] = []
+        self.functions: Dict[str, ast.AST] = {}
+        self.classes: Dict[str, ast.ClassDef] = {}
+        self.guards: List[Tuple[str, ...]] = []
+        self.cond_depth = 0
+        self.in_main_guard = False
+        self.imports: List[Dict[str, Any]] = []
+        self.imports_torch = False
+        self.has_main_guard = False
+        self.top_level_code = False
+        self.argparse_defaults: Dict[str, str] = {}
+        # facts: function id -> {"events": [...], ...}
+        self.func_facts: Dict[str, Dict[str, Any]] = {
+            "<module>": {"events": [], "line": 1, "params": [], "class": None},
+            "<main>": {"events": [], "line": 1, "params": [], "class": None},
+        }
+
+    # ------------------------------------------------------------------ scopes and names
+    def _collect_bindings(self, body: Sequence[ast.stmt], scope: Scope) -> None:
+        """Bind the names a block defines (not descending into nested defs), in order."""
+        for stmt in body:
+            self._bind_stmt(stmt, scope)
+
+    def _bind_stmt(self, stmt: ast.stmt, scope: Scope) -> None:
+        b = scope.bindings
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.asname:
+                    b[alias.asname] = Binding("import", alias.name)
+                else:
+                    top = alias.name.split(".")[0]
+                    b[top] = Binding("import", top)
+        elif isinstance(stmt, ast.ImportFrom):
+            mod = "." * stmt.level + (stmt.module or "")
+            for alias in stmt.names:
+                if alias.name == "*":
+                    continue
+                full = (mod + "." + alias.name) if not mod.endswith(".") else (mod + alias.name)
+                b[alias.asname or alias.name] = Binding("import", full)
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            local_id = stmt.name if scope.kind == "module" else f"{scope.local_id}.{stmt.name}"
+            b[stmt.name] = Binding("def", local_id)
+        elif isinstance(stmt, ast.ClassDef):
+            local_id = stmt.name if scope.kind == "module" else f"{scope.local_id}.{stmt.name}"
+            b[stmt.name] = Binding("class", local_id)
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            value = stmt.value
+            for t in targets:
+                self._bind_target(t, value if not isinstance(stmt, ast.AugAssign) else None, scope)
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            self._bind_target(stmt.target, None, scope)
+            self._collect_bindings(stmt.body, scope)
+            self._collect_bindings(stmt.orelse, scope)
+        elif isinstance(stmt, (ast.If, ast.While)):
+            self._collect_bindings(stmt.body, scope)
+            self._collect_bindings(stmt.orelse, scope)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            for item in stmt.items:
+                if item.optional_vars is not None:
+                    self._bind_target(item.optional_vars, None, scope)
+            self._collect_bindings(stmt.body, scope)
+        elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            self._collect_bindings(stmt.body, scope)
+            for h in stmt.handlers:
+                if h.name:
+                    b[h.name] = Binding("var")
+                self._collect_bindings(h.body, scope)
+            self._collect_bindings(stmt.orelse, scope)
+            self._collect_bindings(stmt.finalbody, scope)
+        elif type(stmt).__name__ == "Match":
+            for case in stmt.cases:  # type: ignore[attr-defined]
+                self._collect_bindings(case.body, scope)
+
+    def _bind_target(self, t: ast.expr, value: Optional[ast.expr], scope: Scope) -> None:
+        if isinstance(t, ast.Name):
+            prev = scope.bindings.get(t.id)
+            if prev is not None and prev.kind == "var":
+                if value is not None:
+                    prev.values.append(value)
+            else:
+                scope.bindings[t.id] = Binding("var", None, [value] if value is not None else [])
+        elif isinstance(t, (ast.Tuple, ast.List)):
+            for elt in t.elts:
+                self._bind_target(elt.value if isinstance(elt, ast.Starred) else elt, None, scope)
+
+    def lookup(self, name: str, scope: Optional[Scope] = None) -> Optional[Binding]:
+        scope = scope or self.scope
+        chain = self.scope_stack if scope is self.scope else self._chain_for(scope)
+        first = True
+        for s in reversed(chain):
+            if s.kind == "class" and not first:
+                continue  # class bodies are not enclosing scopes for methods
+            first = False
+            bnd = s.bindings.get(name)
+            if bnd is not None:
+                return bnd
+        return None
+
+    def _chain_for(self, scope: Scope) -> List[Scope]:
+        chain = getattr(scope, "_chain", None)
+        return chain if chain is not None else [self.module_scope, scope]
+
+    def resolve(self, expr: ast.AST, scope: Optional[Scope] = None) -> Optional[str]:
+        """Fully qualified, canonical name of ``expr`` (a name or attribute chain), or None."""
+        parts: List[str] = []
+        node = expr
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        scope = scope or self.scope
+        bnd = self.lookup(node.id, scope)
+        if bnd is None:
+            if node.id in _BUILTINS:
+                base = "builtins." + node.id
+            else:
+                return None
+        elif bnd.kind == "import":
+            base = bnd.target or ""
+        elif bnd.kind in ("def", "class"):
+            base = LOCAL + (bnd.target or "")
+        elif bnd.kind == "param" and scope.self_name == node.id and scope.class_id:
+            base = "<self>." + scope.class_id
+        else:
+            return None
+        parts.append(base)
+        return apis.canonical(".".join(reversed(parts)))
+
+    def values_of(self, expr: ast.expr, scope: Scope, depth: int = 0) -> List[ast.expr]:
+        out = [expr]
+        if depth > 4:
+            return out
+        if isinstance(expr, ast.Name):
+            bnd = self.lookup(expr.id, scope)
+            if bnd is not None and bnd.kind == "var":
+                for v in bnd.values:
+                    out.extend(self.values_of(v, scope, depth + 1))
+        return out
+
+    # ------------------------------------------------------------------ events
+    def _event(self, kind: str, node: ast.AST, **data: Any) -> None:
+        fid = self._fact_id()
+        ev = {"k": kind, "l": node.lineno, "c": node.col_offset}
+        if self.cond_depth:
+            ev["cond"] = 1
+        if self.guards:
+            ev["g"] = sorted({g for gs in self.guards for g in gs})
+        ev.update(data)
+        self.func_facts[fid]["events"].append(ev)
+
+    def _fact_id(self) -> str:
+        for s in reversed(self.scope_stack):
+            if s.kind == "function":
+                return s.local_id
+        return "<main>" if self.in_main_guard else "<module>"
+
+    # ------------------------------------------------------------------ traversal
+    def run(self) -> None:
+        self._collect_bindings(self.tree.body, self.module_scope)
+        for name, bnd in self.module_scope.bindings.items():
+            if bnd.kind == "import" and (bnd.target or "").split(".")[0] == "torch":
+                self.imports_torch = True
+        for stmt in self.tree.body:
+            self._top_stmt(stmt)
+
+    def _top_stmt(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
+            self.has_main_guard = True
+            self.in_main_guard = True
+            for s in stmt.body:
+                self.visit(s)
+            self.in_main_guard = False
+            for s in stmt.orelse:
+                self.visit(s)
+            return
+        if isinstance(stmt, (ast.Expr,)) and isinstance(stmt.value, ast.Call):
+            self.top_level_code = True
+        elif isinstance(stmt, (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith)):
+            self.top_level_code = True
+        self.visit(stmt)
+
+    def visit(self, node: ast.AST) -> None:
+        method = getattr(self, "visit_" + node.__class__.__name__, None)
+        if method is not None:
+            method(node)
+        else:
+            self.generic_visit(node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
+
+    def _enter(self, scope: Scope) -> None:
+        scope._chain = [*self.scope_stack, scope]  # type: ignore[attr-defined]
+        self.scope_stack.append(scope)
+        self.scope = scope
+
+    def _leave(self) -> None:
+        self.scope_stack.pop()
+        self.scope = self.scope_stack[-1]
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        parent = self.scope
+        local_id = node.name if parent.kind == "module" else f"{parent.local_id}.{node.name}"
+        for d in node.decorator_list:
+            self.visit(d)
+        for d in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]:
+            self.visit(d)
+        scope = Scope("function", local_id)
+        params = [a.arg for a in node.args.posonlyargs + node.args.args]
+        if parent.kind == "class":
+            scope.class_id = parent.local_id
+            is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list)
+            if params and not is_static:
+                scope.self_name = params[0]
+        for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs:
+            scope.bindings[a.arg] = Binding("param")
+        if node.args.vararg:
+            scope.bindings[node.args.vararg.arg] = Binding("param")
+        if node.args.kwarg:
+            scope.bindings[node.args.kwarg.arg] = Binding("param")
+        self.functions[local_id] = node
+        defaults = node.args.defaults
+        pdefaults: List[Any] = [None] * (len(params) - len(defaults)) + [
+            "None" if (isinstance(d, ast.Constant) and d.value is None) else "set" for d in defaults
+        ]
+        self.func_facts[local_id] = {
+            "events": [], "line": node.lineno, "params": params, "defaults": pdefaults,
+            "class": parent.local_id if parent.kind == "class" else None, "name": node.name,
+        }
+        self._collect_bindings(node.body, scope)
+        saved = (self.guards, self.cond_depth, self.in_main_guard)
+        self.guards, self.cond_depth, self.in_main_guard = [], 0, False
+        self._enter(scope)
+        for s in node.body:
+            self.visit(s)
+        self._leave()
+        self.guards, self.cond_depth, self.in_main_guard = saved
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self.visit(node.body)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        parent = self.scope
+        local_id = node.name if parent.kind == "module" else f"{parent.local_id}.{node.name}"
+        self.classes[local_id] = node
+        for b in node.bases:
+            self.visit(b)
+        for kw in node.keywords:
+            self.visit(kw.value)
+        for d in node.decorator_list:
+            self.visit(d)
+        bases = [self.resolve(b) for b in node.bases]
+        self.func_facts.setdefault("<classes>", {"events": [], "classes": {}})
+        self.func_facts["<classes>"]["classes"][local_id] = {
+            "bases": [b for b in bases if b], "line": node.lineno,
+            "methods": [s.name for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))],
+        }
+        scope = Scope("class", local_id)
+        self._collect_bindings(node.body, scope)
+        self._enter(scope)
+        for s in node.body:
+            self.visit(s)
+        self._leave()
+
+    def _visit_block(self, stmts: Sequence[ast.stmt]) -> None:
+        for s in stmts:
+            self.visit(s)
+
+    def visit_If(self, node: ast.If) -> None:
+        self.visit(node.test)
+        self.cond_depth += 1
+        self.guards.append(_guard_names(node.test))
+        self._visit_block(node.body)
+        self.guards.pop()
+        self._visit_block(node.orelse)
+        self.cond_depth -= 1
+
+    def _visit_conditional(self, node: ast.AST) -> None:
+        self.cond_depth += 1
+        self.generic_visit(node)
+        self.cond_depth -= 1
+
+    visit_For = visit_AsyncFor = visit_While = _visit_conditional  # type: ignore[assignment]
+
+    def visit_Try(self, node: ast.Try) -> None:
+        self._visit_block(node.body)  # the try body runs in the straight-line flow
+        self.cond_depth += 1
+        for h in node.handlers:
+            self.visit(h)
+        self._visit_block(node.orelse)
+        self.cond_depth -= 1
+        self._visit_block(node.finalbody)
+
+    visit_TryStar = visit_Try  # type: ignore[assignment]
+
+    def visit_Match(self, node: ast.AST) -> None:
+        self._visit_conditional(node)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self._record_import(alias.name, 0, None, node)
+            if alias.name.split(".")[0] == "torch":
+                self.imports_torch = True
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        names = [a.name for a in node.names]
+        self._record_import(node.module or "", node.level, names, node)
+        if node.level == 0 and (node.module or "").split(".")[0] == "torch":
+            self.imports_torch = True
+
+    def _record_import(self, module: str, level: int, names: Optional[List[str]], node: ast.AST) -> None:
+        entry = {"m": module, "lv": level, "n": names, "l": node.lineno}
+        self.imports.append(entry)
+        self._event("import", node, m=module, lv=level, n=names)
+
+    # ------------------------------------------------------------------ assignments
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.visit(node.value)
+        for t in node.targets:
+            self._assign_target(node, t, node.value)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.visit(node.value)
+            self._assign_target(node, node.target, node.value)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self.visit(node.value)
+        self.visit(node.target)
+
+    def _assign_target(self, stmt: ast.AST, target: ast.expr, value: ast.expr) -> None:
+        if isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
+                for t, v in zip(target.elts, value.elts):
+                    self._assign_target(stmt, t, v)
+            else:
+                for t in target.elts:
+                    if not isinstance(t, ast.Starred):
+                        self.visit(t)
+            return
+        if isinstance(target, ast.Attribute):
+            self.visit(target.value)
+            name = self.resolve(target)
+            site = AssignSite(stmt, target, name, value, self.scope)
+            self.assigns.append(site)
+            self._assign_event(site)
+        elif isinstance(target, ast.Subscript):
+            self.visit(target.value)
+            self.visit(target.slice)
+            base = self.resolve(target.value)
+            key = literal(target.slice)
+            if base == "os.environ":
+                if key == "PYTHONHASHSEED":
+                    self.env_writes.append((stmt, 'os.environ["PYTHONHASHSEED"] = ...'))
+                elif key == "CUBLAS_WORKSPACE_CONFIG":
+                    self._event("cublas", stmt)
+
+    def _assign_event(self, site: AssignSite) -> None:
+        val = literal(site.value)
+        if site.name == apis.CUDNN_DETERMINISTIC and isinstance(val, bool):
+            self._event("det", site.node, v=val, src="cudnn")
+        elif site.name == apis.CUDNN_BENCHMARK and val is True:
+            self._event("benchmark", site.node)
+
+    # ------------------------------------------------------------------ calls
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        name = self.resolve(func)
+        method = func.attr if isinstance(func, ast.Attribute) else None
+        guards = tuple(g for gs in self.guards for g in gs)
+        site = CallSite(node, name, method, self.scope, guards, bool(self.cond_depth))
+        self.calls.append(site)
+        # arguments and the receiver run before the call itself: their events come first
+        self.generic_visit(node)
+        self._call_events(site)
+
+    def _call_events(self, site: CallSite) -> None:
+        name, method, node = site.name, site.method, site.node
+        if name is None:
+            if method is not None:
+                self._method_events(site)
+            return
+        if name.startswith(LOCAL) or name.startswith("<self>."):
+            self._event("call", node, t=name, a=self._arg_summary(site))
+            return
+        if name in apis.BASE_SEEDERS:
+            self._event("seed", node, r=sorted(apis.BASE_SEEDERS[name]), a=self._arg_summary(site))
+            return
+        if name == apis.DETERMINISTIC_CALL:
+            mode = literal(site.arg(0, "mode"))
+            wo = literal(site.kwarg("warn_only"))
+            if mode is True or mode is False:
+                self._event("det", node, v=mode, wo=bool(wo is True))
+            elif mode is ...:
+                self._event("det", node, v=True, wo=bool(wo is True), unknown=1)
+            return
+        if name == apis.DEBUG_MODE_CALL:
+            mode = literal(site.arg(0, "debug_mode"))
+            if mode in ("default", 0):
+                self._event("det", node, v=False, wo=False)
+            elif mode in ("warn", 1):
+                self._event("det", node, v=True, wo=True)
+            elif mode in ("error", 2):
+                self._event("det", node, v=True, wo=False)
+            return
+        if name == "torch.backends.cudnn.benchmark" or name.endswith("._set_cudnn_benchmark"):
+            return
+        if name == "torch.device" and self._is_cuda_literal(site.arg(0, "type")):
+            self._event("cuda", node)
+            return
+        if name == "torch.cuda.is_available":
+            self._event("cuda", node, weak=1)
+            return
+        if name in apis.SPAWN_CALLS:
+            pos, kw = apis.SPAWN_CALLS[name]
+            target = site.arg(pos, kw)
+            tname = self.resolve(target) if target is not None else None
+            self._event("spawn", node, t=tname)
+            return
+        if name == apis.DISTRIBUTED_SAMPLER:
+            self._event("distsampler", node)
+        if name in apis.ENV_SETTERS:
+            self._env_setter(site)
+        draws = self._rng_draw(site, name)
+        if draws:
+            self._event("use", node, r=draws, what=name)
+        if self._cuda_kwarg(site):
+            self._event("cuda", node)
+        if not draws and not name.startswith("builtins."):
+            # a call to something imported: maybe a project function or a known helper
+            self._event("call", node, t=name, a=self._arg_summary(site))
+
+    def _method_events(self, site: CallSite) -> None:
+        method, node = site.method, site.node
+        if method == "cuda" and self.imports_torch:
+            self._event("cuda", node)
+        elif method == "to" and self.imports_torch and (
+            self._is_cuda_literal(site.arg(0, "device")) or self._cuda_kwarg(site)
+        ):
+            self._event("cuda", node)
+        elif method == "set_epoch":
+            self._event("set_epoch", node)
+        elif method in apis.TENSOR_RANDOM_METHODS and self.imports_torch and site.kwarg("generator") is None:
+            self._event("use", node, r=["torch"], what="Tensor." + method)
+        elif method == "manual_seed" and isinstance(node.func, ast.Attribute):
+            base = node.func.value
+            # torch.Generator().manual_seed(...) and g.manual_seed(...) seed a local generator
+            _ = base
+        else:
+            if isinstance(node.func, ast.Attribute):
+                self._event("mcall", node, m=method, a=self._arg_summary(site))
+        if self._cuda_kwarg(site):
+            self._event("cuda", node)
+
+    def _is_cuda_literal(self, node: Optional[ast.AST]) -> bool:
+        v = literal(node)
+        return isinstance(v, str) and (v == "cuda" or v.startswith("cuda:"))
+
+    def _cuda_kwarg(self, site: CallSite) -> bool:
+        dev = site.kwarg("device")
+        return dev is not None and self._is_cuda_literal(dev)
+
+    def _env_setter(self, site: CallSite) -> None:
+        name = site.name
+        if name == "os.putenv" or name == "os.environ.setdefault":
+            key = literal(site.arg(0))
+            if key == "PYTHONHASHSEED":
+                self.env_writes.append((site.node, f"{name.split('.')[-1]}(\"PYTHONHASHSEED\", ...)"))
+            elif key == "CUBLAS_WORKSPACE_CONFIG":
+                self._event("cublas", site.node)
+        elif name == "os.environ.update":
+            for a in list(site.node.args) + [kw.value for kw in site.node.keywords if kw.arg is None]:
+                if isinstance(a, ast.Dict):
+                    for k in a.keys:
+                        if literal(k) == "PYTHONHASHSEED":
+                            self.env_writes.append((site.node, "os.environ.update(PYTHONHASHSEED=...)"))
+                        if literal(k) == "CUBLAS_WORKSPACE_CONFIG":
+                            self._event("cublas", site.node)
+            for kw in site.node.keywords:
+                if kw.arg == "PYTHONHASHSEED":
+                    self.env_writes.append((site.node, "os.environ.update(PYTHONHASHSEED=...)"))
+                if kw.arg == "CUBLAS_WORKSPACE_CONFIG":
+                    self._event("cublas", site.node)
+
+    def _rng_draw(self, site: CallSite, name: str) -> List[str]:
+        """Which global RNGs a call to ``name`` draws from (or makes a later draw from)."""
+        mod, _, leaf = name.rpartition(".")
+        if mod == "random" and leaf in apis.PY_RANDOM_FUNCS:
+            return ["random"]
+        if mod == "numpy.random" and leaf in apis.NP_LEGACY_FUNCS:
+            return ["numpy"]
+        has_gen = site.kwarg("generator") is not None
+        if name in apis.TORCH_RANDOM_FUNCS:
+            return [] if has_gen else ["torch"]
+        if mod == "torch.nn.init" and leaf in apis.TORCH_INIT_RANDOM:
+            return [] if has_gen else ["torch"]
+        if mod == "torch.nn" and leaf in apis.NN_RANDOM_INIT:
+            return ["torch"]
+        if name == apis.DATALOADER:
+            if literal(site.kwarg("shuffle")) is True and not has_gen and site.kwarg("sampler") is None:
+                return ["torch"]
+            return []
+        if name in apis.RANDOM_SAMPLERS or name == apis.RANDOM_SPLIT:
+            return [] if has_gen else ["torch"]
+        if name.startswith("torchvision.transforms.") and (
+            leaf.startswith("Random") or leaf in apis.TORCHVISION_RANDOM_EXTRA
+        ):
+            return ["torch"]
+        return []
+
+    def _arg_summary(self, site: CallSite) -> Dict[str, Any]:
+        """What the project step needs to know about the arguments of a call to a helper."""
+        node = site.node
+        out: Dict[str, Any] = {"n": len(node.args)}
+        first = site.arg(0, "seed")
+        if first is not None:
+            v = literal(first)
+            if v is None:
+                out["none"] = 1
+            elif isinstance(v, (int, float)) and not isinstance(v, bool) and v < 0:
+                out["neg"] = 1
+            if self.entropy_source(first, site.scope) is not None:
+                out["entropy"] = self.entropy_source(first, site.scope)
+        kws = {}
+        for kw in node.keywords:
+            if kw.arg is not None:
+                v = literal(kw.value)
+                if isinstance(v, (bool, int, str)) or v is None:
+                    kws[kw.arg] = v
+                else:
+                    kws[kw.arg] = "?"
+        if kws:
+            out["kw"] = kws
+        if site.has_star_kwargs() or any(isinstance(a, ast.Starred) for a in node.args):
+            out["star"] = 1
+        return out
+
+    # ------------------------------------------------------------------ entropy (SDL005)
+    def entropy_source(self, expr: ast.expr, scope: Scope, depth: int = 0) -> Optional[str]:
+        """Name of the clock / OS-entropy call a seed expression derives from, if any."""
+        if depth > 4:
+            return None
+        for node in ast.walk(expr):
+            if isinstance(node, ast.Call):
+                name = self.resolve(node.func, scope)
+                if name is None and isinstance(node.func, ast.Attribute):
+                    # random.SystemRandom().randint(...), datetime.now().timestamp()
+                    inner = node.func.value
+                    if isinstance(inner, ast.Call):
+                        iname = self.resolve(inner.func, scope)
+                        if iname and (iname in apis.ENTROPY_CALLS or iname.startswith(apis.ENTROPY_PREFIXES)):
+                            return iname
+                    continue
+                if name and (name in apis.ENTROPY_CALLS or name.startswith(apis.ENTROPY_PREFIXES)):
+                    if name == "builtins.hash":
+                        # hash() of ints is deterministic; of str/bytes it depends on PYTHONHASHSEED
+                        if node.args and isinstance(literal(node.args[0]), int) and not isinstance(
+                            literal(node.args[0]), bool
+                        ):
+                            continue
+                    return name
+            elif isinstance(node, ast.Name) and node is not expr or (isinstance(node, ast.Name) and depth == 0):
+                bnd = self.lookup(node.id, scope)
+                if bnd is not None and bnd.kind == "var":
+                    for v in bnd.values:
+                        src = self.entropy_source(v, scope, depth + 1)
+                        if src:
+                            return src
+        return None
+
+    # ------------------------------------------------------------------ misc statements
+    def visit_Expr(self, node: ast.Expr) -> None:
+        self.visit(node.value)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        self.generic_visit(node)
+
+
+def collect_argparse_defaults(an: Analyzer) -> Dict[str, str]:
+    """``parser.add_argument("--seed", type=int, default=None)`` -> {"seed": "None"}.
+
+    Values: "None" (no default, or ``default=None``), "set" (a non-None default).
+    """
+    out: Dict[str, str] = {}
+    for site in an.calls:
+        if site.method != "add_argument":
+            continue
+        flags = [literal(a) for a in site.node.args]
+        flags = [f for f in flags if isinstance(f, str)]
+        if not flags:
+            continue
+        dest_node = site.kwarg("dest")
+        dest = literal(dest_node) if dest_node is not None else None
+        if not isinstance(dest, str):
+            longs = [f for f in flags if f.startswith("--")]
+            dest = (longs[0] if longs else flags[0]).lstrip("-").replace("-", "_")
+        action = literal(site.kwarg("action"))
+        default = site.kwarg("default")
+        if isinstance(action, str) and action.startswith("store_"):
+            out[dest] = "set"
+        elif default is None or literal(default) is None:
+            out[dest] = "None"
+        else:
+            out[dest] = "set"
+    return out
+
+
+def analyze(tree: ast.Module, path: str, source: str) -> Tuple[FileContext, Dict[str, Any]]:
+    an = Analyzer(tree, path, source)
+    an.run()
+    lines = source.splitlines()
+    ctx = FileContext(
+        path=path, source=source, lines=lines, tree=tree, calls=an.calls, assigns=an.assigns,
+        env_writes=an.env_writes, functions=an.functions, imports_torch=an.imports_torch, analyzer=an,
+    )
+    classes = an.func_facts.pop("<classes>", {"classes": {}})["classes"]
+    facts = {
+        "imports": an.imports,
+        "main_guard": an.has_main_guard,
+        "top_level_code": an.top_level_code,
+        "functions": {k: v for k, v in an.func_facts.items()},
+        "classes": classes,
+        "argparse": collect_argparse_defaults(an),
+        "imports_torch": an.imports_torch,
+    }
+    return ctx, facts

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from seedlint.diagnostics import FixSafety
+from seedlint.knowledge import apis
+from seedlint.knowledge.helpers import LIGHTNING_TRAINERS
+from seedlint.project.facts import FileContext, literal
+from seedlint.rules.base import Finding, Invalid, Rule
+
+
+class CudnnBenchmark(Rule):
+    """Reports `torch.backends.cudnn.benchmark = True`.
+
+    ## What it does
+    Reports `torch.backends.cudnn.benchmark = True` in any spelling (`import torch.backends.cudnn as
+    cudnn`, `from torch.backends import cudnn`, `import torch as th`), and Lightning's
+    `Trainer(benchmark=True)`, which sets the same flag.
+
+    ## Why is this bad?
+    With benchmark mode on, cuDNN times several candidate convolution algorithms on the first call
+    for each input shape and keeps the fastest. The timing varies from run to run, so different runs
+    may pick different algorithms, and different algorithms give different floating-point results.
+
+    ## Example
+    ```python
+    import torch.backends.cudnn as cudnn
+    cudnn.benchmark = True
+    ```
+
+    ## Use instead
+    ```python
+    import torch.backends.cudnn as cudnn
+    cudnn.benchmark = False
+    ```
+
+    ## Fix safety
+    The fix replaces `True` with `False`. It is safe: results do not change meaning, only speed
+    (convolutions may get slower).
+
+    ## References
+    - Research notes (torch-determinism.md), "Backend flags": `cudnn.benchmark=True` times candidate kernels
+      and may choose a different one per run; the default is False (`ATen/Context.h:476-501`).
+    - PyTorch, "Reproducibility", cuDNN section: https://pytorch.org/docs/stable/notes/randomness.html
+    """
+
+    code = "SDL101"
+    name = "cudnn-benchmark"
+    message = "cuDNN benchmark mode picks kernels by timing"
+    fix = FixSafety.SAFE
+    VALID = [
+        "import torch\ntorch.backends.cudnn.benchmark = False\n",
+        "import torch\nflag = torch.backends.cudnn.benchmark\n",
+        "class Cfg:\n    benchmark = True\n",
+        "import torch.backends.cudnn as cudnn\ncudnn.deterministic = True\n",
+    ]
+    INVALID = [
+        Invalid("import torch\ntorch.backends.cudnn.benchmark = True\n", expected=((2, 1),),
+                fixed="import torch\ntorch.backends.cudnn.benchmark = False\n"),
+        Invalid("import torch.backends.cudnn as cudnn\ncudnn.benchmark = True  # speed\n", expected=((2, 1),),
+                fixed="import torch.backends.cudnn as cudnn\ncudnn.benchmark = False  # speed\n"),
+        Invalid("from torch.backends import cudnn\ncudnn.benchmark = True\n", expected=((2, 1),)),
+        Invalid("import torch as th\nth.backends.cudnn.benchmark = True\n", expected=((2, 1),)),
+        Invalid("from lightning.pytorch import Trainer\ntrainer = Trainer(max_epochs=3, benchmark=True)\n",
+                expected=((2, 11),),
+                fixed="from lightning.pytorch import Trainer\ntrainer = Trainer(max_epochs=3, benchmark=False)\n"),
+    ]
+
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
+        for site in ctx.assigns:
+            if site.name == apis.CUDNN_BENCHMARK and literal(site.value) is True:
+                yield Finding(
+                    site.node,
+                    "`cudnn.benchmark = True` lets cuDNN pick convolution kernels by timing, which can differ "
+                    "between runs; set it to False",
+                )
+        for call in ctx.calls:
+            if call.name in LIGHTNING_TRAINERS and literal(call.kwarg("benchmark")) is True:
+                yield Finding(
+                    call.node,
+                    "`Trainer(benchmark=True)` turns on cuDNN benchmark mode, which picks kernels by timing; "
+                    "use benchmark=False",
+                )

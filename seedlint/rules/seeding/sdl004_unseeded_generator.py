@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import ast
+from typing import Dict, Iterator, Optional
+
+from seedlint.diagnostics import FixSafety
+from seedlint.knowledge import apis
+from seedlint.project.facts import FileContext, literal
+from seedlint.rules.base import Finding, Invalid, Rule, Valid
+
+
+def _parents(tree: ast.AST) -> Dict[ast.AST, ast.AST]:
+    out: Dict[ast.AST, ast.AST] = {}
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            out[child] = node
+    return out
+
+
+class UnseededGenerator(Rule):
+    """Reports random-number generator objects created without a seed.
+
+    ## What it does
+    Reports `np.random.default_rng()`, `np.random.RandomState()`, a bit generator such as
+    `np.random.PCG64()` (also inside `np.random.Generator(...)`), `np.random.SeedSequence()` and
+    `random.Random()` called without a seed (or with `None`), and a `torch.Generator()` that is never
+    given `.manual_seed(...)`.
+
+    ## Why is this bad?
+    NumPy's generators and `random.Random()` created without a seed draw fresh entropy from the
+    operating system, so every run gets a different stream, whatever seed the program sets elsewhere:
+    `np.random.seed` and `torch.manual_seed` do not reach generator objects.
+
+    `torch.Generator()` is different: it starts from a fixed default seed (67280421310721), not from
+    entropy and not from `torch.manual_seed`. A run is repeatable, but the stream ignores the run's seed:
+    changing `--seed` does not change it, and every unseeded generator in the program repeats the same
+    numbers.
+
+    ## Example
+    ```python
+    import numpy as np
+    import torch
+
+    rng = np.random.default_rng()
+    g = torch.Generator()
+    loader = DataLoader(ds, shuffle=True, generator=g)
+    ```
+
+    ## Use instead
+    ```python
+    rng = np.random.default_rng(seed)
+    g = torch.Generator()
+    g.manual_seed(seed)
+    loader = DataLoader(ds, shuffle=True, generator=g)
+    ```
+
+    ## Fix safety
+    `seedlint fix` passes the configured seed to NumPy / `random.Random` constructors (and adds
+    `.manual_seed(seed)` to a `torch.Generator()`). The fix is unsafe: it changes which numbers the
+    program draws.
+
+    ## References
+    - NumPy, `numpy.random.default_rng`: "If None, then fresh, unpredictable entropy will be pulled from the OS."
+    - Research notes (torch-determinism.md), "Seeding": unseeded RNG objects; `torch.manual_seed` does not seed
+      user-created `torch.Generator` objects (`torch/random.py:49-86`).
+    - `torch.Generator` default seed: `torch.Generator().initial_seed() == 67280421310721` (checked on torch 2.13).
+    """
+
+    code = "SDL004"
+    name = "unseeded-generator"
+    message = "RNG object created without a seed"
+    fix = FixSafety.UNSAFE
+    VALID = [
+        "import numpy as np\nrng = np.random.default_rng(1234)\n",
+        "from numpy.random import RandomState as RS\nstate = RS(seed=7)\n",
+        "import torch\ng = torch.Generator()\ng.manual_seed(0)\n",
+        "import torch as th\nloader_gen = th.Generator().manual_seed(42)\n",
+        "import random as pyrandom\nr = pyrandom.Random(5)\n",
+        "class Random:\n    pass\nr = Random()\n",
+        Valid("import torch\nclass DS:\n    def __init__(self, seed):\n        self.gen = torch.Generator()\n"
+              "        self.gen.manual_seed(seed)\n"),
+    ]
+    INVALID = [
+        Invalid("import numpy as np\nrng = np.random.default_rng()\n", expected=((2, 7),)),
+        Invalid("from numpy import random as npr\nstate = npr.RandomState(None)\n", expected=((2, 9),)),
+        Invalid("import numpy as np\ngen = np.random.Generator(np.random.PCG64())\n", expected=((2, 27),)),
+        Invalid("import random\nr = random.Random()\n", expected=((2, 5),)),
+        Invalid("import torch as th\ng = th.Generator()\nx = th.randn(3, generator=g)\n", expected=((2, 5),)),
+        Invalid("from torch.utils.data import DataLoader\nimport torch\n"
+                "dl = DataLoader([1, 2], shuffle=True, generator=torch.Generator())\n", expected=((3, 48),)),
+    ]
+
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
+        parents: Optional[Dict[ast.AST, ast.AST]] = None
+        for site in ctx.calls:
+            name = site.name
+            if name in apis.RNG_CONSTRUCTORS:
+                pos, kw = apis.RNG_CONSTRUCTORS[name]
+                seed = site.arg(pos, kw)
+                if site.has_star_kwargs() or any(isinstance(a, ast.Starred) for a in site.node.args):
+                    continue
+                if seed is None or literal(seed) is None:
+                    what = name.replace("numpy.", "np.")
+                    if name.startswith("numpy."):
+                        why = "draws fresh OS entropy: every run differs"
+                    else:
+                        why = "draws fresh OS entropy (it is not seeded by random.seed): every run differs"
+                    yield Finding(site.node, f"`{what}()` without a seed {why}; pass a seed")
+            elif name == apis.TORCH_GENERATOR:
+                if parents is None:
+                    parents = _parents(ctx.tree)
+                if not self._seeded_later(ctx, site.node, parents):
+                    yield Finding(
+                        site.node,
+                        "`torch.Generator()` is never given `.manual_seed(...)`: it starts from a fixed default "
+                        "seed that ignores the run's seed, and every such generator repeats the same stream",
+                    )
+
+    @staticmethod
+    def _seeded_later(ctx: FileContext, node: ast.Call, parents: Dict[ast.AST, ast.AST]) -> bool:
+        parent = parents.get(node)
+        # torch.Generator().manual_seed(s)
+        if isinstance(parent, ast.Attribute) and parent.attr in ("manual_seed", "set_state", "seed"):
+            return True
+        target = None
+        if isinstance(parent, (ast.Assign, ast.AnnAssign)):
+            targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+            target = targets[0] if len(targets) == 1 else None
+        if target is None:
+            return False
+        for site in ctx.calls:
+            if site.method not in ("manual_seed", "set_state", "seed") or not isinstance(site.node.func, ast.Attribute):
+                continue
+            recv = site.node.func.value
+            if isinstance(target, ast.Name) and isinstance(recv, ast.Name) and recv.id == target.id:
+                return True
+            if isinstance(target, ast.Attribute) and isinstance(recv, ast.Attribute) and recv.attr == target.attr:
+                return True
+        return False

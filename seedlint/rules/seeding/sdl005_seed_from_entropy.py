@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from typing import Iterator, Optional
+
+from seedlint.knowledge import apis
+from seedlint.knowledge.helpers import HELPERS_BY_NAME
+from seedlint.project.facts import CallSite, FileContext
+from seedlint.rules.base import Finding, Invalid, Rule, Valid
+
+
+def seed_argument(site: CallSite):
+    """The seed argument of a seeding call, or None when the call is not one."""
+    name = site.name
+    if name in apis.SEED_ARG_CALLS:
+        return site.arg(0, "seed") if name not in ("random.Random",) else site.arg(0, "x")
+    helper = HELPERS_BY_NAME.get(name or "")
+    if helper is not None and helper.seed_param is not None:
+        pos, kw = helper.seed_param
+        return site.arg(pos, kw)
+    if name is None and site.method == "manual_seed":
+        return site.arg(0, "seed")
+    return None
+
+
+class SeedFromEntropy(Rule):
+    """Reports a seed taken from the clock, the process id or OS entropy.
+
+    ## What it does
+    Reports a seeding call (`torch.manual_seed`, `np.random.seed`, `random.seed`, `default_rng`,
+    `Generator.manual_seed`, the seeding helpers of Lightning, transformers, accelerate and others,
+    and the project's own seeding functions) whose seed comes from `time`, `datetime`, `os.urandom`,
+    `uuid`, `os.getpid`, `secrets`, `random.SystemRandom`, `torch.seed()` or `hash()` of a string,
+    directly or through local assignments (`seed = int(time.time())`).
+
+    ## Why is this bad?
+    The call looks like seeding but the value changes every run, so the run cannot be repeated unless
+    the seed was logged and is fed back by hand. `hash()` of a `str` changes every run unless
+    `PYTHONHASHSEED` is fixed before the interpreter starts. detectron2's `seed_all_rng(None)` does
+    exactly this.
+
+    ## Example
+    ```python
+    import time, torch
+    seed = int(time.time())
+    torch.manual_seed(seed)
+    ```
+
+    ## Use instead
+    ```python
+    seed = args.seed  # a fixed default, e.g. 0, recorded with the run
+    torch.manual_seed(seed)
+    ```
+
+    ## Fix safety
+    No fix: the right seed is the user's choice (a config value or a command-line argument).
+
+    ## References
+    - Research notes (torch-determinism.md), "Seeding": seeds from the clock, pid, `os.urandom`, `uuid`,
+      `random.SystemRandom`, `secrets` or `hash(str)` make the run non-reproducible.
+    - PyTorch, "Reproducibility": https://pytorch.org/docs/stable/notes/randomness.html
+    """
+
+    code = "SDL005"
+    name = "seed-from-entropy"
+    message = "seed taken from the clock or OS entropy"
+    scope = "file+program"
+    VALID = [
+        "import torch\ntorch.manual_seed(42)\n",
+        "import numpy as np\nseed = 7\nnp.random.seed(seed)\n",
+        "import random, time\nstart = time.time()\nrandom.seed(0)\n",
+        "import torch\ntorch.manual_seed(hash(3))\n",
+        Valid("import torch\ndef f(args):\n    torch.manual_seed(args.seed + 1)\n"),
+    ]
+    INVALID = [
+        Invalid("import time, torch\nseed = int(time.time())\ntorch.manual_seed(seed)\n", expected=((3, 1),)),
+        Invalid("import numpy as np\nfrom os import getpid\nnp.random.seed(getpid() % 2**32)\n", expected=((3, 1),)),
+        Invalid("import random as rnd\nimport datetime\nrnd.seed(datetime.datetime.now().timestamp())\n",
+                expected=((3, 1),)),
+        Invalid("import numpy as np, os\nrng = np.random.default_rng(int.from_bytes(os.urandom(4), 'little'))\n",
+                expected=((2, 7),)),
+        Invalid("from lightning.pytorch import seed_everything\nimport uuid\nseed_everything(uuid.uuid4().int % 1000)\n",
+                expected=((3, 1),)),
+        Invalid("import torch\ng = torch.Generator()\ng.manual_seed(hash('run-name'))\n", expected=((3, 1),)),
+    ]
+
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
+        for site in ctx.calls:
+            seed = seed_argument(site)
+            if seed is None:
+                continue
+            src: Optional[str] = ctx.analyzer.entropy_source(seed, site.scope)
+            if src:
+                yield Finding(site.node, entropy_message(src))
+
+
+def entropy_message(src: str) -> str:
+    pretty = src.replace("builtins.", "").replace("datetime.datetime.", "datetime.")
+    extra = " (hash() of a str changes every run unless PYTHONHASHSEED is fixed at start-up)" if src == "builtins.hash" else ""
+    return f"seed derived from `{pretty}()` changes every run{extra}; use a fixed, recorded seed"
