@@ -21,7 +21,7 @@ import builtins
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
-from seedlint.knowledge import apis
+from seedlint.knowledge import apis, op_match
 from seedlint.knowledge.helpers import HELPERS_BY_NAME
 
 _BUILTINS = frozenset(dir(builtins))
@@ -607,8 +607,11 @@ class Analyzer:
             return
         if name == apis.DISTRIBUTED_SAMPLER:
             self._event("distsampler", node)
+        if name == apis.DATALOADER:
+            self._event("loader", node, w=int(has_workers(site)), wif=int(site.kwarg("worker_init_fn") is not None))
         if name in apis.ENV_SETTERS:
             self._env_setter(site)
+        self._op_events(site, name, None)
         draws = self._rng_draw(site, name)
         if draws:
             self._event("use", node, r=draws, what=name)
@@ -618,8 +621,14 @@ class Analyzer:
             # a call to something imported: maybe a project function or a known helper
             self._event("call", node, t=name, a=self._arg_summary(site))
 
+    def _op_events(self, site: CallSite, name: Optional[str], method: Optional[str]) -> None:
+        for op in op_match.match_ops(site, name, method, self.imports_torch):
+            self._event("op", site.node, id=op["id"], lst=op["list"], api=op["api"], dev=op["device"],
+                        bw=int(op["backward_only"]))
+
     def _method_events(self, site: CallSite) -> None:
         method, node = site.method, site.node
+        self._op_events(site, None, method)
         if method == "cuda" and self.imports_torch:
             self._event("cuda", node)
         elif method == "to" and self.imports_torch and (
@@ -628,6 +637,8 @@ class Analyzer:
             self._event("cuda", node)
         elif method == "set_epoch":
             self._event("set_epoch", node)
+        elif method == "add_argument" and self._is_cuda_literal(site.kwarg("default")):
+            self._event("cuda", node)
         elif method in apis.TENSOR_RANDOM_METHODS and self.imports_torch and site.kwarg("generator") is None:
             self._event("use", node, r=["torch"], what="Tensor." + method)
         elif method == "manual_seed" and isinstance(node.func, ast.Attribute):
@@ -756,12 +767,29 @@ class Analyzer:
                             return src
         return None
 
+    def visit_IfExp(self, node: ast.IfExp) -> None:
+        self.generic_visit(node)
+        # device = "cuda" if torch.cuda.is_available() else "cpu"
+        if self._is_cuda_literal(node.body) or self._is_cuda_literal(node.orelse):
+            self._event("cuda", node)
+
     # ------------------------------------------------------------------ misc statements
     def visit_Expr(self, node: ast.Expr) -> None:
         self.visit(node.value)
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
         self.generic_visit(node)
+
+
+def has_workers(site: CallSite) -> bool:
+    """Does a DataLoader call start worker processes? (absent num_workers is 0; a non-literal may be > 0)"""
+    nw = site.arg(6, "num_workers")
+    if nw is None:
+        return False
+    v = literal(nw)
+    if v is ...:
+        return True
+    return isinstance(v, int) and not isinstance(v, bool) and v > 0
 
 
 def collect_argparse_defaults(an: Analyzer) -> Dict[str, str]:
@@ -810,5 +838,9 @@ def analyze(tree: ast.Module, path: str, source: str) -> Tuple[FileContext, Dict
         "classes": classes,
         "argparse": collect_argparse_defaults(an),
         "imports_torch": an.imports_torch,
+        "bindings": {
+            k: (b.target if b.kind == "import" else LOCAL + (b.target or ""))
+            for k, b in an.module_scope.bindings.items() if b.kind in ("import", "def", "class")
+        },
     }
     return ctx, facts

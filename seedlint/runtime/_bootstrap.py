@@ -48,7 +48,9 @@ def _trim(tb: Optional[types.TracebackType]) -> Optional[types.TracebackType]:
 
 def _report_and_exit(exc: BaseException) -> NoReturn:
     """What the interpreter does with an uncaught exception: sys.excepthook, then exit status 1."""
-    sys.excepthook(type(exc), exc, _trim(exc.__traceback__))
+    trimmed = _trim(exc.__traceback__)
+    exc.__traceback__ = trimmed
+    sys.excepthook(type(exc), exc, trimmed)
     raise SystemExit(1)
 
 

@@ -5,7 +5,7 @@ from typing import Iterator, Optional, Tuple
 
 from seedlint.diagnostics import FixSafety
 from seedlint.knowledge import apis
-from seedlint.project.facts import LOCAL, CallSite, FileContext, literal
+from seedlint.project.facts import LOCAL, CallSite, FileContext, has_workers
 from seedlint.rules.base import Finding, Invalid, Rule, Valid
 
 # Library datasets that hold no RNG objects of their own (their transforms draw from torch / random /
@@ -53,18 +53,6 @@ def class_rng_attribute(ctx: FileContext, cls: ast.ClassDef) -> Optional[str]:
                             if isinstance(t, ast.Name):
                                 return f"{cls.name}.{t.id}"
     return None
-
-
-def has_workers(site: CallSite) -> bool:
-    nw = site.kwarg("num_workers")
-    if nw is None:
-        nw = site.arg(6) if len(site.node.args) > 6 else None
-    if nw is None:
-        return False
-    v = literal(nw)
-    if v is ...:
-        return True  # not a literal: may be > 0
-    return isinstance(v, int) and not isinstance(v, bool) and v > 0
 
 
 class WorkersWithoutInitFn(Rule):

@@ -87,7 +87,7 @@ class UnseededGenerator(Rule):
         Invalid("import random\nr = random.Random()\n", expected=((2, 5),)),
         Invalid("import torch as th\ng = th.Generator()\nx = th.randn(3, generator=g)\n", expected=((2, 5),)),
         Invalid("from torch.utils.data import DataLoader\nimport torch\n"
-                "dl = DataLoader([1, 2], shuffle=True, generator=torch.Generator())\n", expected=((3, 48),)),
+                "dl = DataLoader([1, 2], shuffle=True, generator=torch.Generator())\n", expected=((3, 49),)),
     ]
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
