@@ -7,7 +7,13 @@ import sys
 from typing import Any, Callable, Dict, Optional
 
 from seedlint.runtime._compare import first_difference, snapshot
-from seedlint.runtime._seeding import SEED_ENV_VAR, _import_optional, seed_everything, validate_seed
+from seedlint.runtime._seeding import (
+    SEED_ENV_VAR,
+    _import_optional,
+    seed_everything,
+    set_deterministic_algorithms,
+    validate_seed,
+)
 from seedlint.runtime._state import rng_state, set_rng_state
 
 _ENV_VARS = (SEED_ENV_VAR, "PYTHONHASHSEED", "CUBLAS_WORKSPACE_CONFIG", "TORCHINDUCTOR_DETERMINISTIC")
@@ -39,7 +45,7 @@ def _restore_settings(saved: Dict[str, Any]) -> None:
     torch = sys.modules.get("torch")
     if torch is not None and "torch" in saved:
         mode, warn_only, cudnn_deterministic, cudnn_benchmark = saved["torch"]
-        torch.use_deterministic_algorithms(mode, warn_only=warn_only)
+        set_deterministic_algorithms(torch, mode, warn_only)
         torch.backends.cudnn.deterministic = cudnn_deterministic
         torch.backends.cudnn.benchmark = cudnn_benchmark
     config = sys.modules.get("torch._inductor.config")

@@ -121,12 +121,8 @@ def _seed_torch(torch: Any, report: SeedReport, seed: int, deterministic: bool, 
             )
 
     if hasattr(torch, "use_deterministic_algorithms"):
-        try:
-            torch.use_deterministic_algorithms(deterministic, warn_only=warn_only)
-        except TypeError:  # torch < 1.11 has no warn_only
-            torch.use_deterministic_algorithms(deterministic)
-            if warn_only:
-                report.not_applied.append("warn_only: this torch's use_deterministic_algorithms has no warn_only")
+        if not set_deterministic_algorithms(torch, deterministic, warn_only) and warn_only:
+            report.not_applied.append("warn_only: this torch's use_deterministic_algorithms has no warn_only")
         report.applied.append(f"torch.use_deterministic_algorithms({deterministic}, warn_only={warn_only})")
     elif deterministic:
         report.not_applied.append(f"torch {torch.__version__} has no use_deterministic_algorithms")
@@ -134,6 +130,36 @@ def _seed_torch(torch: Any, report: SeedReport, seed: int, deterministic: bool, 
     _set_inductor(report, deterministic)
     if deterministic:
         _set_cublas(torch, report)
+
+
+# Releases whose torch.use_deterministic_algorithms is exactly torch._C._set_deterministic_algorithms plus, from
+# 2.x on, `import torch._inductor.config; config.deterministic = mode` (read in 2.13's torch/__init__.py).
+_KNOWN_DETERMINISTIC_SETTER_UP_TO = (2, 13)
+
+
+def set_deterministic_algorithms(torch: Any, mode: bool, warn_only: bool) -> bool:
+    """``torch.use_deterministic_algorithms(mode, warn_only=warn_only)`` without importing Inductor.
+
+    In torch 2.13 that function imports ``torch._inductor.config`` (about a second: it pulls in
+    ``torch._dynamo``) only to set ``deterministic``. For releases up to 2.13 this calls the same
+    ``torch._C._set_deterministic_algorithms`` and leaves Inductor to :func:`_set_inductor` (the config if loaded,
+    else the environment variable it reads on import); later releases get the public function. Returns whether
+    ``warn_only`` was supported.
+    """
+    setter = getattr(torch._C, "_set_deterministic_algorithms", None)
+    if setter is None or _version_tuple(str(torch.__version__))[:2] > _KNOWN_DETERMINISTIC_SETTER_UP_TO:
+        try:
+            torch.use_deterministic_algorithms(mode, warn_only=warn_only)
+        except TypeError:  # torch < 1.11 has no warn_only
+            torch.use_deterministic_algorithms(mode)
+            return False
+        return True
+    try:
+        setter(mode, warn_only=warn_only)
+    except TypeError:
+        setter(mode)
+        return False
+    return True
 
 
 def _set_inductor(report: SeedReport, deterministic: bool) -> None:
@@ -145,6 +171,9 @@ def _set_inductor(report: SeedReport, deterministic: bool) -> None:
         if config.deterministic != deterministic:
             config.deterministic = deterministic
         report.applied.append(f"torch._inductor.config.deterministic={deterministic}")
+    elif deterministic:
+        report.applied.append("Inductor deterministic mode: TORCHINDUCTOR_DETERMINISTIC=1 (read when "
+                              "torch._inductor.config is imported)")
     # Read by torch._inductor.config when it is first imported, here or in a child process.
     if deterministic:
         os.environ["TORCHINDUCTOR_DETERMINISTIC"] = "1"
