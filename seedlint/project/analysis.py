@@ -1,6 +1,757 @@
-"""Placeholder replaced below."""
-from typing import Any, Dict, List, Tuple
+"""The project-level join: modules, entry points, programs and function summaries.
+
+A *program* is an entry point (a file with ``if __name__ == "__main__":``, a script that runs
+top-level code and that no project file imports, a ``[project.scripts]`` target or a configured
+``entry-points`` entry) plus what it executes: its own top level, the modules it imports
+(transitively: their top levels run on import), and the functions called on the way, across modules,
+through classes it instantiates, and through the seeding helpers of third-party libraries.
+
+Each function gets a *summary* (which RNGs it seeds and uses, whether it enables deterministic mode,
+runs on CUDA, spawns processes ...), merged from its callees, memoised over the whole project, so the
+cost is linear in the number of events, not in the number of programs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+
+from seedlint.config import Config
+from seedlint.diagnostics import Diagnostic, FixSafety, InternalError
+from seedlint.knowledge import apis
+from seedlint.knowledge.helpers import HELPERS_BY_NAME, LIGHTNING_CLI, LIGHTNING_TRAINERS, Helper
+
+RNGS = ("random", "numpy", "torch")
+WORKER_METHODS = frozenset({"__getitem__", "__getitems__", "__iter__", "__next__"})
+LOCAL = "<local>."
+SELF = "<self>."
+TEST_NAMES = ("test_", "conftest")
+NOT_ENTRY_NAMES = frozenset({"setup.py", "conftest.py", "__init__.py", "noxfile.py", "fabfile.py", "conf.py"})
+
+Fid = Tuple[str, str]  # (path, local function id)
 
 
-def analyze_project(results, root, cfg, targets) -> Tuple[List[Any], List[Any]]:
-    return [], []
+@dataclass(frozen=True)
+class Site:
+    path: str
+    line: int
+    col: int
+    what: str = ""
+
+
+@dataclass
+class Summary:
+    """What running a function does, including everything it calls."""
+
+    seeds: Dict[str, Site] = field(default_factory=dict)  # rng -> first seeding site
+    seed_sites: List[Tuple[Site, Tuple[str, ...], Tuple[str, ...]]] = field(default_factory=list)  # site, rngs, guards
+    det_on: Optional[Site] = None
+    det_raise: Optional[Site] = None  # deterministic mode that raises (no warn_only)
+    uses: Dict[str, Site] = field(default_factory=dict)  # rng -> first use outside DataLoader workers
+    worker_uses: Dict[str, Site] = field(default_factory=dict)  # rng -> first use inside Dataset methods
+    cuda: Optional[Site] = None
+    loader_workers: bool = False
+    worker_seeding: bool = False  # Lightning seed_everything(workers=True)
+    spawns: List[Tuple[Site, Optional[Fid], str]] = field(default_factory=list)
+    distsamplers: List[Site] = field(default_factory=list)
+    set_epoch: bool = False
+    cublas: bool = False
+    off_by_default: List[Tuple[Site, str]] = field(default_factory=list)  # SDL008 sites
+    entropy_calls: List[Tuple[Site, str]] = field(default_factory=list)  # SDL005 via project helpers
+
+    def merge(self, other: "Summary", *, uses: bool = True) -> None:
+        for r, s in other.seeds.items():
+            self.seeds.setdefault(r, s)
+        self.seed_sites.extend(x for x in other.seed_sites if x not in self.seed_sites)
+        self.det_on = self.det_on or other.det_on
+        self.det_raise = self.det_raise or other.det_raise
+        if uses:
+            for r, s in other.uses.items():
+                self.uses.setdefault(r, s)
+            for r, s in other.worker_uses.items():
+                self.worker_uses.setdefault(r, s)
+            self.cuda = self.cuda or other.cuda
+        self.loader_workers |= other.loader_workers
+        self.worker_seeding |= other.worker_seeding
+        self.spawns.extend(x for x in other.spawns if x not in self.spawns)
+        self.distsamplers.extend(x for x in other.distsamplers if x not in self.distsamplers)
+        self.set_epoch |= other.set_epoch
+        self.cublas |= other.cublas
+        self.off_by_default.extend(x for x in other.off_by_default if x not in self.off_by_default)
+        self.entropy_calls.extend(x for x in other.entropy_calls if x not in self.entropy_calls)
+
+
+@dataclass
+class Straight:
+    """The straight-line view of a function, for SDL007: the first effect on each RNG, and violations."""
+
+    first: Dict[str, Tuple[str, Site]] = field(default_factory=dict)  # rng -> ("use"|"seed", site)
+    violations: List[Tuple[Site, str, Site]] = field(default_factory=list)  # (seed site, rng, earlier use)
+
+
+@dataclass
+class Program:
+    entry: str  # path of the entry module
+    label: str  # how to name it in messages
+    starts: List[Fid]
+    summary: Summary
+    modules: Set[str]
+    straight: Straight
+
+
+def _truthy(v: Any) -> bool:
+    return v not in (None, False, 0, "", "?") and v is not ...
+
+
+class Project:
+    def __init__(self, facts: Dict[str, Dict[str, Any]], root: Path, cfg: Config) -> None:
+        self.facts = facts
+        self.root = root
+        self.cfg = cfg
+        self.paths = set(facts)
+        self.seeding_cfg: Dict[str, Tuple[str, ...]] = dict(cfg.seeding_functions)
+        self._sub_roots = self._find_sub_roots()
+        self._roots_cache: Dict[str, List[Path]] = {}
+        self._resolve_cache: Dict[Tuple[str, str], Any] = {}
+        self._summary: Dict[Fid, Summary] = {}
+        self._straight: Dict[Fid, Straight] = {}
+        self._in_progress: Set[Fid] = set()
+        self._imports: Dict[str, Set[str]] = {}
+        self.methods_by_name: Dict[str, List[Fid]] = {}
+        for path, f in facts.items():
+            for lid, fn in f["functions"].items():
+                if fn.get("class") is not None:
+                    self.methods_by_name.setdefault(fn["name"], []).append((path, lid))
+
+    # ------------------------------------------------------------------ modules
+    def _find_sub_roots(self) -> List[Path]:
+        dirs: Set[Path] = set()
+        seen: Set[Path] = set()
+        for p in self.paths:
+            d = Path(p).parent
+            while d not in seen:
+                seen.add(d)
+                if any((d / m).is_file() for m in ("pyproject.toml", "setup.py", "setup.cfg")):
+                    dirs.add(d)
+                if d == self.root or d.parent == d:
+                    break
+                d = d.parent
+        return sorted(dirs, key=lambda x: len(x.parts), reverse=True)
+
+    def roots_for(self, path: str) -> List[Path]:
+        r = self._roots_cache.get(path)
+        if r is not None:
+            return r
+        p = Path(path)
+        out: List[Path] = [p.parent]
+        for sr in self._sub_roots:
+            if sr in p.parents:
+                out.extend([sr, sr / "src"])
+        out.extend([self.root, self.root / "src"])
+        seen: Set[Path] = set()
+        r = [x for x in out if not (x in seen or seen.add(x))]  # type: ignore[func-returns-value]
+        self._roots_cache[path] = r
+        return r
+
+    def _module_file(self, base: Path, parts: Sequence[str]) -> Optional[str]:
+        if not parts:
+            f = str(base / "__init__.py")
+            return f if f in self.paths else None
+        p = base.joinpath(*parts)
+        f = str(p) + ".py"
+        if f in self.paths:
+            return f
+        f = str(p / "__init__.py")
+        if f in self.paths:
+            return f
+        return None
+
+    def _is_package_dir(self, base: Path, parts: Sequence[str]) -> bool:
+        return base.joinpath(*parts).is_dir()
+
+    def resolve(self, path: str, qual: str, depth: int = 0) -> Any:
+        """Resolve a qualified name as seen from ``path``.
+
+        Returns ("func", fid) | ("class", path, class id) | ("module", path) | ("external", canonical) | None.
+        """
+        key = (path, qual)
+        if key in self._resolve_cache:
+            return self._resolve_cache[key]
+        self._resolve_cache[key] = None  # cycle guard
+        out = self._resolve(path, qual, depth)
+        self._resolve_cache[key] = out
+        return out
+
+    def _resolve(self, path: str, qual: str, depth: int) -> Any:
+        if depth > 8:
+            return None
+        if qual.startswith(LOCAL):
+            return self._symbol(path, qual[len(LOCAL):].split("."), depth)
+        if qual.startswith(SELF):
+            rest = qual[len(SELF):]
+            cls, _, meth = rest.rpartition(".")
+            return self._method(path, cls, meth, depth)
+        level = len(qual) - len(qual.lstrip("."))
+        parts = [p for p in qual.lstrip(".").split(".") if p]
+        if level:
+            base = Path(path).parent
+            for _ in range(level - 1):
+                base = base.parent
+            return self._from_base(base, parts, depth) or ("external", qual)
+        for base in self.roots_for(path):
+            hit = self._from_base(base, parts, depth)
+            if hit is not None:
+                return hit
+        return ("external", qual)
+
+    def _from_base(self, base: Path, parts: List[str], depth: int) -> Any:
+        for i in range(len(parts), 0, -1):
+            mod = self._module_file(base, parts[:i])
+            if mod is not None:
+                rest = parts[i:]
+                if not rest:
+                    return ("module", mod)
+                hit = self._symbol(mod, rest, depth)
+                if hit is not None:
+                    return hit
+                return None
+        return None
+
+    def _symbol(self, mod: str, rest: List[str], depth: int) -> Any:
+        f = self.facts.get(mod)
+        if f is None or not rest:
+            return ("module", mod) if f is not None else None
+        name = rest[0]
+        funcs = f["functions"]
+        if len(rest) == 1 and name in funcs:
+            return ("func", (mod, name))
+        if name in f["classes"]:
+            if len(rest) == 1:
+                return ("class", mod, name)
+            return self._method(mod, name, rest[1], depth)
+        target = f.get("bindings", {}).get(name)
+        if target is not None and not target.startswith(LOCAL):
+            return self.resolve(mod, ".".join([target, *rest[1:]]), depth + 1)
+        if os.path.basename(mod) == "__init__.py":
+            sub = self._module_file(Path(mod).parent, [name])
+            if sub is not None:
+                return ("module", sub) if len(rest) == 1 else self._symbol(sub, rest[1:], depth)
+        return None
+
+    def _method(self, mod: str, cls: str, meth: str, depth: int) -> Any:
+        f = self.facts.get(mod)
+        if f is None:
+            return None
+        lid = f"{cls}.{meth}"
+        if lid in f["functions"]:
+            return ("func", (mod, lid))
+        info = f["classes"].get(cls)
+        if info is None or depth > 6:
+            return None
+        for base in info.get("bases", []):
+            hit = self.resolve(mod, base, depth + 1)
+            if hit and hit[0] == "class":
+                m = self._method(hit[1], hit[2], meth, depth + 1)
+                if m is not None:
+                    return m
+        return None
+
+    def module_imports(self, path: str) -> Set[str]:
+        cached = self._imports.get(path)
+        if cached is not None:
+            return cached
+        out: Set[str] = set()
+        for imp in self.facts[path]["imports"]:
+            for mod in self._import_targets(path, imp):
+                if mod != path:
+                    out.add(mod)
+        self._imports[path] = out
+        return out
+
+    def _import_targets(self, path: str, imp: Dict[str, Any]) -> List[str]:
+        prefix = "." * imp["lv"]
+        module = imp["m"]
+        out: List[str] = []
+        if imp["n"] is None:  # import a.b.c: runs a, a.b and a.b.c
+            parts = module.split(".")
+            for i in range(1, len(parts) + 1):
+                hit = self.resolve(path, ".".join(parts[:i]))
+                if hit and hit[0] == "module":
+                    out.append(hit[1])
+            return out
+        base = prefix + module if module else prefix
+        hit = self.resolve(path, base) if base.strip(".") or imp["lv"] else None
+        if hit is None and imp["lv"] and not module:
+            pkg = Path(path).parent
+            for _ in range(imp["lv"] - 1):
+                pkg = pkg.parent
+            init = str(pkg / "__init__.py")
+            if init in self.paths:
+                hit = ("module", init)
+        if hit and hit[0] == "module":
+            out.append(hit[1])
+        for name in imp["n"]:
+            sep = "" if base.endswith(".") else "."
+            sub = self.resolve(path, f"{base}{sep}{name}" if base else name)
+            if sub and sub[0] == "module":
+                out.append(sub[1])
+            elif sub and sub[0] in ("func", "class"):
+                mod = sub[1][0] if sub[0] == "func" else sub[1]
+                out.append(mod)
+        return out
+
+    # ------------------------------------------------------------------ summaries
+    def summary(self, fid: Fid) -> Summary:
+        s = self._summary.get(fid)
+        if s is not None:
+            return s
+        if fid in self._in_progress:
+            return Summary()  # recursion: what is already known is merged by the outer frame
+        self._in_progress.add(fid)
+        try:
+            s = self._compute_summary(fid)
+        finally:
+            self._in_progress.discard(fid)
+        self._summary[fid] = s
+        return s
+
+    def _fn(self, fid: Fid) -> Optional[Dict[str, Any]]:
+        f = self.facts.get(fid[0])
+        return None if f is None else f["functions"].get(fid[1])
+
+    def _compute_summary(self, fid: Fid) -> Summary:
+        path, lid = fid
+        fn = self._fn(fid)
+        s = Summary()
+        if fn is None:
+            return s
+        in_worker = fn.get("name") in WORKER_METHODS and fn.get("class") is not None
+        argparse = self.facts[path].get("argparse", {})
+        for ev in fn["events"]:
+            k = ev["k"]
+            site = Site(path, ev["l"], ev["c"], ev.get("what", ""))
+            if k == "use":
+                for r in ev["r"]:
+                    (s.worker_uses if in_worker else s.uses).setdefault(r, site)
+            elif k == "seed":
+                self._add_seed(s, site, tuple(ev["r"]), ev, path)
+            elif k == "det":
+                if ev["v"]:
+                    s.det_on = s.det_on or site
+                    if not ev.get("wo"):
+                        s.det_raise = s.det_raise or site
+            elif k == "cuda":
+                if not ev.get("weak"):
+                    s.cuda = s.cuda or site
+            elif k == "loader":
+                if ev.get("w"):
+                    s.loader_workers = True
+            elif k == "distsampler":
+                s.distsamplers.append(site)
+            elif k == "set_epoch":
+                s.set_epoch = True
+            elif k == "cublas":
+                s.cublas = True
+            elif k == "spawn":
+                target = None
+                if ev.get("t"):
+                    hit = self.resolve(path, ev["t"])
+                    if hit and hit[0] == "func":
+                        target = hit[1]
+                s.spawns.append((site, target, ev.get("t") or "the target"))
+            elif k == "import":
+                for mod in self._import_targets(path, {"m": ev["m"], "lv": ev["lv"], "n": ev["n"]}):
+                    if mod != path:
+                        s.merge(self.summary((mod, "<module>")))
+            elif k == "call":
+                self._call(s, path, ev, site)
+            elif k == "mcall":
+                self._mcall(s, path, ev)
+        _ = argparse
+        return s
+
+    def _add_seed(self, s: Summary, site: Site, rngs: Tuple[str, ...], ev: Dict[str, Any], path: str) -> None:
+        for r in rngs:
+            s.seeds.setdefault(r, site)
+        guards = tuple(ev.get("g", ()))
+        s.seed_sites.append((site, rngs, guards))
+
+    def _call(self, s: Summary, path: str, ev: Dict[str, Any], site: Site) -> None:
+        target = ev["t"]
+        args = ev.get("a", {})
+        hit = self.resolve(path, target)
+        if hit is None:
+            return
+        kind = hit[0]
+        if kind == "func":
+            callee = self.summary(hit[1])
+            if callee.seeds and args.get("entropy"):
+                s.entropy_calls.append((site, args["entropy"]))
+            if callee.seeds and ev.get("g"):
+                # a helper called under `if args.seed is not None:` seeds only when the guard holds
+                s.seed_sites.append((site, tuple(sorted(callee.seeds)), tuple(ev["g"])))
+            s.merge(callee)
+            return
+        if kind == "class":
+            cpath, cls = hit[1], hit[2]
+            init = self.resolve(cpath, f"{SELF}{cls}.__init__")
+            if init and init[0] == "func":
+                s.merge(self.summary(init[1]))
+            f = self.facts[cpath]
+            for lid, fn in f["functions"].items():
+                if fn.get("class") == cls and fn.get("name") != "__init__":
+                    s.merge(self.summary((cpath, lid)))
+            return
+        if kind == "external":
+            self._external(s, apis.canonical(hit[1]), args, site, ev)
+
+    def _external(self, s: Summary, name: str, args: Dict[str, Any], site: Site, ev: Dict[str, Any]) -> None:
+        kw = args.get("kw", {})
+        helper: Optional[Helper] = HELPERS_BY_NAME.get(name)
+        if helper is not None:
+            if helper.seeds:
+                off = False
+                if helper.none_seed == "entropy" and helper.seed_param is not None:
+                    pos, kwname = helper.seed_param
+                    given = args.get("n", 0) > pos or kwname in kw or args.get("star")
+                    if args.get("none") or (not given and helper.default_seed_is_none):
+                        off = True
+                if off:
+                    s.off_by_default.append((site, f"`{name.rsplit('.', 1)[1]}(None)` seeds from the clock and OS "
+                                                   "entropy"))
+                self._add_seed(s, site, tuple(sorted(helper.seeds)), ev, site.path)
+                if name.endswith("seed_everything") and kw.get("workers") is True:
+                    s.worker_seeding = True
+            det = helper.deterministic
+            if det is True or (isinstance(det, str) and _truthy(kw.get(det.split(":", 1)[1]))):
+                s.det_on = s.det_on or site
+                wo = helper.warn_only
+                warn = wo is True or (isinstance(wo, str) and _truthy(kw.get(wo.split(":", 1)[1])))
+                if not warn:
+                    s.det_raise = s.det_raise or site
+            return
+        if name in self.seeding_cfg:
+            what = self.seeding_cfg[name]
+            rngs = tuple(r for r in what if r in RNGS)
+            if rngs:
+                self._add_seed(s, site, rngs, ev, site.path)
+            if "deterministic" in what:
+                s.det_on = s.det_on or site
+                s.det_raise = s.det_raise or site
+            return
+        if name in LIGHTNING_TRAINERS:
+            d = kw.get("deterministic")
+            if d is True or d == "warn":
+                s.det_on = s.det_on or site
+                if d is True:
+                    s.det_raise = s.det_raise or site
+            return
+        if name in LIGHTNING_CLI:
+            v = kw.get("seed_everything_default", True)
+            if v not in (False, None):
+                self._add_seed(s, site, RNGS, ev, site.path)
+
+    def _mcall(self, s: Summary, path: str, ev: Dict[str, Any]) -> None:
+        """A method call on an object of unknown type: if a project method of that name seeds, count it.
+
+        Only seeding and deterministic mode are taken from such a match (being generous there avoids
+        false "unseeded" reports); RNG use is not, so a common name like ``forward`` adds nothing.
+        """
+        m = ev.get("m")
+        cands = self.methods_by_name.get(m or "")
+        if not cands or m in WORKER_METHODS or m == "__init__":
+            return
+        for fid in cands[:20]:
+            callee = self.summary(fid)
+            if callee.seeds or callee.det_on:
+                s.merge(callee, uses=False)
+
+    # ------------------------------------------------------------------ straight-line flow (SDL007)
+    def straight(self, fid: Fid) -> Straight:
+        st = self._straight.get(fid)
+        if st is not None:
+            return st
+        self._straight[fid] = Straight()  # recursion guard
+        st = self._compute_straight(fid)
+        self._straight[fid] = st
+        return st
+
+    def _compute_straight(self, fid: Fid) -> Straight:
+        path, lid = fid
+        fn = self._fn(fid)
+        st = Straight()
+        if fn is None:
+            return st
+        if fn.get("name") in WORKER_METHODS and fn.get("class") is not None:
+            return st
+        for ev in fn["events"]:
+            k = ev["k"]
+            site = Site(path, ev["l"], ev["c"], ev.get("what", ""))
+            cond = bool(ev.get("cond"))
+            if k == "use" and not cond:
+                for r in ev["r"]:
+                    st.first.setdefault(r, ("use", site))
+            elif k == "seed":
+                _apply_seed(st, tuple(ev["r"]), site, site)
+            elif k in ("call", "import"):
+                if k == "import":
+                    subs = [self.straight((m, "<module>")) for m in
+                            self._import_targets(path, {"m": ev["m"], "lv": ev["lv"], "n": ev["n"]}) if m != path]
+                else:
+                    subs = []
+                    hit = self.resolve(path, ev["t"])
+                    if hit and hit[0] == "func":
+                        subs = [self.straight(hit[1])]
+                    elif hit and hit[0] == "class":
+                        init = self.resolve(hit[1], f"{SELF}{hit[2]}.__init__")
+                        if init and init[0] == "func":
+                            subs = [self.straight(init[1])]
+                    elif hit and hit[0] == "external":
+                        helper = HELPERS_BY_NAME.get(apis.canonical(hit[1]))
+                        rngs = tuple(sorted(helper.seeds)) if helper is not None else ()
+                        if not rngs and apis.canonical(hit[1]) in self.seeding_cfg:
+                            rngs = tuple(r for r in self.seeding_cfg[apis.canonical(hit[1])] if r in RNGS)
+                        if rngs:
+                            _apply_seed(st, rngs, site, site)
+                for sub in subs:
+                    for v in sub.violations:
+                        if v not in st.violations:
+                            st.violations.append(v)
+                    for r, (kind, ssite) in sub.first.items():
+                        if kind == "use" and not cond:
+                            st.first.setdefault(r, ("use", ssite))
+                        elif kind == "seed":
+                            _apply_seed(st, (r,), site, ssite)
+        return st
+
+
+def _apply_seed(st: Straight, rngs: Tuple[str, ...], report_site: Site, seed_site: Site) -> None:
+    for r in rngs:
+        prev = st.first.get(r)
+        if prev is None:
+            st.first[r] = ("seed", seed_site)
+        elif prev[0] == "use":
+            v = (report_site, r, prev[1])
+            if v not in st.violations:
+                st.violations.append(v)
+            st.first[r] = ("seed_after_use", prev[1])  # reported once
+
+
+# ---------------------------------------------------------------------------------------------- programs
+def _is_test_file(path: str, root: Path) -> bool:
+    name = os.path.basename(path)
+    if name.startswith(TEST_NAMES) or name.endswith("_test.py"):
+        return True
+    try:
+        rel = Path(path).relative_to(root).parts
+    except ValueError:
+        rel = Path(path).parts
+    return any(part in ("tests", "test", "testing") for part in rel[:-1])
+
+
+def _scripts_entries(project: Project) -> List[Tuple[str, str, str]]:
+    """[project.scripts] targets and the ``entry-points`` setting: (module path, function, label)."""
+    import sys as _sys
+
+    if _sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    out: List[Tuple[str, str, str]] = []
+    for folder in {*project._sub_roots, project.root}:
+        pp = folder / "pyproject.toml"
+        if not pp.is_file():
+            continue
+        try:
+            data = tomllib.loads(pp.read_text(encoding="utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError):
+            continue
+        scripts = data.get("project", {}).get("scripts", {}) or {}
+        if not isinstance(scripts, dict):
+            continue
+        for script, target in scripts.items():
+            if isinstance(target, str) and ":" in target:
+                mod, func = target.split(":", 1)
+                hit = _resolve_module_at(project, folder, mod)
+                if hit:
+                    out.append((hit, func.split("[")[0].strip(), f"the `{script}` script ({target})"))
+    for ep in project.cfg.entry_points:
+        if ":" in ep:
+            mod, func = ep.split(":", 1)
+            hit = _resolve_module_at(project, project.root, mod)
+            if hit:
+                out.append((hit, func, f"entry point {ep}"))
+        else:
+            p = (project.cfg.path.parent if project.cfg.path else project.root) / ep
+            if str(p.resolve()) in project.paths:
+                out.append((str(p.resolve()), "", f"entry point {ep}"))
+    return out
+
+
+def _resolve_module_at(project: Project, folder: Path, dotted: str) -> Optional[str]:
+    parts = dotted.strip().split(".")
+    for base in (folder, folder / "src"):
+        hit = project._module_file(base, parts)
+        if hit:
+            return hit
+    return None
+
+
+def build_programs(project: Project) -> List[Program]:
+    importers: Dict[str, Set[str]] = {}
+    for path in project.paths:
+        for mod in project.module_imports(path):
+            importers.setdefault(mod, set()).add(path)
+    entries: Dict[str, Tuple[List[Fid], str]] = {}
+    for path, f in sorted(project.facts.items()):
+        name = os.path.basename(path)
+        if _is_test_file(path, project.root):
+            continue
+        if f["main_guard"] or name == "__main__.py":
+            entries[path] = ([(path, "<module>"), (path, "<main>")], _label(path, project.root))
+        elif f["top_level_code"] and name not in NOT_ENTRY_NAMES and not importers.get(path):
+            entries[path] = ([(path, "<module>")], _label(path, project.root))
+    for mod, func, label in _scripts_entries(project):
+        starts = [(mod, "<module>"), (mod, "<main>")]
+        if func and func in project.facts[mod]["functions"]:
+            starts.append((mod, func))
+        key = f"{mod}:{func}"
+        entries[key] = (starts, label)
+    programs: List[Program] = []
+    for key, (starts, label) in sorted(entries.items()):
+        s = Summary()
+        st = Straight()
+        for fid in starts:
+            s.merge(project.summary(fid))
+            sub = project.straight(fid)
+            for v in sub.violations:
+                if v not in st.violations:
+                    st.violations.append(v)
+            for r, (kind, site) in sub.first.items():
+                if kind == "use":
+                    st.first.setdefault(r, ("use", site))
+                elif kind == "seed":
+                    _apply_seed(st, (r,), site, site)
+        modules = _closure(project, starts[0][0])
+        programs.append(Program(entry=starts[0][0], label=label, starts=starts, summary=s, modules=modules,
+                                straight=st))
+    return programs
+
+
+def _closure(project: Project, entry: str) -> Set[str]:
+    seen = {entry}
+    stack = [entry]
+    while stack:
+        p = stack.pop()
+        for m in project.module_imports(p):
+            if m not in seen:
+                seen.add(m)
+                stack.append(m)
+    return seen
+
+
+def _label(path: str, root: Path) -> str:
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return path
+
+
+# ---------------------------------------------------------------------------------------------- entry
+def analyze_project(results: Dict[str, Any], root: Path, cfg: Config, targets: Set[str]
+                    ) -> Tuple[List[Diagnostic], List[InternalError]]:
+    """Run the program-level rules; return diagnostics for files in ``targets`` only."""
+    from seedlint.rules import all_rules
+
+    facts = {p: r.facts for p, r in results.items() if r.facts is not None and not r.skipped}
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10000))
+    diags: List[Diagnostic] = []
+    errors: List[InternalError] = []
+    try:
+        project = Project(facts, root, cfg)
+        programs = build_programs(project)
+        ctx = ProjectContext(project, programs)
+        for code, rule in all_rules().items():
+            if rule.scope not in ("program", "file+program"):
+                continue
+            try:
+                for d in rule.check_project(ctx):  # type: ignore[attr-defined]
+                    if d.path in targets:
+                        diags.append(d)
+            except RecursionError:
+                errors.append(InternalError(str(root), code, "program analysis recursed too deeply"))
+            except Exception as exc:  # an internal error: named, not fatal for the other rules
+                errors.append(InternalError(str(root), code, f"{type(exc).__name__}: {exc}"))
+    finally:
+        sys.setrecursionlimit(limit)
+    return _dedupe(diags), errors
+
+
+def _dedupe(diags: List[Diagnostic]) -> List[Diagnostic]:
+    """One finding per place and code: the first program's message, counting the others."""
+    by_key: Dict[Tuple[str, int, int, str], List[Diagnostic]] = {}
+    for d in diags:
+        by_key.setdefault((d.path, d.line, d.col, d.code), []).append(d)
+    out = []
+    for group in by_key.values():
+        first = group[0]
+        others = len({d.message for d in group}) - 1
+        if others:
+            first = Diagnostic(first.path, first.line, first.col, first.code,
+                               first.message + f" (also in {others} other program{'s' if others > 1 else ''})",
+                               first.end_line, first.end_col, first.fix)
+        out.append(first)
+    return out
+
+
+class ProjectContext:
+    """What program-level rules see."""
+
+    def __init__(self, project: Project, programs: List[Program]) -> None:
+        self.project = project
+        self.programs = programs
+        self._by_module: Optional[Dict[str, List[Program]]] = None
+
+    def programs_containing(self, path: str) -> List[Program]:
+        if self._by_module is None:
+            self._by_module = {}
+            for prog in self.programs:
+                for m in prog.modules:
+                    self._by_module.setdefault(m, []).append(prog)
+        return self._by_module.get(path, [])
+
+    def argparse_default(self, prog: Program, dest: str) -> Optional[str]:
+        for m in sorted(prog.modules):
+            v = self.project.facts[m].get("argparse", {}).get(dest)
+            if v is not None:
+                return v
+        return None
+
+    def events(self, kind: str) -> Iterable[Tuple[str, str, Dict[str, Any]]]:
+        for path, f in self.project.facts.items():
+            for lid, fn in f["functions"].items():
+                for ev in fn["events"]:
+                    if ev["k"] == kind:
+                        yield path, lid, ev
+
+    def file_det(self, path: str) -> Tuple[bool, bool]:
+        """(deterministic mode on anywhere in the file, and without warn_only)."""
+        on = raising = False
+        f = self.project.facts.get(path)
+        if f is None:
+            return False, False
+        for fn in f["functions"].values():
+            for ev in fn["events"]:
+                if ev["k"] == "det" and ev["v"]:
+                    on = True
+                    raising = raising or not ev.get("wo")
+        return on, raising
+
+
+def diag(site: Site, code: str, message: str, fix: FixSafety = FixSafety.NONE) -> Diagnostic:
+    return Diagnostic(path=site.path, line=site.line, col=site.col, code=code, message=message,
+                      end_line=site.line, end_col=site.col, fix=fix)

@@ -26,6 +26,17 @@ from seedlint.knowledge.helpers import HELPERS_BY_NAME
 
 _BUILTINS = frozenset(dir(builtins))
 LOCAL = "<local>."
+# calls that libraries make at import time to define things, not to run a job
+_DEFINING_CALLS = frozenset({
+    "logging.getLogger", "typing.TypeVar", "typing.NewType", "typing.ParamSpec", "collections.namedtuple",
+    "typing.NamedTuple", "functools.partial", "re.compile", "os.getenv", "os.environ.get", "dataclasses.field",
+    "builtins.frozenset", "builtins.set", "builtins.dict", "builtins.list", "builtins.tuple", "builtins.object",
+    "builtins.property", "builtins.staticmethod", "builtins.classmethod", "builtins.getattr", "builtins.int",
+    "builtins.str", "builtins.float", "builtins.bool", "builtins.len", "builtins.range", "builtins.sorted",
+    "enum.Enum", "enum.auto", "contextvars.ContextVar", "threading.Lock", "threading.local", "threading.RLock",
+    "pathlib.Path", "importlib.import_module", "warnings.warn", "builtins.type", "builtins.super",
+})
+_DEFINING_PREFIXES = ("os.path.", "typing.", "collections.", "<local>.", "builtins.")
 
 
 @dataclass
@@ -358,11 +369,23 @@ class Analyzer:
             for s in stmt.orelse:
                 self.visit(s)
             return
-        if isinstance(stmt, (ast.Expr,)) and isinstance(stmt.value, ast.Call):
-            self.top_level_code = True
-        elif isinstance(stmt, (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith)):
+        if not self.top_level_code and self._runs_code(stmt):
             self.top_level_code = True
         self.visit(stmt)
+
+    def _runs_code(self, stmt: ast.stmt) -> bool:
+        """Does a top-level statement do work (a script), beyond defining names (a library)?"""
+        if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith)):
+            return True
+        if isinstance(stmt, ast.Expr):
+            return isinstance(stmt.value, (ast.Call, ast.Await))
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and stmt.value is not None:
+            for node in ast.walk(stmt.value):
+                if isinstance(node, ast.Call):
+                    name = self.resolve(node.func) or ""
+                    if name not in _DEFINING_CALLS and not name.startswith(_DEFINING_PREFIXES):
+                        return True
+        return False
 
     def visit(self, node: ast.AST) -> None:
         method = getattr(self, "visit_" + node.__class__.__name__, None)

@@ -18,6 +18,8 @@ def all_rules() -> Dict[str, Rule]:
     for family in _FAMILIES:
         pkg = importlib.import_module(f"seedlint.rules.{family}")
         for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+            if info.name.startswith("_"):
+                continue
             mod = importlib.import_module(f"seedlint.rules.{family}.{info.name}")
             for obj in vars(mod).values():
                 if isinstance(obj, type) and issubclass(obj, Rule) and obj is not Rule and obj.__module__ == mod.__name__:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import inspect
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Dict, Iterator, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, Iterator, List, Optional, Tuple, Union
 
 from seedlint.diagnostics import FixSafety
 
@@ -62,6 +62,10 @@ class Rule:
     INVALID: ClassVar[List[Invalid]] = []
 
     def check(self, ctx: "FileContext") -> Iterator[Finding]:  # pragma: no cover - overridden
+        return iter(())
+
+    def check_project(self, ctx: Any) -> Iterator[Any]:  # pragma: no cover - overridden by program rules
+        """Program-level rules: yield Diagnostics from a :class:`seedlint.project.analysis.ProjectContext`."""
         return iter(())
 
     @classmethod

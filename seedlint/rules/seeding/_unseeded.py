@@ -1,0 +1,35 @@
+"""Shared logic of SDL001 / SDL002 / SDL003: an RNG a program uses that nothing on its way seeds."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from seedlint.diagnostics import Diagnostic, FixSafety
+from seedlint.project.analysis import ProjectContext, diag
+
+HOW = {
+    "random": ("python `random`", "random.seed(seed)"),
+    "numpy": ("numpy's global RNG", "np.random.seed(seed)"),
+    "torch": ("torch's global RNG", "torch.manual_seed(seed)"),
+}
+
+
+def unseeded(ctx: ProjectContext, rng: str, code: str) -> Iterator[Diagnostic]:
+    what, call = HOW[rng]
+    for prog in ctx.programs:
+        s = prog.summary
+        if rng in s.seeds:
+            continue
+        site = s.uses.get(rng)
+        if site is None:
+            # RNG use inside Dataset methods runs in DataLoader workers, which reseed random / numpy / torch
+            # from torch's seed (torch/utils/data/_utils/worker.py:244-306): covered when torch is seeded.
+            covered = "torch" in s.seeds and (s.loader_workers or s.worker_seeding) and rng != "torch"
+            if not covered:
+                site = s.worker_uses.get(rng)
+        if site is None:
+            continue
+        used = f" ({site.what.replace('numpy.', 'np.')})" if site.what else ""
+        yield diag(site, code,
+                   f"{what} is used here{used} by program `{prog.label}`, and nothing on the way from it seeds it: "
+                   f"call `{call}` at its start, or run `seedlint fix`", FixSafety.SAFE)

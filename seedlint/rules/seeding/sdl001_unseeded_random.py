@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from seedlint.diagnostics import Diagnostic, FixSafety
+from seedlint.rules.base import Invalid, Rule, Valid
+from seedlint.rules.seeding._unseeded import unseeded
+
+
+class UnseededPythonRandom(Rule):
+    """Reports a program that uses python `random` and never seeds it.
+
+    ## What it does
+    Follows each program from its entry point (a `__main__` guard, a top-level script, a
+    `[project.scripts]` target) through the modules it imports and the functions it calls, and reports
+    the first use of the `random` module's global generator (`random.shuffle`, `random.choice`,
+    `random.random` ...) when nothing on that way calls `random.seed` or a helper that does
+    (Lightning `seed_everything`, transformers `set_seed`, the project's own `set_seed` ...). Reported
+    once per program, at the first use. A module no entry point reaches gets no finding. Uses inside
+    `Dataset.__getitem__` are covered when torch is seeded and the loader has workers, since each
+    worker reseeds `random` from torch's seed.
+
+    ## Why is this bad?
+    Python seeds its global generator from OS entropy at start-up, so every run draws different
+    numbers: data splits, augmentation and sampling change from run to run.
+
+    ## Example
+    ```python
+    import random
+
+    if __name__ == "__main__":
+        files = list_files()
+        random.shuffle(files)
+    ```
+
+    ## Use instead
+    ```python
+    import random
+
+    if __name__ == "__main__":
+        random.seed(0)
+        files = list_files()
+        random.shuffle(files)
+    ```
+
+    ## Fix safety
+    `seedlint fix` inserts a seed block at the entry point (`seed_everything(SEED)` from
+    `seedlint.runtime`, or inline seeding with `--inline`). It is safe: an unseeded run had no
+    reproducible numbers to preserve.
+
+    ## References
+    - Python docs, `random.seed`: "If a is omitted or None, the current system time is used" / OS randomness.
+    - Research notes (torch-determinism.md), "DataLoader": each worker calls `random.seed(base_seed + worker_id)`
+      (`torch/utils/data/_utils/worker.py:244-306`).
+    """
+
+    code = "SDL001"
+    name = "unseeded-python-random"
+    message = "program uses python random without seeding it"
+    scope = "program"
+    fix = FixSafety.SAFE
+    VALID = [
+        "import random\nif __name__ == '__main__':\n    random.seed(0)\n    print(random.random())\n",
+        "import random\ndef pick(xs):\n    return random.choice(xs)\n",
+        Valid({"train.py": "from utils import set_seed\nimport random\nif __name__ == '__main__':\n"
+                           "    set_seed(1)\n    random.shuffle([1, 2])\n",
+               "utils.py": "import random as r\ndef set_seed(s):\n    r.seed(s)\n"}),
+        "from lightning.pytorch import seed_everything\nimport random\nseed_everything(3)\nx = random.random()\n",
+    ]
+    INVALID = [
+        Invalid("import random\nif __name__ == '__main__':\n    xs = [1, 2, 3]\n    random.shuffle(xs)\n",
+                expected=((4, 5),)),
+        Invalid("from random import choice as pick\nprint(pick([1, 2]))\n", expected=((2, 7),)),
+        Invalid({"main.py": "import data\nif __name__ == '__main__':\n    data.load()\n",
+                 "data.py": "import random as rnd\ndef load():\n    return rnd.sample(range(10), 3)\n"},
+                expected=((3, 12),), path="data.py"),
+    ]
+
+    def check_project(self, ctx) -> Iterator[Diagnostic]:
+        return unseeded(ctx, "random", self.code)

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from seedlint.diagnostics import Diagnostic, FixSafety
+from seedlint.rules.base import Invalid, Rule, Valid
+from seedlint.rules.seeding._unseeded import unseeded
+
+
+class UnseededTorch(Rule):
+    """Reports a program that uses torch's global RNG and never seeds it.
+
+    ## What it does
+    Follows each program from its entry point through its imports and calls, and reports the first
+    draw from torch's global generator when nothing on the way calls `torch.manual_seed` or a helper
+    that does. Draws include explicit calls (`torch.rand*`, `randperm`, `normal_`, `bernoulli`,
+    `multinomial`, `F.dropout` ...) and implicit ones: building `torch.nn` layers with parameters
+    (their init draws from the RNG), `nn.Dropout`, `DataLoader(shuffle=True)` and random samplers
+    without `generator=`, `random_split`, torchvision's random transforms.
+
+    ## Why is this bad?
+    torch seeds its default generator nondeterministically at start-up, so initial weights, dropout
+    masks and data order differ on every run. `torch.cuda.manual_seed_all` alone leaves the CPU
+    generator (which initialises weights) unseeded.
+
+    ## Example
+    ```python
+    import torch.nn as nn
+
+    if __name__ == "__main__":
+        model = nn.Linear(10, 2)
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+    import torch.nn as nn
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        model = nn.Linear(10, 2)
+    ```
+
+    ## Fix safety
+    `seedlint fix` inserts a seed block at the entry point. Safe: an unseeded run had no reproducible
+    numbers to preserve.
+
+    ## References
+    - Research notes (torch-determinism.md), "Seeding": `torch.manual_seed` seeds the CPU generator and every
+      device (`torch/random.py:49-86`).
+    - PyTorch, "Reproducibility": https://pytorch.org/docs/stable/notes/randomness.html
+    """
+
+    code = "SDL003"
+    name = "unseeded-torch"
+    message = "program uses torch's global RNG without seeding it"
+    scope = "program"
+    fix = FixSafety.SAFE
+    VALID = [
+        "import torch\nif __name__ == '__main__':\n    torch.manual_seed(0)\n    x = torch.randn(3)\n",
+        "import torch.nn as nn\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.fc = nn.Linear(2, 2)\n",
+        "import torch\nif __name__ == '__main__':\n    g = torch.Generator().manual_seed(1)\n"
+        "    x = torch.randn(3, generator=g)\n",
+        Valid({"train.py": "from pkg.utils import set_seed\nfrom pkg.models import Net\nif __name__ == '__main__':\n"
+                           "    set_seed(0)\n    net = Net()\n",
+               "pkg/__init__.py": "",
+               "pkg/utils.py": "import torch\ndef set_seed(s):\n    torch.manual_seed(s)\n",
+               "pkg/models.py": "import torch.nn as nn\nclass Net(nn.Module):\n    def __init__(self):\n"
+                                "        super().__init__()\n        self.fc = nn.Linear(2, 2)\n"}),
+    ]
+    INVALID = [
+        Invalid("import torch.nn as nn\nif __name__ == '__main__':\n    model = nn.Linear(10, 2)\n",
+                expected=((3, 13),)),
+        Invalid("import torch as th\nx = th.rand(2)\nprint(x)\n", expected=((2, 5),)),
+        Invalid("import torch\nif __name__ == '__main__':\n    torch.cuda.manual_seed_all(0)\n"
+                "    p = torch.randperm(5)\n", expected=((4, 9),)),
+    ]
+
+    def check_project(self, ctx) -> Iterator[Diagnostic]:
+        return unseeded(ctx, "torch", self.code)
