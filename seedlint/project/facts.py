@@ -652,7 +652,7 @@ class Analyzer:
     def _method_events(self, site: CallSite) -> None:
         method, node = site.method, site.node
         self._op_events(site, None, method)
-        if method == "cuda" and self.imports_torch:
+        if method == "cuda" and (self.imports_torch or not site.node.args):
             self._event("cuda", node)
         elif method == "to" and self.imports_torch and (
             self._is_cuda_literal(site.arg(0, "device")) or self._cuda_kwarg(site)

@@ -18,7 +18,7 @@ from typing import Any, Iterator, List, Optional, Sequence, Tuple
 logger = logging.getLogger("seedlint.runtime")
 
 # Bounds of the walk through a dataset's attributes.
-MAX_DEPTH = 6
+MAX_DEPTH = 12
 MAX_ITEMS_PER_CONTAINER = 1000
 MAX_OBJECTS = 20000
 

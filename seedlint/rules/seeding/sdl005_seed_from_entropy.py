@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
+from seedlint.diagnostics import Diagnostic
 from seedlint.knowledge import apis
 from seedlint.knowledge.helpers import HELPERS_BY_NAME
 from seedlint.project.facts import CallSite, FileContext
@@ -81,7 +82,23 @@ class SeedFromEntropy(Rule):
         Invalid("from lightning.pytorch import seed_everything\nimport uuid\nseed_everything(uuid.uuid4().int % 1000)\n",
                 expected=((3, 1),)),
         Invalid("import torch\ng = torch.Generator()\ng.manual_seed(hash('run-name'))\n", expected=((3, 1),)),
+        Invalid({"train.py": "import time as t\nfrom utils import set_seed\nif __name__ == '__main__':\n"
+                             "    set_seed(int(t.time()))\n",
+                 "utils.py": "import torch\ndef set_seed(s):\n    torch.manual_seed(s)\n"},
+                expected=((4, 5),), path="train.py"),
     ]
+
+    def check_project(self, ctx) -> Iterator[Diagnostic]:
+        """Entropy passed to one of the project's own seeding functions (`set_seed(int(time.time()))`)."""
+        from seedlint.project.analysis import diag
+
+        done = set()
+        for prog in ctx.programs:
+            for site, src in prog.summary.entropy_calls:
+                key = (site.path, site.line, site.col)
+                if key not in done:
+                    done.add(key)
+                    yield diag(site, self.code, entropy_message(src))
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         for site in ctx.calls:

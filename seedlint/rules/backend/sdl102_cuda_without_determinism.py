@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from seedlint.diagnostics import Diagnostic, FixSafety
+from seedlint.project.analysis import ProjectContext, diag
+from seedlint.rules.base import Invalid, Rule, Valid
+
+
+class CudaWithoutDeterminism(Rule):
+    """Reports a program that runs on CUDA and never enables deterministic mode.
+
+    ## What it does
+    Reports, once per program, the first place it puts work on CUDA (`.cuda()`, `.to("cuda")`,
+    `device="cuda"`, `torch.device("cuda")`, a device chosen with `torch.cuda.is_available()`) when
+    nothing on the way from its entry point enables deterministic mode:
+    `torch.use_deterministic_algorithms(True)` (also with `warn_only=True`),
+    `torch.backends.cudnn.deterministic = True`, `torch.set_deterministic_debug_mode`, or a helper /
+    framework switch that does (transformers `enable_full_determinism`, Lightning
+    `Trainer(deterministic=True)`, `seed_everything` of `seedlint.runtime` ...).
+
+    ## Why is this bad?
+    Seeding alone does not make CUDA runs repeatable: cuDNN may pick nondeterministic convolution
+    algorithms, and ops such as `index_add_`, `scatter_add_`, `embedding_bag` backward or bilinear
+    `interpolate` backward use atomic adds whose floating-point sums differ between runs.
+
+    ## Example
+    ```python
+    torch.manual_seed(0)
+    model = Net().cuda()
+    ```
+
+    ## Use instead
+    ```python
+    torch.manual_seed(0)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    model = Net().cuda()
+    ```
+
+    ## Fix safety
+    `seedlint fix` inserts the seed block, which enables deterministic mode. Safe for the program's
+    meaning; list (b) ops then warn (or raise without `warn_only`).
+
+    ## References
+    - Research notes (torch-determinism.md), "Backend flags": convolution honours
+      `ctx.deterministicCuDNN() || ctx.deterministicAlgorithms()`; defaults are off (`ATen/Context.h:476-501`).
+    - PyTorch, `torch.use_deterministic_algorithms`:
+      https://pytorch.org/docs/stable/generated/torch.use_deterministic_algorithms.html
+    """
+
+    code = "SDL102"
+    name = "cuda-without-determinism"
+    message = "program runs on CUDA without deterministic mode"
+    scope = "program"
+    fix = FixSafety.SAFE
+    VALID = [
+        "import torch\nif __name__ == '__main__':\n    torch.use_deterministic_algorithms(True)\n"
+        "    x = torch.zeros(2).cuda()\n",
+        "import torch\nif __name__ == '__main__':\n    x = torch.zeros(2).to('cpu')\n",
+        "import torch\nfrom torch.backends import cudnn\ncudnn.deterministic = True\ndev = torch.device('cuda')\n",
+        Valid("import torch\nif __name__ == '__main__':\n    if torch.cuda.is_available():\n"
+              "        torch.cuda.manual_seed_all(0)\n"),
+    ]
+    INVALID = [
+        Invalid("import torch\nif __name__ == '__main__':\n    torch.manual_seed(0)\n    x = torch.zeros(2).cuda()\n",
+                expected=((4, 9),)),
+        Invalid("import torch as th\ndevice = th.device('cuda' if th.cuda.is_available() else 'cpu')\n"
+                "th.zeros(1).to(device)\n", expected=((2, 20),)),
+        Invalid("import torch\nfrom torch import nn\nif __name__ == '__main__':\n"
+                "    m = nn.Linear(2, 2).to('cuda:0')\n", expected=((4, 9),)),
+    ]
+
+    def check_project(self, ctx: ProjectContext) -> Iterator[Diagnostic]:
+        for prog in ctx.programs:
+            s = prog.summary
+            if s.cuda is not None and s.det_on is None:
+                yield diag(s.cuda, self.code,
+                           f"program `{prog.label}` runs on CUDA here but never enables deterministic mode: call "
+                           "`torch.use_deterministic_algorithms(True, warn_only=True)` at its start", self.fix)

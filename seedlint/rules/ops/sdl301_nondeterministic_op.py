@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from seedlint.diagnostics import Diagnostic
+from seedlint.project.analysis import ProjectContext, Site, diag
+from seedlint.rules.base import Invalid, Rule, Valid
+
+# Plain convolutions are left to SDL102 (CUDA without deterministic mode): flagging every conv layer
+# would bury the findings that matter. Transposed convolutions stay (their backward is the classic case).
+PLAIN_CONV = frozenset({"torch.nn.Conv1d", "torch.nn.Conv2d", "torch.nn.Conv3d"})
+
+
+def _short(api: str) -> str:
+    return api.replace("torch.nn.functional.", "F.").replace("torch.Tensor.", "Tensor.")
+
+
+class NondeterministicOp(Rule):
+    """Reports an op that is nondeterministic on CUDA in a program that does not enable deterministic mode.
+
+    ## What it does
+    Reports calls to the ops listed in the `torch.use_deterministic_algorithms` docstring (list (a):
+    a deterministic implementation is chosen when the flag is on; list (b): the op raises when it is
+    on), when the program that runs them never enables deterministic mode. The table is generated
+    from the installed torch's own docstring (`scripts/gen_nondeterministic_ops.py`). Only conditions
+    the call shows are used: `index_put_(..., accumulate=True)`, `F.interpolate(mode="bilinear")`
+    (the default `nearest` is fine), `bincount(weights=...)`, `median(dim=...)`,
+    `EmbeddingBag(mode="max")`; ops whose condition a call cannot show (input requires grad, dtype,
+    sparse input) are not reported. CUDA-only ops are reported only for programs that run on CUDA.
+    Plain convolutions are left to SDL102. A module that no entry point reaches is judged on its own:
+    it is reported unless it enables deterministic mode itself.
+
+    ## Why is this bad?
+    On CUDA these ops accumulate with atomic adds (or pick algorithms) whose floating-point results
+    vary from run to run, so two runs with the same seed drift apart.
+
+    ## Example
+    ```python
+    out = torch.zeros(n, d, device="cuda").index_add_(0, idx, src)
+    ```
+
+    ## Use instead
+    ```python
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    out = torch.zeros(n, d, device="cuda").index_add_(0, idx, src)
+    ```
+
+    ## Fix safety
+    No per-op fix; `seedlint fix` enables deterministic mode in the seed block it inserts.
+
+    ## References
+    - `torch.use_deterministic_algorithms` docstring, torch 2.13 (`torch/__init__.py:1388-1534`), as generated into
+      `seedlint/knowledge/nondeterministic_ops.json`; research data nondeterministic_ops.json.
+    - PyTorch, "Reproducibility": https://pytorch.org/docs/stable/notes/randomness.html
+    """
+
+    code = "SDL301"
+    name = "nondeterministic-op"
+    message = "op is nondeterministic on CUDA and deterministic mode is off"
+    scope = "program"
+    VALID = [
+        "import torch\nimport torch.nn.functional as F\nx = F.interpolate(torch.zeros(1, 1, 2, 2), scale_factor=2)\n",
+        "import numpy as np\nc = np.bincount([1, 2], weights=[0.5, 0.5])\n",
+        "import torch\ntorch.use_deterministic_algorithms(True)\nx = torch.zeros(3).index_add_(0, i, s)\n",
+        "import torch\ndef interpolate(x, mode):\n    return x\ny = interpolate(1, mode='bilinear')\n",
+        "import asyncio, torch\nasync def main():\n    await asyncio.gather()\n",
+        "import torch\nimport pandas as pd\nm = pd.DataFrame({'a': [1]}).median()\nconv = torch.nn.Conv2d(1, 1, 3)\n",
+        # a program that never touches CUDA: the CUDA-only op is deterministic on CPU
+        Valid("import torch\nif __name__ == '__main__':\n    x = torch.zeros(3).index_add_(0, i, s)\n"),
+    ]
+    INVALID = [
+        Invalid("import torch\ndef agg(x, idx, src):\n    return x.index_add_(0, idx, src)\n", expected=((3, 12),)),
+        Invalid("import torch.nn.functional as F\nimport torch\ndef up(x):\n"
+                "    return F.interpolate(x, scale_factor=2, mode='bilinear')\n", expected=((4, 12),)),
+        Invalid("import torch as th\ndef hist(x, w):\n    return th.bincount(x, weights=w)\n", expected=((3, 12),)),
+        Invalid("from torch import nn\nclass Head(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                "        self.pool = nn.AdaptiveAvgPool2d(1)\n", expected=((5, 21),)),
+        Invalid("import torch\nif __name__ == '__main__':\n    x = torch.zeros(3, device='cuda')\n"
+                "    x.scatter_add_(0, idx, src)\n", expected=((4, 5),)),
+    ]
+
+    def check_project(self, ctx: ProjectContext) -> Iterator[Diagnostic]:
+        for path, lid, ev in ctx.events("op"):
+            if ev["api"] in PLAIN_CONV:
+                continue
+            progs = ctx.programs_containing(path)
+            site = Site(path, ev["l"], ev["c"])
+            cuda_only = ev["dev"] == "CUDA"
+            if progs:
+                culprit = next((p for p in progs if p.summary.det_on is None and (
+                    not cuda_only or p.summary.cuda is not None)), None)
+                if culprit is None:
+                    continue
+                where = f"program `{culprit.label}` never enables deterministic mode"
+            else:
+                on, _ = ctx.file_det(path)
+                if on:
+                    continue
+                where = "deterministic mode is not enabled"
+            phase = " in backward" if ev.get("bw") else ""
+            dev = "on CUDA" if cuda_only else ("on CPU" if ev["dev"] == "CPU" else "")
+            yield diag(site, self.code,
+                       f"`{_short(ev['api'])}` is nondeterministic{phase} {dev} and {where}: call "
+                       "`torch.use_deterministic_algorithms(True, warn_only=True)` at the program's start".replace(
+                           "  ", " "))

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from typing import Iterator
+
+from seedlint.diagnostics import Diagnostic, FixSafety
+from seedlint.project.analysis import ProjectContext, diag
+from seedlint.rules.base import Invalid, Rule, Valid
+
+_NAMES = {"random": "python `random`", "numpy": "numpy's global RNG", "torch": "torch's RNG"}
+
+
+class SeedAfterUse(Rule):
+    """Reports a seed set after the RNG it seeds was already used.
+
+    ## What it does
+    Walks each program's straight-line flow (the entry's top level, its `__main__` block and the
+    functions they call, not descending into loops or branches for uses) and reports a seeding call
+    (direct, or through a helper) that comes after a draw from the same RNG: the model is built, then
+    `torch.manual_seed` is called.
+
+    ## Why is this bad?
+    Whatever was drawn before the seed (the initial weights of a model built before
+    `torch.manual_seed`, a shuffled file list) came from an unseeded generator and differs on every
+    run, even though the program "sets a seed".
+
+    ## Example
+    ```python
+    model = Net()            # weights drawn here
+    torch.manual_seed(0)     # too late for them
+    ```
+
+    ## Use instead
+    ```python
+    torch.manual_seed(0)
+    model = Net()
+    ```
+
+    ## Fix safety
+    `seedlint fix --unsafe-fixes` moves the seeding statement before the first use when both are
+    plain statements of the same block. Unsafe: the numbers drawn after the move change.
+
+    ## References
+    - Research notes (torch-determinism.md), "Seeding": `torch.manual_seed` seeds the generator from that point
+      on (`torch/random.py:49-86`); draws made before it are unaffected.
+    - PyTorch, "Reproducibility": https://pytorch.org/docs/stable/notes/randomness.html
+    """
+
+    code = "SDL007"
+    name = "seed-after-use"
+    message = "seed set after the RNG was already used"
+    scope = "program"
+    fix = FixSafety.UNSAFE
+    VALID = [
+        "import torch\nimport torch.nn as nn\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
+        "    model = nn.Linear(2, 2)\n",
+        "import random\nif __name__ == '__main__':\n    random.seed(1)\n    random.shuffle([1])\n    random.seed(2)\n",
+        "import torch\nimport numpy as np\nif __name__ == '__main__':\n    x = torch.randn(2)\n    np.random.seed(0)\n",
+        Valid({"train.py": "import torch\nfrom util import seed_all\nif __name__ == '__main__':\n"
+                           "    seed_all(3)\n    w = torch.rand(3)\n",
+               "util.py": "import torch\ndef seed_all(s):\n    torch.manual_seed(s)\n"}),
+    ]
+    INVALID = [
+        Invalid("import torch\nimport torch.nn as nn\nif __name__ == '__main__':\n    model = nn.Linear(2, 2)\n"
+                "    torch.manual_seed(0)\n", expected=((5, 5),)),
+        Invalid("import numpy as np\nidx = np.random.permutation(5)\nnp.random.seed(1)\n", expected=((3, 1),)),
+        Invalid({"train.py": "from models import build\nfrom helpers import set_seed as seed_it\n"
+                             "def main():\n    net = build()\n    seed_it(0)\nif __name__ == '__main__':\n    main()\n",
+                 "models.py": "import torch.nn as nn\ndef build():\n    return nn.Sequential(nn.Linear(2, 2))\n",
+                 "helpers.py": "import torch\ndef set_seed(s):\n    torch.manual_seed(s)\n"},
+                expected=((5, 5),), path="train.py"),
+    ]
+
+    def check_project(self, ctx: ProjectContext) -> Iterator[Diagnostic]:
+        for prog in ctx.programs:
+            for seed_site, rng, use_site in prog.straight.violations:
+                where = use_site.line if use_site.path == seed_site.path else f"{use_site.path}:{use_site.line}"
+                what = f" ({use_site.what})" if use_site.what else ""
+                yield diag(seed_site, self.code,
+                           f"{_NAMES[rng]} is seeded here, after it was already used at line {where}{what}: what was "
+                           "drawn before the seed is not reproducible; seed first", self.fix)

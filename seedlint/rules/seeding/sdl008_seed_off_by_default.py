@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from typing import Iterator, Set, Tuple
+
+from seedlint.diagnostics import Diagnostic
+from seedlint.project.analysis import ProjectContext, diag
+from seedlint.rules.base import Invalid, Rule
+
+
+class SeedOffByDefault(Rule):
+    """Reports seeding that does not happen unless the user asks for it.
+
+    ## What it does
+    Reports a seeding call (direct, or a helper that seeds) guarded by a test on a setting whose
+    default is `None`: `if args.seed is not None: torch.manual_seed(args.seed)` where
+    `parser.add_argument("--seed", type=int)` has no default (argparse defaults are resolved
+    statically across the program's modules). Also reports seeding helpers that turn a `None` seed
+    into entropy when they get one: detectron2 `seed_all_rng(None)` (or no argument), mmengine
+    `set_random_seed()`, torchtune `set_seed(None)`, MONAI `set_determinism(None)`.
+
+    ## Why is this bad?
+    The default run (the one people actually launch) is not seeded, so it cannot be repeated; the
+    seeding code gives a false sense of safety.
+
+    ## Example
+    ```python
+    parser.add_argument("--seed", type=int, default=None)
+    args = parser.parse_args()
+    if args.seed is not None:
+        torch.manual_seed(args.seed)
+    ```
+
+    ## Use instead
+    ```python
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    torch.manual_seed(args.seed)
+    ```
+
+    ## Fix safety
+    No fix: choosing the default seed is the user's decision.
+
+    ## References
+    - Research notes (torch-determinism.md), "How frameworks seed": detectron2 `seed_all_rng(seed=None)` (None =>
+      seed from pid, time and urandom); MONAI `set_determinism(seed=None)` disables determinism.
+    - seed_helpers.json in the research data: `seed_if_none` of each helper.
+    """
+
+    code = "SDL008"
+    name = "seed-off-by-default"
+    message = "seeding is off by default"
+    scope = "program"
+    VALID = [
+        "import argparse, torch\np = argparse.ArgumentParser()\np.add_argument('--seed', type=int, default=0)\n"
+        "args = p.parse_args()\nif args.seed is not None:\n    torch.manual_seed(args.seed)\n",
+        "import torch\nif __name__ == '__main__':\n    torch.manual_seed(0)\n",
+        "from detectron2.utils.env import seed_all_rng\nif __name__ == '__main__':\n    seed_all_rng(42)\n",
+    ]
+    INVALID = [
+        Invalid("import argparse\nimport torch as th\nif __name__ == '__main__':\n    p = argparse.ArgumentParser()\n"
+                "    p.add_argument('--seed', type=int)\n    args = p.parse_args()\n    if args.seed is not None:\n"
+                "        th.manual_seed(args.seed)\n", expected=((8, 9),)),
+        Invalid("from detectron2.utils.env import seed_all_rng as seed_all\nif __name__ == '__main__':\n"
+                "    seed_all(None)\n", expected=((3, 5),)),
+        Invalid({"train.py": "import argparse\nfrom utils import set_seed\nparser = argparse.ArgumentParser()\n"
+                             "parser.add_argument('--manual-seed', dest='seed', default=None, type=int)\n"
+                             "args = parser.parse_args()\nif args.seed:\n    set_seed(args.seed)\n",
+                 "utils.py": "import random, numpy as np\ndef set_seed(s):\n    random.seed(s)\n    np.random.seed(s)\n"},
+                expected=((7, 5),), path="train.py"),
+    ]
+
+    def check_project(self, ctx: ProjectContext) -> Iterator[Diagnostic]:
+        done: Set[Tuple[str, int, int]] = set()
+        for prog in ctx.programs:
+            for site, why in prog.summary.off_by_default:
+                key = (site.path, site.line, site.col)
+                if key not in done:
+                    done.add(key)
+                    yield diag(site, self.code, f"{why}: the run is not reproducible unless a seed is passed")
+            for site, rngs, guards in prog.summary.seed_sites:
+                for g in guards:
+                    if ctx.argparse_default(prog, g) == "None":
+                        key = (site.path, site.line, site.col)
+                        if key not in done:
+                            done.add(key)
+                            yield diag(site, self.code,
+                                       f"seeding runs only when `{g}` is set, and its argparse default is None: the "
+                                       "default run is not seeded; give it a default seed")
+                        break
