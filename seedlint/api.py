@@ -7,7 +7,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from seedlint.config import Config, ConfigError, find_pyproject, load_config
 from seedlint.diagnostics import Diagnostic, FixSafety, InternalError
@@ -32,6 +32,7 @@ class CheckResult:
     cache_hits: int = 0
     analysed: int = 0
     results: Dict[str, FileResult] = field(default_factory=dict)
+    programs: List[Any] = field(default_factory=list)  # seedlint.project.analysis.ProgramInfo
 
 
 def _display(path: Path) -> str:
@@ -102,8 +103,9 @@ def check_paths(
             errors.append(InternalError(_display(Path(path)), code, msg))
         for d in res.diagnostics:
             diagnostics.append(to_diagnostic(path, d))
+    programs: List[Any] = []
     try:
-        prog_diags, prog_errors = analyze_project(results, root, cfg, target_set)
+        prog_diags, prog_errors = analyze_project(results, root, cfg, target_set, programs)
     except RecursionError:  # pragma: no cover
         prog_diags, prog_errors = [], [InternalError(str(root), None, "project analysis recursed too deeply")]
     diagnostics.extend(prog_diags)
@@ -124,7 +126,8 @@ def check_paths(
             continue
         kept.append(d.with_path(_display(Path(d.path))))
     kept = sorted(set(kept), key=lambda d: (d.path, d.line, d.col, d.code, d.message))
-    return CheckResult(kept, errors, [Path(p) for p in sorted(target_set)], root, cfg, hits, analysed, results)
+    return CheckResult(kept, errors, [Path(p) for p in sorted(target_set)], root, cfg, hits, analysed, results,
+                       programs)
 
 
 def _wants_project(paths: Sequence[Path], root: Path) -> bool:

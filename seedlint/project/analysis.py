@@ -661,9 +661,42 @@ def _label(path: str, root: Path) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- entry
-def analyze_project(results: Dict[str, Any], root: Path, cfg: Config, targets: Set[str]
+@dataclass(frozen=True)
+class ProgramInfo:
+    """What the fixer needs to know about one program."""
+
+    entry: str  # path of the entry module
+    label: str
+    function: Optional[str]  # the entry function for [project.scripts] targets, else None
+    used: FrozenSet[str]  # RNGs the program draws from (outside covered DataLoader workers)
+    seeded: FrozenSet[str]  # RNGs something on its way seeds
+    cuda: bool
+    deterministic: bool
+
+    @property
+    def missing(self) -> FrozenSet[str]:
+        return self.used - self.seeded
+
+
+def program_infos(programs: List[Program]) -> List[ProgramInfo]:
+    out = []
+    for p in programs:
+        s = p.summary
+        covered = "torch" in s.seeds and (s.loader_workers or s.worker_seeding)
+        used = set(s.uses) | {r for r in s.worker_uses if r == "torch" or not covered}
+        func = next((lid for (path, lid) in p.starts if lid not in ("<module>", "<main>")), None)
+        out.append(ProgramInfo(entry=p.entry, label=p.label, function=func, used=frozenset(used),
+                               seeded=frozenset(s.seeds), cuda=s.cuda is not None, deterministic=s.det_on is not None))
+    return out
+
+
+def analyze_project(results: Dict[str, Any], root: Path, cfg: Config, targets: Set[str],
+                    programs_out: Optional[List[ProgramInfo]] = None
                     ) -> Tuple[List[Diagnostic], List[InternalError]]:
-    """Run the program-level rules; return diagnostics for files in ``targets`` only."""
+    """Run the program-level rules; return diagnostics for files in ``targets`` only.
+
+    When ``programs_out`` is a list, a :class:`ProgramInfo` for each program is appended to it.
+    """
     from seedlint.rules import all_rules
 
     facts = {p: r.facts for p, r in results.items() if r.facts is not None and not r.skipped}
@@ -674,6 +707,8 @@ def analyze_project(results: Dict[str, Any], root: Path, cfg: Config, targets: S
     try:
         project = Project(facts, root, cfg)
         programs = build_programs(project)
+        if programs_out is not None:
+            programs_out.extend(program_infos(programs))
         ctx = ProjectContext(project, programs)
         for code, rule in all_rules().items():
             if rule.scope not in ("program", "file+program"):
