@@ -47,7 +47,8 @@ class Summary:
     """What running a function does, including everything it calls."""
 
     seeds: Dict[str, Site] = field(default_factory=dict)  # rng -> first seeding site
-    seed_sites: List[Tuple[Site, Tuple[str, ...], Tuple[str, ...]]] = field(default_factory=list)  # site, rngs, guards
+    # site, rngs, guards of enclosing ifs, names the seed argument reads
+    seed_sites: List[Tuple[Site, Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]]] = field(default_factory=list)
     det_on: Optional[Site] = None
     det_raise: Optional[Site] = None  # deterministic mode that raises (no warn_only)
     uses: Dict[str, Site] = field(default_factory=dict)  # rng -> first use outside DataLoader workers
@@ -377,7 +378,7 @@ class Project:
         for r in rngs:
             s.seeds.setdefault(r, site)
         guards = tuple(ev.get("g", ()))
-        s.seed_sites.append((site, rngs, guards))
+        s.seed_sites.append((site, rngs, guards, tuple(ev.get("a", {}).get("sn", ()))))
 
     def _call(self, s: Summary, path: str, ev: Dict[str, Any], site: Site) -> None:
         target = ev["t"]
@@ -392,7 +393,7 @@ class Project:
                 s.entropy_calls.append((site, args["entropy"]))
             if callee.seeds and ev.get("g"):
                 # a helper called under `if args.seed is not None:` seeds only when the guard holds
-                s.seed_sites.append((site, tuple(sorted(callee.seeds)), tuple(ev["g"])))
+                s.seed_sites.append((site, tuple(sorted(callee.seeds)), tuple(ev["g"]), tuple(args.get("sn", ()))))
             s.merge(callee)
             return
         if kind == "class":

@@ -171,6 +171,20 @@ def _guard_names(test: ast.expr) -> Tuple[str, ...]:
     return tuple(out)
 
 
+def _names_in(expr: ast.expr) -> List[str]:
+    """Identifiers an expression reads: ``args.seed + rank`` -> ["args", "rank", "seed"]."""
+    out: Set[str] = set()
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Name):
+            out.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            out.add(node.attr)
+        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(
+                node.slice.value, str):
+            out.add(node.slice.value)
+    return sorted(out)
+
+
 def _is_main_guard(test: ast.expr) -> bool:
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
         sides = [test.left, test.comparators[0]]
@@ -736,6 +750,9 @@ class Analyzer:
         out: Dict[str, Any] = {"n": len(node.args)}
         first = site.arg(0, "seed")
         if first is not None:
+            names = _names_in(first)
+            if names:
+                out["sn"] = names
             v = literal(first)
             if v is None:
                 out["none"] = 1

@@ -1,7 +1,8 @@
 """First code of the child interpreter that ``seedlint run`` / ``seedlint verify`` start.
 
 The child is started as ``python -c <code> SEED DETERMINISTIC WARN_ONLY MODE TARGET [ARGS...]`` with
-``PYTHONHASHSEED`` already in its environment. :func:`main` applies :func:`seed_everything`, then runs the
+``PYTHONHASHSEED`` already in its environment. :func:`main` applies :func:`seed_everything` (its torch part
+when the program first imports torch, which nothing can observe earlier), then runs the
 script (``MODE == "script"``) or module (``MODE == "module"``) the way ``python script.py`` / ``python -m
 module`` would: ``sys.argv`` is ``[TARGET, *ARGS]``, ``sys.path[0]`` the script's folder (the current folder for
 a module), ``__name__ == "__main__"``; the exit status is the program's. A program that cannot start (missing
@@ -21,7 +22,7 @@ import types
 import zipfile
 from typing import List, NoReturn, Optional
 
-from seedlint.runtime._seeding import seed_everything
+from seedlint.runtime._seeding import _seed_everything
 
 START_ERROR_PREFIX = "seedlint run: "
 _OWN_FILES = {os.path.abspath(__file__), os.path.abspath(runpy.__file__)}
@@ -100,7 +101,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     seed, deterministic, warn_only, mode, target = args[:5]
     program_args = args[5:]
-    seed_everything(int(seed), deterministic=deterministic == "1", warn_only=warn_only == "1")
+    _seed_everything(int(seed), deterministic=deterministic == "1", warn_only=warn_only == "1", benchmark=False,
+                     defer_torch=True)
     if mode == "module":
         sys.argv = ["-m", *program_args]  # run_module puts the module's file in argv[0], as python -m does
         runner, what = _run_module, target

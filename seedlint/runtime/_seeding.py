@@ -267,6 +267,52 @@ def seed_everything(seed: int, *, deterministic: bool = True, warn_only: bool = 
 
     Returns a :class:`SeedReport`; the same is logged on the ``seedlint.runtime`` logger, never printed.
     """
+    return _seed_everything(seed, deterministic=deterministic, warn_only=warn_only, benchmark=benchmark,
+                            defer_torch=False)
+
+
+class _AfterImport:
+    """A ``sys.meta_path`` entry that calls ``callback(module)`` once ``name`` has finished importing.
+
+    It finds the module with the other finders and wraps that one loader's ``exec_module`` for this import only;
+    the module, its spec and its loader are otherwise untouched.
+    """
+
+    def __init__(self, name: str, callback: Any) -> None:
+        self.name, self.callback = name, callback
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)  # fire once; also keeps the lookup below from coming back here
+        import importlib.util
+
+        spec = importlib.util.find_spec(fullname)
+        loader = getattr(spec, "loader", None)
+        if loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        original = loader.exec_module
+        callback = self.callback
+
+        def exec_module(module: Any) -> None:
+            try:
+                original(module)
+            finally:
+                try:
+                    del loader.exec_module
+                except AttributeError:
+                    pass
+            callback(module)
+
+        loader.exec_module = exec_module
+        return spec
+
+
+def _seed_everything(seed: int, *, deterministic: bool, warn_only: bool, benchmark: bool,
+                     defer_torch: bool) -> SeedReport:
+    """:func:`seed_everything`; with ``defer_torch``, a torch not imported yet is seeded and switched when the
+    program first imports it (``seedlint run`` uses this: a script that never imports torch does not pay for
+    importing it, and torch's RNG and switches cannot be observed before it is imported)."""
     seed = validate_seed(seed)
     report = SeedReport(seed=seed, deterministic=bool(deterministic), warn_only=bool(warn_only),
                         benchmark=bool(benchmark))
@@ -282,11 +328,32 @@ def seed_everything(seed: int, *, deterministic: bool = True, warn_only: bool = 
     else:
         report.not_applied.append(f"numpy: {reason}")
 
-    torch, reason = _import_optional("torch")
-    if torch is not None:
-        _seed_torch(torch, report, seed, report.deterministic, report.warn_only, report.benchmark)
-    else:
-        report.not_applied.append(f"torch: {reason}")
+    deferred = False
+    if defer_torch and "torch" not in sys.modules:
+        import importlib.util
+
+        try:
+            installed = importlib.util.find_spec("torch") is not None
+        except (ImportError, ValueError):
+            installed = False
+        if installed:
+            def seed_on_import(torch: Any) -> None:
+                try:
+                    _seed_torch(torch, report, seed, report.deterministic, report.warn_only, report.benchmark)
+                except Exception as exc:  # never break the program's own import of torch
+                    report.not_applied.append(f"torch: seeding on import failed ({type(exc).__name__}: {exc})")
+                    warnings.warn(f"seedlint: could not seed torch when it was imported: {exc}", RuntimeWarning)
+                logger.info("%s", report)
+
+            sys.meta_path.insert(0, _AfterImport("torch", seed_on_import))
+            report.applied.append("torch: seeded and switched when the program first imports it")
+            deferred = True
+    if not deferred:
+        torch, reason = _import_optional("torch")
+        if torch is not None:
+            _seed_torch(torch, report, seed, report.deterministic, report.warn_only, report.benchmark)
+        else:
+            report.not_applied.append(f"torch: {reason}")
 
     os.environ[SEED_ENV_VAR] = str(seed)
     report.env[SEED_ENV_VAR] = str(seed)

@@ -9,6 +9,11 @@ from seedlint.project.facts import FileContext, literal
 from seedlint.rules.base import Finding, Invalid, Rule, Valid
 
 
+# objects that can be seeded after construction, and the methods that do it
+_RESEEDABLE = frozenset({"numpy.random.RandomState", "random.Random", "numpy.random.MT19937"})
+_SEED_METHODS = frozenset({"manual_seed", "set_state", "seed", "setstate", "set_state"})
+
+
 def _parents(tree: ast.AST) -> Dict[ast.AST, ast.AST]:
     out: Dict[ast.AST, ast.AST] = {}
     for node in ast.walk(tree):
@@ -76,6 +81,8 @@ class UnseededGenerator(Rule):
         "import torch\ng = torch.Generator()\ng.manual_seed(0)\n",
         "import torch as th\nloader_gen = th.Generator().manual_seed(42)\n",
         "import random as pyrandom\nr = pyrandom.Random(5)\n",
+        "import random\nclass Sampler:\n    def __init__(self):\n        self._rng = random.Random()\n"
+        "    def reset(self, seed):\n        self._rng.seed(seed)\n",
         "class Random:\n    pass\nr = Random()\n",
         Valid("import torch\nclass DS:\n    def __init__(self, seed):\n        self.gen = torch.Generator()\n"
               "        self.gen.manual_seed(seed)\n"),
@@ -100,6 +107,10 @@ class UnseededGenerator(Rule):
                 if site.has_star_kwargs() or any(isinstance(a, ast.Starred) for a in site.node.args):
                     continue
                 if seed is None or literal(seed) is None:
+                    if parents is None:
+                        parents = _parents(ctx.tree)
+                    if name in _RESEEDABLE and self._seeded_later(ctx, site.node, parents):
+                        continue  # r = random.Random(); ...; r.seed(s)
                     what = name.replace("numpy.", "np.")
                     if name.startswith("numpy."):
                         why = "draws fresh OS entropy: every run differs"
@@ -120,7 +131,7 @@ class UnseededGenerator(Rule):
     def _seeded_later(ctx: FileContext, node: ast.Call, parents: Dict[ast.AST, ast.AST]) -> bool:
         parent = parents.get(node)
         # torch.Generator().manual_seed(s)
-        if isinstance(parent, ast.Attribute) and parent.attr in ("manual_seed", "set_state", "seed"):
+        if isinstance(parent, ast.Attribute) and parent.attr in _SEED_METHODS:
             return True
         target = None
         if isinstance(parent, (ast.Assign, ast.AnnAssign)):
@@ -129,7 +140,7 @@ class UnseededGenerator(Rule):
         if target is None:
             return False
         for site in ctx.calls:
-            if site.method not in ("manual_seed", "set_state", "seed") or not isinstance(site.node.func, ast.Attribute):
+            if site.method not in _SEED_METHODS or not isinstance(site.node.func, ast.Attribute):
                 continue
             recv = site.node.func.value
             if isinstance(target, ast.Name) and isinstance(recv, ast.Name) and recv.id == target.id:

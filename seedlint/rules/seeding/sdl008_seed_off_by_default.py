@@ -77,9 +77,10 @@ class SeedOffByDefault(Rule):
                 if key not in done:
                     done.add(key)
                     yield diag(site, self.code, f"{why}: the run is not reproducible unless a seed is passed")
-            for site, rngs, guards in prog.summary.seed_sites:
+            for site, rngs, guards, seed_names in prog.summary.seed_sites:
                 for g in guards:
-                    if ctx.argparse_default(prog, g) == "None":
+                    # the guard must test the value that is passed as the seed (`if args.seed: seed(args.seed)`)
+                    if g in seed_names and ctx.argparse_default(prog, g) == "None":
                         key = (site.path, site.line, site.col)
                         if key not in done:
                             done.add(key)
