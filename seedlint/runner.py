@@ -19,7 +19,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence
 
 from seedlint.runtime._bootstrap import START_ERROR_PREFIX
 from seedlint.runtime._compare import first_difference

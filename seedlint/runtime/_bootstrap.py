@@ -85,10 +85,9 @@ def _run_module(name: str) -> None:
     sys.path[0] = os.getcwd()
     try:
         spec = importlib.util.find_spec(name)
-        if spec is not None and spec.submodule_search_locations is not None:
-            if importlib.util.find_spec(f"{name}.__main__") is None:
-                _cannot_start(f"No module named {name}.__main__; {name!r} is a package and cannot be directly "
-                              "executed")
+        is_package = spec is not None and spec.submodule_search_locations is not None
+        if is_package and importlib.util.find_spec(f"{name}.__main__") is None:
+            _cannot_start(f"No module named {name}.__main__; {name!r} is a package and cannot be directly executed")
     except (ImportError, ValueError) as exc:
         _cannot_start(f"Error while finding module specification for {name!r} ({type(exc).__name__}: {exc})")
     if spec is None:

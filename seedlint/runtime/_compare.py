@@ -242,6 +242,10 @@ def _compare_arrays(a: Any, b: Any, path: str) -> Optional[Difference]:
     return _numeric_summary(leaf, path, va, vb, [float(x) for x in diff], int(bad.size), int(flat_a.size))
 
 
+def _same_float(x: float, y: float) -> bool:
+    return x == y or (math.isnan(x) and math.isnan(y))
+
+
 def _compare_numbers(a: Any, b: Any, path: str) -> Optional[Difference]:
     if a == b:
         return None
@@ -249,10 +253,9 @@ def _compare_numbers(a: Any, b: Any, path: str) -> Optional[Difference]:
         if math.isnan(a) and math.isnan(b):  # complex has no isnan in math: falls through
             return None
     except TypeError:
-        if isinstance(a, complex) and isinstance(b, complex):
-            if (a.real == b.real or (math.isnan(a.real) and math.isnan(b.real))) and (
-                    a.imag == b.imag or (math.isnan(a.imag) and math.isnan(b.imag))):
-                return None
+        if isinstance(a, complex) and isinstance(b, complex) and _same_float(a.real, b.real) and _same_float(
+                a.imag, b.imag):
+            return None
     try:
         delta = abs(complex(a) - complex(b))
         max_abs: Optional[float] = float(delta) if math.isfinite(delta) else None
@@ -352,14 +355,14 @@ def _compare_state(kind: str, a: Any, b: Any, path: str) -> Optional[Difference]
 
 def _compare_dicts(a: Any, b: Any, path: str, child: Any) -> Optional[Difference]:
     keys_b = set(b.keys())
-    for key in a.keys():
+    for key in a:
         if key not in keys_b:
             return Difference(child(path, key), "present in the first, missing in the second")
     keys_a = set(a.keys())
-    for key in b.keys():
+    for key in b:
         if key not in keys_a:
             return Difference(child(path, key), "missing in the first, present in the second")
-    for key in a.keys():
+    for key in a:
         found = first_difference(a[key], b[key], child(path, key))
         if found is not None:
             return found

@@ -97,8 +97,9 @@ class SeedReport:
         return not self.not_applied
 
     def __str__(self) -> str:
-        lines = [f"seed_everything({self.seed}, deterministic={self.deterministic}, warn_only={self.warn_only}, "
-                 f"benchmark={self.benchmark})"]
+        head = (f"seed_everything({self.seed}, deterministic={self.deterministic}, warn_only={self.warn_only}, "
+                f"benchmark={self.benchmark})")
+        lines = [head]
         lines += [f"  applied: {item}" for item in self.applied]
         lines += [f"  not applied: {item}" for item in self.not_applied]
         return "\n".join(lines)
@@ -342,7 +343,8 @@ def _seed_everything(seed: int, *, deterministic: bool, warn_only: bool, benchma
                     _seed_torch(torch, report, seed, report.deterministic, report.warn_only, report.benchmark)
                 except Exception as exc:  # never break the program's own import of torch
                     report.not_applied.append(f"torch: seeding on import failed ({type(exc).__name__}: {exc})")
-                    warnings.warn(f"seedlint: could not seed torch when it was imported: {exc}", RuntimeWarning)
+                    warnings.warn(f"seedlint: could not seed torch when it was imported: {exc}", RuntimeWarning,
+                                  stacklevel=2)
                 logger.info("%s", report)
 
             sys.meta_path.insert(0, _AfterImport("torch", seed_on_import))

@@ -38,7 +38,9 @@ def _torch_states() -> Dict[str, Any]:
     if torch is None:
         return {"torch_cpu": None, "torch_cuda": None}
     cuda: Optional[List[bytes]] = None
-    if torch.cuda.is_available():  # reading the CUDA states initialises CUDA, as torch.random.fork_rng does
+    # Reading a CUDA generator initialises CUDA; before that, nothing has drawn from them, and initialising CUDA
+    # here could come before CUBLAS_WORKSPACE_CONFIG is set (older torch reads it once).
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
         cuda = [_tensor_bytes(s) for s in torch.cuda.get_rng_state_all()]
     return {"torch_cpu": _tensor_bytes(torch.get_rng_state()), "torch_cuda": cuda}
 
@@ -46,9 +48,10 @@ def _torch_states() -> Dict[str, Any]:
 def rng_state() -> Dict[str, Any]:
     """Return the state of every global RNG as a plain, picklable ``dict``.
 
-    Holds Python's ``random``; NumPy's global RNG and torch's CPU generator and every CUDA device's generator
-    when numpy / torch are imported (a library not imported yet has no state anyone depends on, and it is not
-    imported here). Only built-in types are used, so the state unpickles without numpy or torch: save it in a
+    Holds Python's ``random``; NumPy's global RNG and torch's CPU generator when numpy / torch are imported (a
+    library not imported yet has no state anyone depends on, and it is not imported here); and every CUDA
+    device's generator once CUDA is initialised (reading them would initialise CUDA; until then no CUDA random
+    number has been drawn, and CUDA will start from the seed of the latest ``torch.manual_seed``). Only built-in types are used, so the state unpickles without numpy or torch: save it in a
     checkpoint and pass it to :func:`set_rng_state` to resume the same streams.
     """
     state: Dict[str, Any] = {
@@ -85,7 +88,9 @@ def set_rng_state(state: Dict[str, Any]) -> None:
     if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
         raise ValueError("set_rng_state expects the dict returned by seedlint.runtime.rng_state()")
     if state.get("version") != STATE_VERSION:
-        raise ValueError(f"unsupported rng_state version {state.get('version')!r} (this seedlint reads {STATE_VERSION})")
+        raise ValueError(
+            f"unsupported rng_state version {state.get('version')!r} (this seedlint reads {STATE_VERSION})"
+        )
 
     python_state = state.get("python")
     if python_state is not None:

@@ -135,7 +135,7 @@ def find_rngs(root: Any, root_name: str = "dataset") -> List[Tuple[str, Any, str
     visited = 0
     while stack and visited < MAX_OBJECTS:
         path, obj, depth = stack.pop()
-        if isinstance(obj, _ATOMIC) or isinstance(obj, _SKIP) or id(obj) in seen:
+        if isinstance(obj, _ATOMIC + _SKIP) or id(obj) in seen:
             continue
         seen.add(id(obj))
         visited += 1

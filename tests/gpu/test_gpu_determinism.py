@@ -83,9 +83,9 @@ def train(device: str, seed: int = 0, steps: int = 40) -> Tuple[Dict[str, torch.
 def weight_differences(a: Dict[str, torch.Tensor], b: Dict[str, torch.Tensor]) -> Dict[str, float]:
     """{name: largest absolute difference} for every tensor that is not bit-identical."""
     out = {}
-    for name in a:
-        if not torch.equal(a[name], b[name]):
-            out[name] = float((a[name].double() - b[name].double()).abs().max())
+    for name, tensor in a.items():
+        if not torch.equal(tensor, b[name]):
+            out[name] = float((tensor.double() - b[name].double()).abs().max())
     return out
 
 
@@ -146,8 +146,9 @@ def main() -> int:
         second, _ = train("cuda")
         elapsed = time.perf_counter() - start
         diffs = weight_differences(first, second)
+        verdict = "bit-identical" if not diffs else f"DIFFERENT in {len(diffs)} tensors: {diffs}"
         print(f"1. conv net trained twice ({sum(v.numel() for v in first.values())} weights, {elapsed:.1f} s): "
-              + ("bit-identical" if not diffs else f"DIFFERENT in {len(diffs)} tensors, e.g. {next(iter(diffs.items()))}"))
+              f"{verdict}")
         failures += bool(diffs)
         for line in report.applied + [f"not applied: {x}" for x in report.not_applied]:
             print(f"   {line}")

@@ -49,10 +49,10 @@ def python_code():
 @pytest.fixture(autouse=True)
 def _restore_global_state():
     """seed_everything changes process-wide switches: put them (and the RNGs) back after each test."""
+    import torch  # noqa: F401  - so that its switches are saved too
+
     from seedlint.runtime._reproducible import _restore_settings, _settings
     from seedlint.runtime._state import rng_state, set_rng_state
-
-    import torch  # noqa: F401  - so that its switches are saved too
 
     settings, state = _settings(), rng_state()
     yield

@@ -104,4 +104,3 @@ def test_works_without_numpy_or_torch(python_code, blocked, missing):
         assert any(line.startswith("torch.manual_seed(5)") for line in out["applied"])
     assert set(out["modules"]) <= _RUNTIME_MODULES
     assert not set(out["loaded"]) & set(missing)
-

@@ -198,4 +198,3 @@ def test_module_import_does_not_import_torch_or_numpy(python_code):
     proc = python_code("import sys, seedlint.runtime; print(sorted(m for m in ('torch', 'numpy') if m in sys.modules))")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
-

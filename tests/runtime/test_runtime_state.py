@@ -70,10 +70,9 @@ def test_isolate_rng_restores_after_an_exception():
     random.seed(5)
     expected = random.random()
     random.seed(5)
-    with pytest.raises(KeyError):
-        with runtime.isolate_rng():
-            random.random()
-            raise KeyError("boom")
+    with pytest.raises(KeyError), runtime.isolate_rng():
+        random.random()
+        raise KeyError("boom")
     assert random.random() == expected
 
 
