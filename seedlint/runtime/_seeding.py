@@ -275,25 +275,31 @@ def seed_everything(seed: int, *, deterministic: bool = True, warn_only: bool = 
 class _AfterImport:
     """A ``sys.meta_path`` entry that calls ``callback(module)`` once ``name`` has finished importing.
 
-    It finds the module with the other finders and wraps that one loader's ``exec_module`` for this import only;
-    the module, its spec and its loader are otherwise untouched.
+    It finds the module with the other finders and wraps that spec's loader's ``exec_module`` (on the loader
+    instance, for this import only); the module, its spec and its loader are otherwise untouched. A lookup that
+    is not followed by an import (``importlib.util.find_spec("torch")`` to test availability) leaves the hook in
+    place for the real import. After the callback has run, the entry removes itself.
     """
 
     def __init__(self, name: str, callback: Any) -> None:
-        self.name, self.callback = name, callback
+        self.name, self.callback, self.fired = name, callback, False
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        if fullname != self.name:
+        if fullname != self.name or self.fired:
             return None
-        sys.meta_path.remove(self)  # fire once; also keeps the lookup below from coming back here
-        import importlib.util
-
-        spec = importlib.util.find_spec(fullname)
-        loader = getattr(spec, "loader", None)
+        for finder in list(sys.meta_path):
+            find = getattr(finder, "find_spec", None)
+            if finder is self or find is None:
+                continue
+            spec = find(fullname, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
         if loader is None or not hasattr(loader, "exec_module"):
             return spec
         original = loader.exec_module
-        callback = self.callback
 
         def exec_module(module: Any) -> None:
             try:
@@ -303,7 +309,11 @@ class _AfterImport:
                     del loader.exec_module
                 except AttributeError:
                     pass
-            callback(module)
+            if not self.fired:
+                self.fired = True
+                if self in sys.meta_path:
+                    sys.meta_path.remove(self)
+                self.callback(module)
 
         loader.exec_module = exec_module
         return spec

@@ -50,8 +50,9 @@ def test_run_flags_reach_the_child(seedlint_cli):
 def test_run_seeds_torch_when_the_script_imports_it_and_not_before(seedlint_cli, tmp_path):
     script = tmp_path / "lazy.py"
     script.write_text(
-        "import sys\n"
+        "import importlib.util, sys\n"
         "print('torch' in sys.modules)\n"
+        "assert importlib.util.find_spec('torch') is not None  # an availability check, not an import\n"
         "def later():\n"
         "    from torch.nn import functional  # the package is imported through a submodule\n"
         "    import torch\n"
