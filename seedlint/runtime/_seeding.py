@@ -218,14 +218,21 @@ def _set_cublas(torch: Any, report: SeedReport) -> None:
             "Call seed_everything before any CUDA work, or start the program with `seedlint run`."
         )
         report.not_applied.append(msg)
-        warnings.warn(msg, RuntimeWarning, stacklevel=4)
+        warnings.warn(msg, RuntimeWarning, stacklevel=5)  # the caller of seed_everything
     else:
         report.applied.append("CUBLAS_WORKSPACE_CONFIG=:4096:8 (set before CUDA initialisation)")
 
 
-# PYTHONHASHSEED as this interpreter saw it when seedlint.runtime was first imported (under `seedlint run`,
-# before any user code ran).
-_STARTUP_HASHSEED = os.environ.get("PYTHONHASHSEED")
+def _startup_hashseed() -> Optional[str]:
+    """PYTHONHASHSEED as this interpreter saw it when seedlint.runtime was first imported (under `seedlint run`,
+    before any user code ran). A value of 0 set after start is caught by sys.flags; other values cannot be."""
+    value = os.environ.get("PYTHONHASHSEED")
+    if value is not None and value.strip() == "0" and sys.flags.hash_randomization:
+        return None
+    return value
+
+
+_STARTUP_HASHSEED = _startup_hashseed()
 
 
 def _hash_seed(report: SeedReport, seed: int) -> None:
