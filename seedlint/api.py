@@ -113,14 +113,17 @@ def check_paths(
 
     kept: List[Diagnostic] = []
     pfi = [(pat, set(codes)) for pat, codes in cfg.per_file_ignores]
+    noqa_maps: Dict[str, Any] = {}
     for d in diagnostics:
         if d.code not in enabled:
             continue
         res = results.get(d.path)
         if res is not None and res.skipped:
             continue
-        if res is not None and (is_suppressed(_noqa(res), d.line, d.code) or (
-                d.end_line != d.line and is_suppressed(_noqa(res), d.end_line, d.code))):
+        if d.path not in noqa_maps:
+            noqa_maps[d.path] = _noqa(d.path)  # read only for files that have findings
+        noqa = noqa_maps[d.path]
+        if is_suppressed(noqa, d.line, d.code) or (d.end_line != d.line and is_suppressed(noqa, d.end_line, d.code)):
             continue
         if pfi and _per_file_ignored(d, root, pfi):
             continue
@@ -134,8 +137,15 @@ def _wants_project(paths: Sequence[Path], root: Path) -> bool:
     return True
 
 
-def _noqa(res: FileResult):
-    return {k: (frozenset(v) if v is not None else None) for k, v in res.noqa.items()}
+def _noqa(path: str):
+    from seedlint.engine.filepass import decode_source
+    from seedlint.engine.suppress import noqa_lines
+
+    try:
+        with open(path, "rb") as fh:
+            return noqa_lines(decode_source(fh.read()))
+    except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
+        return {}
 
 
 def _per_file_ignored(d: Diagnostic, root: Path, pfi: List[Tuple[str, Set[str]]]) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 from seedlint.diagnostics import Diagnostic, FixSafety
-from seedlint.engine.suppress import file_is_skipped, noqa_lines
+from seedlint.engine.suppress import file_is_skipped
 
 
 @dataclass
@@ -108,7 +108,6 @@ def process_source(path: str, data: bytes, digest: str = "") -> FileResult:
         res.errors.append((None, f"fact collection failed: {type(exc).__name__}: {exc}"))
         return res
     res.facts = facts
-    res.noqa = {k: (sorted(v) if v is not None else None) for k, v in noqa_lines(source).items()}
     for code, rule in all_rules().items():
         if rule.scope not in ("file", "file+program"):
             continue

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
@@ -171,6 +172,27 @@ def _guard_names(test: ast.expr) -> Tuple[str, ...]:
     return tuple(out)
 
 
+# modules whose functions are never the project's own seeding helpers (the known helpers are looked up first)
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) or frozenset(
+    "os sys re json math time random collections typing functools itertools logging pathlib abc copy io "
+    "argparse dataclasses enum warnings subprocess multiprocessing threading datetime uuid secrets hashlib "
+    "pickle shutil tempfile glob inspect contextlib asyncio string textwrap operator numbers".split())
+_FOREIGN_ROOTS = _STDLIB | frozenset({
+    "torch", "numpy", "scipy", "pandas", "sklearn", "matplotlib", "PIL", "cv2", "tqdm", "yaml", "transformers",
+    "lightning", "pytorch_lightning", "accelerate", "datasets", "torchvision", "torchaudio", "timm", "wandb",
+    "tensorboard", "omegaconf", "hydra", "einops", "jax", "tensorflow", "builtins",
+})
+
+
+def _may_seed(name: Optional[str]) -> bool:
+    """Could a call to ``name`` be a seeding call whose argument matters (SDL005 through helpers)?"""
+    if name is None:
+        return False
+    if name in HELPERS_BY_NAME or name in apis.SEED_ARG_CALLS:
+        return True
+    return name.split(".", 1)[0].lstrip(".") not in _FOREIGN_ROOTS
+
+
 def _names_in(expr: ast.expr) -> List[str]:
     """Identifiers an expression reads: ``args.seed + rank`` -> ["args", "rank", "seed"]."""
     out: Set[str] = set()
@@ -217,6 +239,7 @@ class Analyzer:
         self.has_main_guard = False
         self.top_level_code = False
         self.argparse_defaults: Dict[str, str] = {}
+        self._entropy_memo: Dict[int, Optional[str]] = {}
         # facts: function id -> {"events": [...], ...}
         self.func_facts: Dict[str, Dict[str, Any]] = {
             "<module>": {"events": [], "line": 1, "params": [], "class": None},
@@ -402,15 +425,25 @@ class Analyzer:
         return False
 
     def visit(self, node: ast.AST) -> None:
-        method = getattr(self, "visit_" + node.__class__.__name__, None)
+        method = self._dispatch.get(type(node))
         if method is not None:
-            method(node)
+            method(self, node)
         else:
             self.generic_visit(node)
 
     def generic_visit(self, node: ast.AST) -> None:
-        for child in ast.iter_child_nodes(node):
-            self.visit(child)
+        # hot path: only the fields that can hold nodes with calls in them (no ctx / op / names)
+        visit = self.visit
+        for name in _CHILD_FIELDS[type(node)]:
+            value = getattr(node, name)
+            if value is None:
+                continue
+            if type(value) is list:
+                for item in value:
+                    if type(item) not in _LEAVES and isinstance(item, ast.AST):
+                        visit(item)
+            elif type(value) not in _LEAVES and isinstance(value, ast.AST):
+                visit(value)
 
     def _enter(self, scope: Scope) -> None:
         scope._chain = [*self.scope_stack, scope]  # type: ignore[attr-defined]
@@ -758,8 +791,10 @@ class Analyzer:
                 out["none"] = 1
             elif isinstance(v, (int, float)) and not isinstance(v, bool) and v < 0:
                 out["neg"] = 1
-            if self.entropy_source(first, site.scope) is not None:
-                out["entropy"] = self.entropy_source(first, site.scope)
+            if _may_seed(site.name):
+                src = self.entropy_source(first, site.scope)
+                if src is not None:
+                    out["entropy"] = src
         kws = {}
         for kw in node.keywords:
             if kw.arg is not None:
@@ -776,36 +811,56 @@ class Analyzer:
 
     # ------------------------------------------------------------------ entropy (SDL005)
     def entropy_source(self, expr: ast.expr, scope: Scope, depth: int = 0) -> Optional[str]:
-        """Name of the clock / OS-entropy call a seed expression derives from, if any."""
+        """Name of the clock / OS-entropy call a seed expression derives from, if any.
+
+        Follows local names to the expressions assigned to them (memoised per scope and name).
+        """
         if depth > 4:
             return None
         for node in ast.walk(expr):
             if isinstance(node, ast.Call):
-                name = self.resolve(node.func, scope)
-                if name is None and isinstance(node.func, ast.Attribute):
-                    # random.SystemRandom().randint(...), datetime.now().timestamp()
-                    inner = node.func.value
-                    if isinstance(inner, ast.Call):
-                        iname = self.resolve(inner.func, scope)
-                        if iname and (iname in apis.ENTROPY_CALLS or iname.startswith(apis.ENTROPY_PREFIXES)):
-                            return iname
-                    continue
-                if name and (name in apis.ENTROPY_CALLS or name.startswith(apis.ENTROPY_PREFIXES)):
-                    if name == "builtins.hash":
-                        # hash() of ints is deterministic; of str/bytes it depends on PYTHONHASHSEED
-                        if node.args and isinstance(literal(node.args[0]), int) and not isinstance(
-                            literal(node.args[0]), bool
-                        ):
-                            continue
-                    return name
-            elif isinstance(node, ast.Name) and node is not expr or (isinstance(node, ast.Name) and depth == 0):
-                bnd = self.lookup(node.id, scope)
-                if bnd is not None and bnd.kind == "var":
-                    for v in bnd.values:
-                        src = self.entropy_source(v, scope, depth + 1)
-                        if src:
-                            return src
+                src = self._entropy_call(node, scope)
+                if src:
+                    return src
+            elif isinstance(node, ast.Name):
+                src = self._entropy_of_name(node.id, scope, depth)
+                if src:
+                    return src
         return None
+
+    def _entropy_call(self, node: ast.Call, scope: Scope) -> Optional[str]:
+        name = self.resolve(node.func, scope)
+        if name is None:
+            if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Call):
+                # random.SystemRandom().randint(...), datetime.now().timestamp()
+                iname = self.resolve(node.func.value.func, scope)
+                if iname and (iname in apis.ENTROPY_CALLS or iname.startswith(apis.ENTROPY_PREFIXES)):
+                    return iname
+            return None
+        if name in apis.ENTROPY_CALLS or name.startswith(apis.ENTROPY_PREFIXES):
+            if name == "builtins.hash" and node.args:
+                v = literal(node.args[0])
+                if isinstance(v, int) and not isinstance(v, bool):
+                    return None  # hash() of an int is deterministic; of str/bytes it depends on PYTHONHASHSEED
+            return name
+        return None
+
+    def _entropy_of_name(self, name: str, scope: Scope, depth: int) -> Optional[str]:
+        bnd = self.lookup(name, scope)
+        if bnd is None or bnd.kind != "var" or not bnd.values:
+            return None
+        memo = self._entropy_memo
+        key = id(bnd)
+        if key in memo:
+            return memo[key]
+        memo[key] = None  # cycle guard (x = x + 1)
+        out = None
+        for v in bnd.values:
+            out = self.entropy_source(v, scope, depth + 1)
+            if out:
+                break
+        memo[key] = out
+        return out
 
     def visit_IfExp(self, node: ast.IfExp) -> None:
         self.generic_visit(node)
@@ -830,6 +885,27 @@ def has_workers(site: CallSite) -> bool:
     if v is ...:
         return True
     return isinstance(v, int) and not isinstance(v, bool) and v > 0
+
+
+# node types that cannot contain a call: never descended into
+_LEAVES = frozenset({
+    ast.Name, ast.Constant, ast.Load, ast.Store, ast.Del, ast.Pass, ast.Break, ast.Continue, ast.alias,
+    ast.Global, ast.Nonlocal, ast.arg,
+    *(c for c in vars(ast).values() if isinstance(c, type) and issubclass(c, (ast.operator, ast.unaryop, ast.cmpop,
+                                                                              ast.boolop, ast.expr_context))),
+})
+_SKIP_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "type_ignores", "kind", "conversion", "is_async",
+                          "level", "lineno", "col_offset", "end_lineno", "end_col_offset", "attr", "name", "id",
+                          "arg", "module", "asname", "names", "simple", "kwd_attrs"})
+_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {
+    cls: tuple(f for f in cls._fields if f not in _SKIP_FIELDS)
+    for cls in (c for c in vars(ast).values() if isinstance(c, type) and issubclass(c, ast.AST))
+}
+Analyzer._dispatch = {  # type: ignore[attr-defined]
+    getattr(ast, name[len("visit_"):]): fn
+    for name, fn in vars(Analyzer).items()
+    if name.startswith("visit_") and hasattr(ast, name[len("visit_"):]) and name != "visit"
+}
 
 
 def collect_argparse_defaults(an: Analyzer) -> Dict[str, str]:

@@ -1,0 +1,98 @@
+"""What the fixer knows about the project between passes: per-file results, findings, programs.
+
+The first pass comes from :func:`seedlint.api.check_paths` (discovery, configuration, cache); later
+passes re-run the per-file pass on the edited sources in memory and redo the project analysis, so
+``--diff`` can show the result of several passes without writing anything. Findings are filtered
+exactly as ``check_paths`` filters them (selection, ``# noqa``, per-file ignores).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Set
+
+from seedlint import api
+from seedlint.config import Config
+from seedlint.diagnostics import Diagnostic, InternalError
+from seedlint.engine.filepass import FileResult, process_source, to_diagnostic
+from seedlint.engine.suppress import is_suppressed
+from seedlint.project.analysis import Program, ProgramInfo, Project, analyze_project, build_programs, program_infos
+from seedlint.rules import resolve_selection
+
+
+@dataclass
+class State:
+    root: Path
+    config: Config
+    enabled: Set[str]
+    targets: Set[str]  # absolute paths of the files being fixed
+    results: Dict[str, FileResult]
+    diagnostics: List[Diagnostic] = field(default_factory=list)  # kept findings, absolute paths
+    errors: List[InternalError] = field(default_factory=list)
+    project: Optional[Project] = None
+    programs: List[Program] = field(default_factory=list)
+    infos: List[ProgramInfo] = field(default_factory=list)
+
+
+def initial_state(paths: Sequence[Path], *, select, ignore, extend_select, no_cache: bool, jobs: Optional[int],
+                  config_path: Optional[Path]) -> State:
+    """Check ``paths`` (raises api.UsageError / ConfigError as check_paths does)."""
+    res = api.check_paths(paths, config_path=config_path, select=select, ignore=ignore,
+                          extend_select=extend_select, no_cache=no_cache, jobs=jobs)
+    cfg = res.config
+    enabled = resolve_selection(
+        select if select else (cfg.select or None),
+        (*cfg.extend_select, *(extend_select or ())),
+        (*cfg.ignore, *(ignore or ())),
+    )
+    return build_state(res.root, cfg, enabled, {str(p) for p in res.files}, dict(res.results))
+
+
+def recheck(state: State, sources: Dict[str, bytes]) -> State:
+    """The state after replacing the given files' contents (in memory only)."""
+    results = dict(state.results)
+    for path, data in sources.items():
+        results[path] = process_source(path, data, hashlib.sha256(data).hexdigest())
+    return build_state(state.root, state.config, state.enabled, state.targets, results)
+
+
+def build_state(root: Path, cfg: Config, enabled: Set[str], targets: Set[str],
+                results: Dict[str, FileResult]) -> State:
+    raw: List[Diagnostic] = []
+    errors: List[InternalError] = []
+    for path in sorted(targets):
+        res = results[path]
+        for code, msg in res.errors:
+            errors.append(InternalError(path, code, msg))
+        raw.extend(to_diagnostic(path, d) for d in res.diagnostics)
+    prog_diags, prog_errors = analyze_project(results, root, cfg, targets, None)
+    raw.extend(prog_diags)
+    errors.extend(prog_errors)
+    kept = sorted(set(d for d in raw if _keep(d, results, enabled, cfg, root)),
+                  key=lambda d: (d.path, d.line, d.col, d.code, d.message))
+    facts = {p: r.facts for p, r in results.items() if r.facts is not None and not r.skipped}
+    project = Project(facts, root, cfg)
+    programs = build_programs(project)
+    return State(root, cfg, enabled, targets, results, kept, errors, project, programs, program_infos(programs))
+
+
+def _keep(d: Diagnostic, results: Dict[str, FileResult], enabled: Set[str], cfg: Config, root: Path) -> bool:
+    if d.code not in enabled:
+        return False
+    res = results.get(d.path)
+    if res is not None and res.skipped:
+        return False
+    if res is not None:
+        noqa = api._noqa(res)
+        if is_suppressed(noqa, d.line, d.code) or (d.end_line != d.line and is_suppressed(noqa, d.end_line, d.code)):
+            return False
+    pfi = [(pat, set(codes)) for pat, codes in cfg.per_file_ignores]
+    if pfi and api._per_file_ignored(d, root, pfi):
+        return False
+    return True
+
+
+def display(path: str) -> str:
+    return api._display(Path(path))
