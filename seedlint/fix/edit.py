@@ -11,8 +11,9 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
-from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
+import warnings
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
@@ -164,7 +165,9 @@ class FileEditor:
         wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
         self.pos = wrapper.resolve(PositionProvider)
         self.parents = wrapper.resolve(ParentNodeProvider)
-        self.tree = ast.parse(text, filename=path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.tree = ast.parse(text, filename=path)
         self.lines = source_lines(text)
         self.fp_lines = text.splitlines()  # how the engine converts columns (see filepass.char_col)
         self.names = NameTable(self.tree)
@@ -422,7 +425,9 @@ def blank_prefix(stmt: cst.CSTNode) -> List[cst.EmptyLine]:
 
 def statement_names(code: str) -> Tuple[Set[str], Set[str]]:
     """(names read, names bound) by a statement's code, nested function bodies included for reads."""
-    tree = ast.parse(textwrap.dedent(code))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tree = ast.parse(textwrap.dedent(code))
     table = NameTable(tree)
     bound = {n for n, bs in table.bindings.items() if bs}
     reads = set()
@@ -430,10 +435,6 @@ def statement_names(code: str) -> Tuple[Set[str], Set[str]]:
         if isinstance(node, ast.Name):
             reads.add(node.id)
     return reads, bound
-
-
-def nodes_in(tree_code: str) -> Iterable[ast.AST]:
-    return ast.walk(ast.parse(textwrap.dedent(tree_code)))
 
 
 # ---------------------------------------------------------------------------------------------- call arguments
@@ -454,8 +455,6 @@ def append_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.
     if not args:
         return call.with_changes(args=[new])
     last = args[-1]
-    if last.star == "**" or (last.star == "*" and last.keyword is None and False):
-        pass
     sep: cst.Comma
     if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma):
         prev = args[-2].comma
@@ -497,11 +496,3 @@ def has_star_args(call: ast.Call) -> bool:
 def is_none(node: Optional[ast.AST]) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 
-
-@dataclass
-class Described:
-    """What a fix did, for the summary."""
-
-    code: str
-    text: str
-    keys: List[Tuple[int, int, int, int]] = field(default_factory=list)

@@ -8,6 +8,7 @@ exactly as ``check_paths`` filters them (selection, ``# noqa``, per-file ignores
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +17,8 @@ from typing import Dict, List, Optional, Sequence, Set
 from seedlint import api
 from seedlint.config import Config
 from seedlint.diagnostics import Diagnostic, InternalError
-from seedlint.engine.filepass import FileResult, process_source, to_diagnostic
-from seedlint.engine.suppress import is_suppressed
+from seedlint.engine.filepass import FileResult, decode_source, process_source, to_diagnostic
+from seedlint.engine.suppress import NoqaMap, is_suppressed, noqa_lines
 from seedlint.project.analysis import Program, ProgramInfo, Project, analyze_project, build_programs, program_infos
 from seedlint.rules import resolve_selection
 
@@ -34,6 +35,7 @@ class State:
     project: Optional[Project] = None
     programs: List[Program] = field(default_factory=list)
     infos: List[ProgramInfo] = field(default_factory=list)
+    sources: Dict[str, bytes] = field(default_factory=dict)  # files whose in-memory content differs from disk
 
 
 def initial_state(paths: Sequence[Path], *, select, ignore, extend_select, no_cache: bool, jobs: Optional[int],
@@ -47,7 +49,7 @@ def initial_state(paths: Sequence[Path], *, select, ignore, extend_select, no_ca
         (*cfg.extend_select, *(extend_select or ())),
         (*cfg.ignore, *(ignore or ())),
     )
-    return build_state(res.root, cfg, enabled, {str(p) for p in res.files}, dict(res.results))
+    return build_state(res.root, cfg, enabled, {str(p) for p in res.files}, dict(res.results), {})
 
 
 def recheck(state: State, sources: Dict[str, bytes]) -> State:
@@ -55,11 +57,11 @@ def recheck(state: State, sources: Dict[str, bytes]) -> State:
     results = dict(state.results)
     for path, data in sources.items():
         results[path] = process_source(path, data, hashlib.sha256(data).hexdigest())
-    return build_state(state.root, state.config, state.enabled, state.targets, results)
+    return build_state(state.root, state.config, state.enabled, state.targets, results, {**state.sources, **sources})
 
 
 def build_state(root: Path, cfg: Config, enabled: Set[str], targets: Set[str],
-                results: Dict[str, FileResult]) -> State:
+                results: Dict[str, FileResult], sources: Dict[str, bytes]) -> State:
     raw: List[Diagnostic] = []
     errors: List[InternalError] = []
     for path in sorted(targets):
@@ -70,29 +72,57 @@ def build_state(root: Path, cfg: Config, enabled: Set[str], targets: Set[str],
     prog_diags, prog_errors = analyze_project(results, root, cfg, targets, None)
     raw.extend(prog_diags)
     errors.extend(prog_errors)
-    kept = sorted(set(d for d in raw if _keep(d, results, enabled, cfg, root)),
+    noqa: Dict[str, NoqaMap] = {}
+    kept = sorted(set(d for d in raw if _keep(d, results, enabled, cfg, root, noqa, sources)),
                   key=lambda d: (d.path, d.line, d.col, d.code, d.message))
     facts = {p: r.facts for p, r in results.items() if r.facts is not None and not r.skipped}
     project = Project(facts, root, cfg)
     programs = build_programs(project)
-    return State(root, cfg, enabled, targets, results, kept, errors, project, programs, program_infos(programs))
+    return State(root, cfg, enabled, targets, results, kept, errors, project, programs, program_infos(programs),
+                 dict(sources))
 
 
-def _keep(d: Diagnostic, results: Dict[str, FileResult], enabled: Set[str], cfg: Config, root: Path) -> bool:
+def _noqa_map(path: str, sources: Dict[str, bytes]) -> NoqaMap:
+    try:
+        data = sources.get(path)
+        if data is None:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        return noqa_lines(decode_source(data))
+    except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
+        return {}
+
+
+def _keep(d: Diagnostic, results: Dict[str, FileResult], enabled: Set[str], cfg: Config, root: Path,
+          noqa: Dict[str, NoqaMap], sources: Dict[str, bytes]) -> bool:
+    """The same filter as check_paths: selection, ``# seedlint: noqa`` files, ``# noqa``, per-file ignores."""
     if d.code not in enabled:
         return False
     res = results.get(d.path)
     if res is not None and res.skipped:
         return False
-    if res is not None:
-        noqa = api._noqa(res)
-        if is_suppressed(noqa, d.line, d.code) or (d.end_line != d.line and is_suppressed(noqa, d.end_line, d.code)):
-            return False
-    pfi = [(pat, set(codes)) for pat, codes in cfg.per_file_ignores]
-    if pfi and api._per_file_ignored(d, root, pfi):
+    if d.path not in noqa:
+        noqa[d.path] = _noqa_map(d.path, sources)
+    m = noqa[d.path]
+    if is_suppressed(m, d.line, d.code) or (d.end_line != d.line and is_suppressed(m, d.end_line, d.code)):
         return False
+    for pattern, codes in cfg.per_file_ignores:
+        if _matches(d.path, root, pattern) and any(d.code.startswith(c) for c in codes):
+            return False
     return True
 
 
+def _matches(path: str, root: Path, pattern: str) -> bool:
+    try:
+        rel = Path(path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        rel = Path(path).as_posix()
+    return fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(Path(path).name, pattern)
+
+
 def display(path: str) -> str:
-    return api._display(Path(path))
+    """The path as findings show it: relative to the working directory when under it."""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)

@@ -44,11 +44,14 @@ class Site:
 
 @dataclass
 class Summary:
-    """What running a function does, including everything it calls."""
+    """What running a function does, including everything it calls.
+
+    Site collections are dicts used as ordered sets (first occurrence wins, merging is linear).
+    """
 
     seeds: Dict[str, Site] = field(default_factory=dict)  # rng -> first seeding site
-    # site, rngs, guards of enclosing ifs, names the seed argument reads
-    seed_sites: List[Tuple[Site, Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]]] = field(default_factory=list)
+    # (site, rngs, guards of enclosing ifs, names the seed argument reads)
+    seed_sites: Dict[Tuple[Site, Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]], None] = field(default_factory=dict)
     det_on: Optional[Site] = None
     det_raise: Optional[Site] = None  # deterministic mode that raises (no warn_only)
     uses: Dict[str, Site] = field(default_factory=dict)  # rng -> first use outside DataLoader workers
@@ -56,17 +59,22 @@ class Summary:
     cuda: Optional[Site] = None
     loader_workers: bool = False
     worker_seeding: bool = False  # Lightning seed_everything(workers=True)
-    spawns: List[Tuple[Site, Optional[Fid], str]] = field(default_factory=list)
-    distsamplers: List[Site] = field(default_factory=list)
+    spawns: Dict[Tuple[Site, Optional[Fid], str], None] = field(default_factory=dict)
+    distsamplers: Dict[Site, None] = field(default_factory=dict)
     set_epoch: bool = False
     cublas: bool = False
-    off_by_default: List[Tuple[Site, str]] = field(default_factory=list)  # SDL008 sites
-    entropy_calls: List[Tuple[Site, str]] = field(default_factory=list)  # SDL005 via project helpers
+    off_by_default: Dict[Tuple[Site, str], None] = field(default_factory=dict)  # SDL008 sites
+    # SDL008 candidates: a None seed under a condition on settings (site, why, names in the condition)
+    maybe_off: Dict[Tuple[Site, str, Tuple[str, ...]], None] = field(default_factory=dict)
+    entropy_calls: Dict[Tuple[Site, str], None] = field(default_factory=dict)  # SDL005 via project helpers
 
     def merge(self, other: "Summary", *, uses: bool = True) -> None:
+        if other is self:
+            return
         for r, s in other.seeds.items():
             self.seeds.setdefault(r, s)
-        self.seed_sites.extend(x for x in other.seed_sites if x not in self.seed_sites)
+        if other.seed_sites:
+            self.seed_sites.update(other.seed_sites)
         self.det_on = self.det_on or other.det_on
         self.det_raise = self.det_raise or other.det_raise
         if uses:
@@ -77,12 +85,18 @@ class Summary:
             self.cuda = self.cuda or other.cuda
         self.loader_workers |= other.loader_workers
         self.worker_seeding |= other.worker_seeding
-        self.spawns.extend(x for x in other.spawns if x not in self.spawns)
-        self.distsamplers.extend(x for x in other.distsamplers if x not in self.distsamplers)
+        if other.spawns:
+            self.spawns.update(other.spawns)
+        if other.distsamplers:
+            self.distsamplers.update(other.distsamplers)
         self.set_epoch |= other.set_epoch
         self.cublas |= other.cublas
-        self.off_by_default.extend(x for x in other.off_by_default if x not in self.off_by_default)
-        self.entropy_calls.extend(x for x in other.entropy_calls if x not in self.entropy_calls)
+        if other.off_by_default:
+            self.off_by_default.update(other.off_by_default)
+        if other.maybe_off:
+            self.maybe_off.update(other.maybe_off)
+        if other.entropy_calls:
+            self.entropy_calls.update(other.entropy_calls)
 
 
 @dataclass
@@ -101,6 +115,7 @@ class Program:
     summary: Summary
     modules: Set[str]
     straight: Straight
+    parent_seeds: FrozenSet[str] = frozenset()  # seeded in the parent process (not by spawned children)
 
 
 def _truthy(v: Any) -> bool:
@@ -128,50 +143,50 @@ class Project:
                     self.methods_by_name.setdefault(fn["name"], []).append((path, lid))
 
     # ------------------------------------------------------------------ modules
-    def _find_sub_roots(self) -> List[Path]:
-        dirs: Set[Path] = set()
-        seen: Set[Path] = set()
+    def _find_sub_roots(self) -> List[str]:
+        """Folders (inside the project) that hold a project marker of their own: nested projects."""
+        dirs: Set[str] = set()
+        seen: Set[str] = set()
+        root = str(self.root)
         for p in self.paths:
-            d = Path(p).parent
+            d = os.path.dirname(p)
             while d not in seen:
                 seen.add(d)
-                if any((d / m).is_file() for m in ("pyproject.toml", "setup.py", "setup.cfg")):
+                if any(os.path.isfile(os.path.join(d, m)) for m in ("pyproject.toml", "setup.py", "setup.cfg")):
                     dirs.add(d)
-                if d == self.root or d.parent == d:
+                parent = os.path.dirname(d)
+                if d == root or parent == d:
                     break
-                d = d.parent
-        return sorted(dirs, key=lambda x: len(x.parts), reverse=True)
+                d = parent
+        return sorted(dirs, key=lambda x: x.count(os.sep), reverse=True)
 
-    def roots_for(self, path: str) -> List[Path]:
-        r = self._roots_cache.get(path)
+    def roots_for(self, path: str) -> List[str]:
+        """Where ``import x`` is looked up from ``path``: its folder (a script's sys.path[0]), the nested
+        project roots above it and their ``src/``, then the project root and its ``src/``."""
+        folder = os.path.dirname(path)
+        r = self._roots_cache.get(folder)
         if r is not None:
             return r
-        p = Path(path)
-        out: List[Path] = [p.parent]
+        out: List[str] = [folder]
         for sr in self._sub_roots:
-            if sr in p.parents:
-                out.extend([sr, sr / "src"])
-        out.extend([self.root, self.root / "src"])
-        seen: Set[Path] = set()
+            if folder == sr or folder.startswith(sr + os.sep):
+                out.extend([sr, sr + os.sep + "src"])
+        root = str(self.root)
+        out.extend([root, root + os.sep + "src"])
+        seen: Set[str] = set()
         r = [x for x in out if not (x in seen or seen.add(x))]  # type: ignore[func-returns-value]
-        self._roots_cache[path] = r
+        self._roots_cache[folder] = r
         return r
 
-    def _module_file(self, base: Path, parts: Sequence[str]) -> Optional[str]:
-        if not parts:
-            f = str(base / "__init__.py")
-            return f if f in self.paths else None
-        p = base.joinpath(*parts)
-        f = str(p) + ".py"
-        if f in self.paths:
+    def _module_file(self, base: str, parts: Sequence[str]) -> Optional[str]:
+        p = base + os.sep + os.sep.join(parts) if parts else base
+        f = p + ".py"
+        if parts and f in self.paths:
             return f
-        f = str(p / "__init__.py")
+        f = p + os.sep + "__init__.py"
         if f in self.paths:
             return f
         return None
-
-    def _is_package_dir(self, base: Path, parts: Sequence[str]) -> bool:
-        return base.joinpath(*parts).is_dir()
 
     def resolve(self, path: str, qual: str, depth: int = 0) -> Any:
         """Resolve a qualified name as seen from ``path``.
@@ -198,9 +213,9 @@ class Project:
         level = len(qual) - len(qual.lstrip("."))
         parts = [p for p in qual.lstrip(".").split(".") if p]
         if level:
-            base = Path(path).parent
+            base = os.path.dirname(path)
             for _ in range(level - 1):
-                base = base.parent
+                base = os.path.dirname(base)
             return self._from_base(base, parts, depth) or ("external", qual)
         for base in self.roots_for(path):
             hit = self._from_base(base, parts, depth)
@@ -208,7 +223,7 @@ class Project:
                 return hit
         return ("external", qual)
 
-    def _from_base(self, base: Path, parts: List[str], depth: int) -> Any:
+    def _from_base(self, base: str, parts: List[str], depth: int) -> Any:
         for i in range(len(parts), 0, -1):
             mod = self._module_file(base, parts[:i])
             if mod is not None:
@@ -237,7 +252,7 @@ class Project:
         if target is not None and not target.startswith(LOCAL):
             return self.resolve(mod, ".".join([target, *rest[1:]]), depth + 1)
         if os.path.basename(mod) == "__init__.py":
-            sub = self._module_file(Path(mod).parent, [name])
+            sub = self._module_file(os.path.dirname(mod), [name])
             if sub is not None:
                 return ("module", sub) if len(rest) == 1 else self._symbol(sub, rest[1:], depth)
         return None
@@ -286,10 +301,10 @@ class Project:
         base = prefix + module if module else prefix
         hit = self.resolve(path, base) if base.strip(".") or imp["lv"] else None
         if hit is None and imp["lv"] and not module:
-            pkg = Path(path).parent
+            pkg = os.path.dirname(path)
             for _ in range(imp["lv"] - 1):
-                pkg = pkg.parent
-            init = str(pkg / "__init__.py")
+                pkg = os.path.dirname(pkg)
+            init = pkg + os.sep + "__init__.py"
             if init in self.paths:
                 hit = ("module", init)
         if hit and hit[0] == "module":
@@ -351,7 +366,7 @@ class Project:
                 if ev.get("w"):
                     s.loader_workers = True
             elif k == "distsampler":
-                s.distsamplers.append(site)
+                s.distsamplers[site] = None
             elif k == "set_epoch":
                 s.set_epoch = True
             elif k == "cublas":
@@ -362,15 +377,16 @@ class Project:
                     hit = self.resolve(path, ev["t"])
                     if hit and hit[0] == "func":
                         target = hit[1]
-                s.spawns.append((site, target, ev.get("t") or "the target"))
+                s.spawns[(site, target, ev.get("t") or "the target")] = None
             elif k == "import":
                 for mod in self._import_targets(path, {"m": ev["m"], "lv": ev["lv"], "n": ev["n"]}):
                     if mod != path:
                         s.merge(self.summary((mod, "<module>")))
             elif k == "call":
                 self._call(s, path, ev, site)
-            elif k == "mcall":
-                self._mcall(s, path, ev)
+
+        for m in fn.get("mc", ()):
+            self._mcall(s, m)
         _ = argparse
         return s
 
@@ -378,7 +394,7 @@ class Project:
         for r in rngs:
             s.seeds.setdefault(r, site)
         guards = tuple(ev.get("g", ()))
-        s.seed_sites.append((site, rngs, guards, tuple(ev.get("a", {}).get("sn", ()))))
+        s.seed_sites[(site, rngs, guards, tuple(ev.get("a", {}).get("sn", ())))] = None
 
     def _call(self, s: Summary, path: str, ev: Dict[str, Any], site: Site) -> None:
         target = ev["t"]
@@ -390,10 +406,10 @@ class Project:
         if kind == "func":
             callee = self.summary(hit[1])
             if callee.seeds and args.get("entropy"):
-                s.entropy_calls.append((site, args["entropy"]))
+                s.entropy_calls[(site, args["entropy"])] = None
             if callee.seeds and ev.get("g"):
                 # a helper called under `if args.seed is not None:` seeds only when the guard holds
-                s.seed_sites.append((site, tuple(sorted(callee.seeds)), tuple(ev["g"]), tuple(args.get("sn", ()))))
+                s.seed_sites[(site, tuple(sorted(callee.seeds)), tuple(ev["g"]), tuple(args.get("sn", ())))] = None
             s.merge(callee)
             return
         if kind == "class":
@@ -420,9 +436,12 @@ class Project:
                     given = args.get("n", 0) > pos or kwname in kw or args.get("star")
                     if args.get("none") or (not given and helper.default_seed_is_none):
                         off = True
+                if not off and args.get("none_if"):
+                    s.maybe_off[(site, f"`{name.rsplit('.', 1)[1]}(None)` seeds from the clock and OS entropy",
+                                 tuple(args["none_if"]))] = None
                 if off:
-                    s.off_by_default.append((site, f"`{name.rsplit('.', 1)[1]}(None)` seeds from the clock and OS "
-                                                   "entropy"))
+                    s.off_by_default[(site, f"`{name.rsplit('.', 1)[1]}(None)` seeds from the clock and OS "
+                                           "entropy")] = None
                 self._add_seed(s, site, tuple(sorted(helper.seeds)), ev, site.path)
                 if name.endswith("seed_everything") and kw.get("workers") is True:
                     s.worker_seeding = True
@@ -455,14 +474,13 @@ class Project:
             if v not in (False, None):
                 self._add_seed(s, site, RNGS, ev, site.path)
 
-    def _mcall(self, s: Summary, path: str, ev: Dict[str, Any]) -> None:
+    def _mcall(self, s: Summary, m: str) -> None:
         """A method call on an object of unknown type: if a project method of that name seeds, count it.
 
         Only seeding and deterministic mode are taken from such a match (being generous there avoids
         false "unseeded" reports); RNG use is not, so a common name like ``forward`` adds nothing.
         """
-        m = ev.get("m")
-        cands = self.methods_by_name.get(m or "")
+        cands = self.methods_by_name.get(m)
         if not cands or m in WORKER_METHODS or m == "__init__":
             return
         for fid in cands[:20]:
@@ -562,7 +580,7 @@ def _scripts_entries(project: Project) -> List[Tuple[str, str, str]]:
     else:  # pragma: no cover
         import tomli as tomllib
     out: List[Tuple[str, str, str]] = []
-    for folder in {*project._sub_roots, project.root}:
+    for folder in sorted({*map(Path, project._sub_roots), project.root}):
         pp = folder / "pyproject.toml"
         if not pp.is_file():
             continue
@@ -594,7 +612,7 @@ def _scripts_entries(project: Project) -> List[Tuple[str, str, str]]:
 
 def _resolve_module_at(project: Project, folder: Path, dotted: str) -> Optional[str]:
     parts = dotted.strip().split(".")
-    for base in (folder, folder / "src"):
+    for base in (str(folder), str(folder / "src")):
         hit = project._module_file(base, parts)
         if hit:
             return hit
@@ -636,9 +654,14 @@ def build_programs(project: Project) -> List[Program]:
                     st.first.setdefault(r, ("use", site))
                 elif kind == "seed":
                     _apply_seed(st, (r,), site, site)
+        parent_seeds = frozenset(s.seeds)
+        # what spawned processes run is part of the program (their own seeding included)
+        for _, target, _ in list(s.spawns):
+            if target is not None:
+                s.merge(project.summary(target))
         modules = _closure(project, starts[0][0])
         programs.append(Program(entry=starts[0][0], label=label, starts=starts, summary=s, modules=modules,
-                                straight=st))
+                                straight=st, parent_seeds=parent_seeds))
     return programs
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from seedlint.knowledge import apis, op_match
-from seedlint.knowledge.helpers import HELPERS_BY_NAME
+from seedlint.knowledge.helpers import HELPERS_BY_NAME, LIGHTNING_CLI, LIGHTNING_TRAINERS
 
 _BUILTINS = frozenset(dir(builtins))
 LOCAL = "<local>."
@@ -182,6 +182,14 @@ _FOREIGN_ROOTS = _STDLIB | frozenset({
     "lightning", "pytorch_lightning", "accelerate", "datasets", "torchvision", "torchaudio", "timm", "wandb",
     "tensorboard", "omegaconf", "hydra", "einops", "jax", "tensorflow", "builtins",
 })
+
+
+def _keep_call(name: str) -> bool:
+    """Is a call to ``name`` worth a fact? Project functions and the libraries' seeding helpers / switches are;
+    calls into torch, numpy or the standard library that are none of those are not."""
+    if name in HELPERS_BY_NAME or name in LIGHTNING_TRAINERS or name in LIGHTNING_CLI:
+        return True
+    return name.split(".", 1)[0] not in _FOREIGN_ROOTS
 
 
 def _may_seed(name: Optional[str]) -> bool:
@@ -687,7 +695,7 @@ class Analyzer:
             self._event("use", node, r=draws, what=name)
         if self._cuda_kwarg(site):
             self._event("cuda", node)
-        if not draws and not name.startswith("builtins."):
+        if not draws and _keep_call(name):
             # a call to something imported: maybe a project function or a known helper
             self._event("call", node, t=name, a=self._arg_summary(site))
 
@@ -716,8 +724,9 @@ class Analyzer:
             # torch.Generator().manual_seed(...) and g.manual_seed(...) seed a local generator
             _ = base
         else:
-            if isinstance(node.func, ast.Attribute):
-                self._event("mcall", node, m=method, a=self._arg_summary(site))
+            if isinstance(node.func, ast.Attribute) and method:
+                # only the names matter (a project method of that name may seed): kept as a set per function
+                self.func_facts[self._fact_id()].setdefault("mc", set()).add(method)
         if self._cuda_kwarg(site):
             self._event("cuda", node)
 
@@ -789,6 +798,9 @@ class Analyzer:
             v = literal(first)
             if v is None:
                 out["none"] = 1
+            elif isinstance(first, ast.IfExp) and (literal(first.body) is None or literal(first.orelse) is None):
+                # seed_all_rng(None if args.seed < 0 else args.seed): None under a condition on these names
+                out["none_if"] = _names_in(first.test)
             elif isinstance(v, (int, float)) and not isinstance(v, bool) and v < 0:
                 out["neg"] = 1
             if _may_seed(site.name):
@@ -911,7 +923,7 @@ Analyzer._dispatch = {  # type: ignore[attr-defined]
 def collect_argparse_defaults(an: Analyzer) -> Dict[str, str]:
     """``parser.add_argument("--seed", type=int, default=None)`` -> {"seed": "None"}.
 
-    Values: "None" (no default, or ``default=None``), "set" (a non-None default).
+    Values: "None" (no default, or ``default=None``), "neg" (a negative number), "set" (any other default).
     """
     out: Dict[str, str] = {}
     for site in an.calls:
@@ -928,10 +940,13 @@ def collect_argparse_defaults(an: Analyzer) -> Dict[str, str]:
             dest = (longs[0] if longs else flags[0]).lstrip("-").replace("-", "_")
         action = literal(site.kwarg("action"))
         default = site.kwarg("default")
+        value = literal(default) if default is not None else None
         if isinstance(action, str) and action.startswith("store_"):
             out[dest] = "set"
-        elif default is None or literal(default) is None:
+        elif value is None:
             out[dest] = "None"
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+            out[dest] = "neg"  # a negative default that code often maps to "no seed"
         else:
             out[dest] = "set"
     return out
@@ -946,6 +961,9 @@ def analyze(tree: ast.Module, path: str, source: str) -> Tuple[FileContext, Dict
         env_writes=an.env_writes, functions=an.functions, imports_torch=an.imports_torch, analyzer=an,
     )
     classes = an.func_facts.pop("<classes>", {"classes": {}})["classes"]
+    for fn in an.func_facts.values():
+        if "mc" in fn:
+            fn["mc"] = sorted(fn["mc"])
     facts = {
         "imports": an.imports,
         "main_guard": an.has_main_guard,

@@ -9,6 +9,15 @@ from seedlint.rules.base import Invalid, Rule, Valid
 _NAMES = {"random": "python `random`", "numpy": "numpy's global RNG", "torch": "torch's RNG"}
 
 
+def _rel(path: str, root) -> str:
+    import os
+
+    try:
+        return os.path.relpath(path, root)
+    except ValueError:
+        return path
+
+
 class SeedAfterUse(Rule):
     """Reports a seed set after the RNG it seeds was already used.
 
@@ -73,8 +82,11 @@ class SeedAfterUse(Rule):
     def check_project(self, ctx: ProjectContext) -> Iterator[Diagnostic]:
         for prog in ctx.programs:
             for seed_site, rng, use_site in prog.straight.violations:
-                where = use_site.line if use_site.path == seed_site.path else f"{use_site.path}:{use_site.line}"
+                if use_site.path == seed_site.path:
+                    where = f"line {use_site.line}"
+                else:
+                    where = f"{_rel(use_site.path, ctx.project.root)}:{use_site.line}"
                 what = f" ({use_site.what})" if use_site.what else ""
                 yield diag(seed_site, self.code,
-                           f"{_NAMES[rng]} is seeded here, after it was already used at line {where}{what}: what was "
+                           f"{_NAMES[rng]} is seeded here, after it was already used at {where}{what}: what was "
                            "drawn before the seed is not reproducible; seed first", self.fix)

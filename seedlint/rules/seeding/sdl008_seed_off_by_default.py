@@ -62,6 +62,9 @@ class SeedOffByDefault(Rule):
                 "        th.manual_seed(args.seed)\n", expected=((8, 9),)),
         Invalid("from detectron2.utils.env import seed_all_rng as seed_all\nif __name__ == '__main__':\n"
                 "    seed_all(None)\n", expected=((3, 5),)),
+        Invalid("import argparse\nfrom detectron2.utils.env import seed_all_rng\nif __name__ == '__main__':\n"
+                "    p = argparse.ArgumentParser()\n    p.add_argument('--seed', type=int, default=-1)\n"
+                "    a = p.parse_args()\n    seed_all_rng(None if a.seed < 0 else a.seed)\n", expected=((7, 5),)),
         Invalid({"train.py": "import argparse\nfrom utils import set_seed\nparser = argparse.ArgumentParser()\n"
                              "parser.add_argument('--manual-seed', dest='seed', default=None, type=int)\n"
                              "args = parser.parse_args()\nif args.seed:\n    set_seed(args.seed)\n",
@@ -77,6 +80,13 @@ class SeedOffByDefault(Rule):
                 if key not in done:
                     done.add(key)
                     yield diag(site, self.code, f"{why}: the run is not reproducible unless a seed is passed")
+            for site, why, names in prog.summary.maybe_off:
+                key = (site.path, site.line, site.col)
+                hit = next((n for n in names if ctx.argparse_default(prog, n) in ("None", "neg")), None)
+                if hit is not None and key not in done:
+                    done.add(key)
+                    yield diag(site, self.code, f"{why}, and that is what happens with the default `{hit}`: the "
+                                                "default run is not reproducible")
             for site, rngs, guards, seed_names in prog.summary.seed_sites:
                 for g in guards:
                     # the guard must test the value that is passed as the seed (`if args.seed: seed(args.seed)`)

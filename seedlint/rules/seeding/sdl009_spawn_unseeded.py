@@ -80,7 +80,7 @@ class SpawnUnseeded(Rule):
     def check_project(self, ctx: ProjectContext) -> Iterator[Diagnostic]:
         done: Set[Tuple[str, int, int]] = set()
         for prog in ctx.programs:
-            parent = set(prog.summary.seeds)
+            parent = set(prog.parent_seeds)
             if not parent:
                 continue
             top = ctx.project.summary((prog.entry, "<module>"))
