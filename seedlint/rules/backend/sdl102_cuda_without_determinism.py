@@ -63,11 +63,20 @@ class CudaWithoutDeterminism(Rule):
     ]
     INVALID = [
         Invalid("import torch\nif __name__ == '__main__':\n    torch.manual_seed(0)\n    x = torch.zeros(2).cuda()\n",
-                expected=((4, 9),)),
+                expected=((4, 9),),
+                fixed="import torch\nif __name__ == '__main__':\n"
+                      "    torch.use_deterministic_algorithms(True, warn_only=True)\n    torch.manual_seed(0)\n"
+                      "    x = torch.zeros(2).cuda()\n"),
         Invalid("import torch as th\ndevice = th.device('cuda' if th.cuda.is_available() else 'cpu')\n"
-                "th.zeros(1).to(device)\n", expected=((2, 20),)),
+                "th.zeros(1).to(device)\n", expected=((2, 20),),
+                fixed="import torch as th\nfrom seedlint.runtime import seed_everything\nseed_everything(0)\n"
+                      "device = th.device('cuda' if th.cuda.is_available() else 'cpu')\n"
+                      "th.zeros(1).to(device)\n"),
         Invalid("import torch\nfrom torch import nn\nif __name__ == '__main__':\n"
-                "    m = nn.Linear(2, 2).to('cuda:0')\n", expected=((4, 9),)),
+                "    m = nn.Linear(2, 2).to('cuda:0')\n", expected=((4, 9),),
+                fixed="import torch\nfrom torch import nn\nfrom seedlint.runtime import seed_everything\n"
+                      "if __name__ == '__main__':\n    seed_everything(0)\n"
+                      "    m = nn.Linear(2, 2).to('cuda:0')\n"),
     ]
 
     def check_project(self, ctx: ProjectContext) -> Iterator[Diagnostic]:

@@ -60,12 +60,16 @@ class DeterminismDisabled(Rule):
     INVALID = [
         Invalid("import torch\ntorch.backends.cudnn.deterministic = False\n", expected=((2, 1),),
                 fixed="import torch\ntorch.backends.cudnn.deterministic = True\n"),
-        Invalid("from torch.backends import cudnn\ncudnn.deterministic = False\n", expected=((2, 1),)),
+        Invalid("from torch.backends import cudnn\ncudnn.deterministic = False\n", expected=((2, 1),),
+                fixed="from torch.backends import cudnn\ncudnn.deterministic = True\n"),
         Invalid("import torch as th\nth.use_deterministic_algorithms(False)\n", expected=((2, 1),),
                 fixed="import torch as th\nth.use_deterministic_algorithms(True)\n"),
-        Invalid("from torch import use_deterministic_algorithms as uda\nuda(mode=False)\n", expected=((2, 1),)),
-        Invalid("import torch\ntorch.set_deterministic_debug_mode('default')\n", expected=((2, 1),)),
-        Invalid("import lightning as L\ntrainer = L.Trainer(deterministic=False)\n", expected=((2, 11),)),
+        Invalid("from torch import use_deterministic_algorithms as uda\nuda(mode=False)\n", expected=((2, 1),),
+                fixed="from torch import use_deterministic_algorithms as uda\nuda(mode=True)\n"),
+        Invalid("import torch\ntorch.set_deterministic_debug_mode('default')\n", expected=((2, 1),),
+                fixed="import torch\ntorch.set_deterministic_debug_mode('error')\n"),
+        Invalid("import lightning as L\ntrainer = L.Trainer(deterministic=False)\n", expected=((2, 11),),
+                fixed="import lightning as L\ntrainer = L.Trainer(deterministic=True)\n"),
     ]
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:

@@ -116,12 +116,22 @@ class WorkersWithoutInitFn(Rule):
     INVALID = [
         Invalid("import numpy as np\nfrom torch.utils.data import DataLoader, Dataset\nclass Noisy(Dataset):\n"
                 "    def __init__(self):\n        self.rng = np.random.default_rng(0)\n"
-                "loader = DataLoader(Noisy(), num_workers=4)\n", expected=((6, 10),)),
+                "loader = DataLoader(Noisy(), num_workers=4)\n", expected=((6, 10),),
+                fixed="import numpy as np\nfrom torch.utils.data import DataLoader, Dataset\n"
+                      "from seedlint.runtime import seed_worker\nclass Noisy(Dataset):\n"
+                      "    def __init__(self):\n        self.rng = np.random.default_rng(0)\n"
+                      "loader = DataLoader(Noisy(), num_workers=4, worker_init_fn=seed_worker)\n"),
         Invalid("import torch.utils.data as tud\ndl = tud.DataLoader(ds, num_workers=args.workers)\n",
-                expected=((2, 6),)),
+                expected=((2, 6),),
+                fixed="import torch.utils.data as tud\nfrom seedlint.runtime import seed_worker\n"
+                      "dl = tud.DataLoader(ds, num_workers=args.workers, worker_init_fn=seed_worker)\n"),
         Invalid("from torch.utils.data import DataLoader as DL\nimport random\nclass D:\n"
                 "    def __init__(self):\n        self.r = random.Random(1)\nds = D()\n"
-                "dl = DL(ds, batch_size=2, num_workers=2)\n", expected=((7, 6),)),
+                "dl = DL(ds, batch_size=2, num_workers=2)\n", expected=((7, 6),),
+                fixed="from torch.utils.data import DataLoader as DL\nimport random\n"
+                      "from seedlint.runtime import seed_worker\nclass D:\n    def __init__(self):\n"
+                      "        self.r = random.Random(1)\nds = D()\n"
+                      "dl = DL(ds, batch_size=2, num_workers=2, worker_init_fn=seed_worker)\n"),
     ]
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:

@@ -59,12 +59,20 @@ class GlobalRngDataOrder(Rule):
     ]
     INVALID = [
         Invalid("from torch.utils.data import DataLoader\ndl = DataLoader(ds, batch_size=4, shuffle=True)\n",
-                expected=((2, 6),)),
-        Invalid("import torch.utils.data as data\nsampler = data.RandomSampler(ds)\n", expected=((2, 11),)),
+                expected=((2, 6),),
+                fixed="from torch.utils.data import DataLoader\nimport torch\n"
+                      "dl = DataLoader(ds, batch_size=4, shuffle=True, generator=torch.Generator().manual_seed(0))\n"),
+        Invalid("import torch.utils.data as data\nsampler = data.RandomSampler(ds)\n", expected=((2, 11),),
+                fixed="import torch.utils.data as data\nimport torch\n"
+                      "sampler = data.RandomSampler(ds, generator=torch.Generator().manual_seed(0))\n"),
         Invalid("from torch.utils.data import random_split as rs\ntrain, val = rs(ds, [0.8, 0.2])\n",
-                expected=((2, 14),)),
+                expected=((2, 14),),
+                fixed="from torch.utils.data import random_split as rs\nimport torch\n"
+                      "train, val = rs(ds, [0.8, 0.2], generator=torch.Generator().manual_seed(0))\n"),
         Invalid("from torch.utils.data.sampler import WeightedRandomSampler\n"
-                "s = WeightedRandomSampler(w, num_samples=10)\n", expected=((2, 5),)),
+                "s = WeightedRandomSampler(w, num_samples=10)\n", expected=((2, 5),),
+                fixed="from torch.utils.data.sampler import WeightedRandomSampler\nimport torch\n"
+                      "s = WeightedRandomSampler(w, num_samples=10, generator=torch.Generator().manual_seed(0))\n"),
     ]
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:

@@ -69,8 +69,13 @@ class UnseededPythonRandom(Rule):
     ]
     INVALID = [
         Invalid("import random\nif __name__ == '__main__':\n    xs = [1, 2, 3]\n    random.shuffle(xs)\n",
-                expected=((4, 5),)),
-        Invalid("from random import choice as pick\nprint(pick([1, 2]))\n", expected=((2, 7),)),
+                expected=((4, 5),),
+                fixed="import random\nfrom seedlint.runtime import seed_everything\n"
+                      "if __name__ == '__main__':\n    seed_everything(0)\n    xs = [1, 2, 3]\n"
+                      "    random.shuffle(xs)\n"),
+        Invalid("from random import choice as pick\nprint(pick([1, 2]))\n", expected=((2, 7),),
+                fixed="from random import choice as pick\nfrom seedlint.runtime import seed_everything\n"
+                      "seed_everything(0)\nprint(pick([1, 2]))\n"),
         Invalid({"main.py": "import data\nif __name__ == '__main__':\n    data.load()\n",
                  "data.py": "import random as rnd\ndef load():\n    return rnd.sample(range(10), 3)\n"},
                 expected=((3, 12),), path="data.py"),

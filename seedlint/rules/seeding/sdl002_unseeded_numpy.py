@@ -67,12 +67,18 @@ class UnseededNumpyGlobal(Rule):
     ]
     INVALID = [
         Invalid("import numpy as np\nimport torch\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
-                "    idx = np.random.permutation(10)\n", expected=((5, 11),)),
-        Invalid("from numpy import random as npr\nx = npr.randn(4)\n", expected=((2, 5),)),
+                "    idx = np.random.permutation(10)\n", expected=((5, 11),),
+                fixed="import numpy as np\nimport torch\nif __name__ == '__main__':\n    np.random.seed(0)\n"
+                      "    torch.manual_seed(0)\n    idx = np.random.permutation(10)\n"),
+        Invalid("from numpy import random as npr\nx = npr.randn(4)\n", expected=((2, 5),),
+                fixed="from numpy import random as npr\nfrom seedlint.runtime import seed_everything\n"
+                      "seed_everything(0)\nx = npr.randn(4)\n"),
         Invalid({"train.py": "from seeding import set_seed\nimport numpy as onp\nif __name__ == '__main__':\n"
                              "    set_seed(0)\n    onp.random.shuffle([1, 2])\n",
                  "seeding.py": "import torch\ndef set_seed(s):\n    torch.manual_seed(s)\n"},
-                expected=((5, 5),), path="train.py"),
+                expected=((5, 5),), path="train.py",
+                fixed="from seeding import set_seed\nimport numpy as onp\nif __name__ == '__main__':\n"
+                      "    onp.random.seed(0)\n    set_seed(0)\n    onp.random.shuffle([1, 2])\n"),
     ]
 
     def check_project(self, ctx) -> Iterator[Diagnostic]:

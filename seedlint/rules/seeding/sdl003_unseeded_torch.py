@@ -71,10 +71,16 @@ class UnseededTorch(Rule):
     ]
     INVALID = [
         Invalid("import torch.nn as nn\nif __name__ == '__main__':\n    model = nn.Linear(10, 2)\n",
-                expected=((3, 13),)),
-        Invalid("import torch as th\nx = th.rand(2)\nprint(x)\n", expected=((2, 5),)),
+                expected=((3, 13),),
+                fixed="import torch.nn as nn\nfrom seedlint.runtime import seed_everything\n"
+                      "if __name__ == '__main__':\n    seed_everything(0)\n    model = nn.Linear(10, 2)\n"),
+        Invalid("import torch as th\nx = th.rand(2)\nprint(x)\n", expected=((2, 5),),
+                fixed="import torch as th\nfrom seedlint.runtime import seed_everything\nseed_everything(0)\n"
+                      "x = th.rand(2)\nprint(x)\n"),
         Invalid("import torch\nif __name__ == '__main__':\n    torch.cuda.manual_seed_all(0)\n"
-                "    p = torch.randperm(5)\n", expected=((4, 9),)),
+                "    p = torch.randperm(5)\n", expected=((4, 9),),
+                fixed="import torch\nfrom seedlint.runtime import seed_everything\nif __name__ == '__main__':\n"
+                      "    seed_everything(0)\n    torch.cuda.manual_seed_all(0)\n    p = torch.randperm(5)\n"),
     ]
 
     def check_project(self, ctx) -> Iterator[Diagnostic]:

@@ -88,13 +88,20 @@ class UnseededGenerator(Rule):
               "        self.gen.manual_seed(seed)\n"),
     ]
     INVALID = [
-        Invalid("import numpy as np\nrng = np.random.default_rng()\n", expected=((2, 7),)),
-        Invalid("from numpy import random as npr\nstate = npr.RandomState(None)\n", expected=((2, 9),)),
-        Invalid("import numpy as np\ngen = np.random.Generator(np.random.PCG64())\n", expected=((2, 27),)),
-        Invalid("import random\nr = random.Random()\n", expected=((2, 5),)),
-        Invalid("import torch as th\ng = th.Generator()\nx = th.randn(3, generator=g)\n", expected=((2, 5),)),
+        Invalid("import numpy as np\nrng = np.random.default_rng()\n", expected=((2, 7),),
+                fixed="import numpy as np\nrng = np.random.default_rng(0)\n"),
+        Invalid("from numpy import random as npr\nstate = npr.RandomState(None)\n", expected=((2, 9),),
+                fixed="from numpy import random as npr\nstate = npr.RandomState(0)\n"),
+        Invalid("import numpy as np\ngen = np.random.Generator(np.random.PCG64())\n", expected=((2, 27),),
+                fixed="import numpy as np\ngen = np.random.Generator(np.random.PCG64(0))\n"),
+        Invalid("import random\nr = random.Random()\n", expected=((2, 5),),
+                fixed="import random\nr = random.Random(0)\n"),
+        Invalid("import torch as th\ng = th.Generator()\nx = th.randn(3, generator=g)\n", expected=((2, 5),),
+                fixed="import torch as th\ng = th.Generator().manual_seed(0)\nx = th.randn(3, generator=g)\n"),
         Invalid("from torch.utils.data import DataLoader\nimport torch\n"
-                "dl = DataLoader([1, 2], shuffle=True, generator=torch.Generator())\n", expected=((3, 49),)),
+                "dl = DataLoader([1, 2], shuffle=True, generator=torch.Generator())\n", expected=((3, 49),),
+                fixed="from torch.utils.data import DataLoader\nimport torch\n"
+                      "dl = DataLoader([1, 2], shuffle=True, generator=torch.Generator().manual_seed(0))\n"),
     ]
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:

@@ -70,13 +70,18 @@ class SeedAfterUse(Rule):
     ]
     INVALID = [
         Invalid("import torch\nimport torch.nn as nn\nif __name__ == '__main__':\n    model = nn.Linear(2, 2)\n"
-                "    torch.manual_seed(0)\n", expected=((5, 5),)),
-        Invalid("import numpy as np\nidx = np.random.permutation(5)\nnp.random.seed(1)\n", expected=((3, 1),)),
+                "    torch.manual_seed(0)\n", expected=((5, 5),),
+                fixed="import torch\nimport torch.nn as nn\nif __name__ == '__main__':\n"
+                      "    torch.manual_seed(0)\n    model = nn.Linear(2, 2)\n"),
+        Invalid("import numpy as np\nidx = np.random.permutation(5)\nnp.random.seed(1)\n", expected=((3, 1),),
+                fixed="import numpy as np\nnp.random.seed(1)\nidx = np.random.permutation(5)\n"),
         Invalid({"train.py": "from models import build\nfrom helpers import set_seed as seed_it\n"
                              "def main():\n    net = build()\n    seed_it(0)\nif __name__ == '__main__':\n    main()\n",
                  "models.py": "import torch.nn as nn\ndef build():\n    return nn.Sequential(nn.Linear(2, 2))\n",
                  "helpers.py": "import torch\ndef set_seed(s):\n    torch.manual_seed(s)\n"},
-                expected=((5, 5),), path="train.py"),
+                expected=((5, 5),), path="train.py",
+                fixed="from models import build\nfrom helpers import set_seed as seed_it\ndef main():\n"
+                      "    seed_it(0)\n    net = build()\nif __name__ == '__main__':\n    main()\n"),
     ]
 
     def check_project(self, ctx: ProjectContext) -> Iterator[Diagnostic]:
