@@ -48,7 +48,7 @@ class _Ignorer:
         if self.use_gitignore and f.is_file():
             try:
                 lines = f.read_text(encoding="utf-8", errors="replace").splitlines()
-                spec = pathspec.PathSpec.from_lines("gitwildmatch", lines)
+                spec = pathspec.GitIgnoreSpec.from_lines(lines)
             except (OSError, ValueError):
                 spec = None
         self._specs[folder] = spec
