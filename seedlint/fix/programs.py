@@ -239,6 +239,25 @@ def block_statements(ed: FileEditor, spec: BlockSpec, seed: int, use_index: int,
     return lines
 
 
+def calls_seed_function(ed: FileEditor, seed_function: str) -> bool:
+    """Does the file already call the configured seed-function (imported under any name)?"""
+    module, _, func = seed_function.partition(":")
+    first, _, rest = func.partition(".")
+    target = f"{module}.{first}"
+    names = {n for n, binds in ed.names.bindings.items() if any(b.kind == "import" and b.target == target
+                                                                 for b in binds)}
+    for node in ast.walk(ed.tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            parts = []
+            while isinstance(f, ast.Attribute):
+                parts.append(f.attr)
+                f = f.value
+            if isinstance(f, ast.Name) and f.id in names and ".".join(reversed(parts)) == rest:
+                return True
+    return False
+
+
 def insert_block(ed: FileEditor, owner: Owner, index: int, lines: List[str]) -> None:
     body = owner.body
     follow = body[index] if index < len(body) else None

@@ -147,6 +147,7 @@ class _Fixer:
     def plan(self) -> Dict[str, FileEditor]:
         self.reasons = {}
         self.pass_applied = []
+        self._spots: Set[Tuple[str, int, int]] = set()
         st = self.state
         editors: Dict[str, FileEditor] = {}
         kept: Dict[Key, Diagnostic] = {(d.path, d.line, d.col, d.code): d for d in st.diagnostics}
@@ -240,8 +241,15 @@ class _Fixer:
                     "(is the seed-function known to seedlint? see `seeding-functions`)", keys)
         if spec is None:
             return None
+        if spec.kind == "function" and progfix.calls_seed_function(ed, st.config.seed_function or ""):
+            return give_up(f"{display(entry)} already calls the seed-function {st.config.seed_function}, but "
+                           "seedlint does not see it seed this RNG: list it under `seeding-functions`")
         try:
             owner, index, where = progfix.placement(ed, st.project, prog, info)
+            spot = (entry, id(owner), index)
+            if spot in self._spots:
+                return None  # another program's block goes to the same place: the next pass looks again
+            self._spots.add(spot)
             use_index = progfix.top_index_of_block(ed, owner, index)
             lines = progfix.block_statements(ed, spec, self.seed, use_index, st.config.seed_function)
             progfix.insert_block(ed, owner, index, lines)
