@@ -1,0 +1,178 @@
+"""The per-rule edits in the layouts real code has: multi-line calls, trailing commas, comments, aliases."""
+
+from __future__ import annotations
+
+import textwrap
+
+
+def d(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+def test_keyword_goes_after_a_trailing_comma_and_keeps_the_comment_on_its_line(proj):
+    proj.write(d('''
+        import torch
+        from torch.utils.data import DataLoader
+
+        loader = DataLoader(
+            [1, 2, 3],
+            batch_size=2,
+            shuffle=True,  # reshuffle each epoch
+        )
+    '''))
+    proj.fix(select=["SDL202"], unsafe_fixes=True)
+    assert proj.read() == d('''
+        import torch
+        from torch.utils.data import DataLoader
+
+        loader = DataLoader(
+            [1, 2, 3],
+            batch_size=2,
+            shuffle=True,  # reshuffle each epoch
+            generator=torch.Generator().manual_seed(0),
+        )
+    ''')
+
+
+def test_keyword_follows_the_layout_of_a_call_without_trailing_comma(proj):
+    proj.write(d('''
+        import torch.utils.data as tud
+        loader = tud.DataLoader(ds,  # the data
+                                shuffle=True,
+                                num_workers=4)
+    '''))
+    proj.fix(select=["SDL201", "SDL202"], unsafe_fixes=True)
+    assert proj.read() == d('''
+        import torch.utils.data as tud
+        from seedlint.runtime import seed_worker
+        import torch
+        loader = tud.DataLoader(ds,  # the data
+                                shuffle=True,
+                                num_workers=4,
+                                worker_init_fn=seed_worker,
+                                generator=torch.Generator().manual_seed(0))
+    ''')
+
+
+def test_positional_none_is_replaced_not_duplicated(proj):
+    proj.write("import torch\nfrom torch.utils.data import RandomSampler\ns = RandomSampler(ds, False, None, None)\n")
+    proj.fix(select=["SDL202"], unsafe_fixes=True)
+    assert proj.read() == ("import torch\nfrom torch.utils.data import RandomSampler\n"
+                           "s = RandomSampler(ds, False, None, torch.Generator().manual_seed(0))\n")
+
+
+def test_an_existing_torch_alias_is_reused(proj):
+    proj.write("import torch as th\nfrom torch.utils.data import random_split\na, b = random_split(ds, [1, 1])\n")
+    proj.fix(select=["SDL202"], unsafe_fixes=True, seed=9)
+    assert proj.read() == ("import torch as th\nfrom torch.utils.data import random_split\n"
+                           "a, b = random_split(ds, [1, 1], generator=th.Generator().manual_seed(9))\n")
+
+
+def test_generator_seed_replaces_an_explicit_none_keyword(proj):
+    proj.write("import numpy as np\nrng = np.random.default_rng(seed=None)\nrs = np.random.RandomState()\n")
+    proj.fix(select=["SDL004"], unsafe_fixes=True, seed=5)
+    assert proj.read() == "import numpy as np\nrng = np.random.default_rng(seed=5)\nrs = np.random.RandomState(5)\n"
+
+
+def test_chained_assignment_of_benchmark_is_reported_not_fixed(proj):
+    src = "import torch\nflag = torch.backends.cudnn.benchmark = True\n"
+    proj.write(src)
+    report = proj.fix(select=["SDL101"])
+    assert proj.read() == src
+    (diag, why), = proj.remaining(report)
+    assert diag.code == "SDL101" and "chained assignment" in why
+
+
+def test_worker_init_fn_is_not_added_with_inline(proj):
+    src = ("import numpy as np\nfrom torch.utils.data import DataLoader\nclass D:\n    def __init__(self):\n"
+           "        self.rng = np.random.default_rng(1)\ndl = DataLoader(D(), num_workers=2)\n")
+    proj.write(src)
+    report = proj.fix(select=["SDL201"], unsafe_fixes=True, inline=True)
+    assert proj.read() == src
+    (diag, why), = proj.remaining(report)
+    assert "--inline" in why and "seedlint.runtime" in why
+
+
+def test_late_seed_moves_before_the_first_use_with_its_comment(proj):
+    proj.write(d('''
+        import argparse
+
+        import torch
+
+        def main():
+            args = argparse.Namespace(seed=3)
+
+            # the model
+            model = torch.nn.Linear(2, 2)
+            print(model)
+            # now seed
+            torch.manual_seed(args.seed)  # late
+
+            x = torch.rand(2)
+
+        if __name__ == "__main__":
+            main()
+    '''))
+    report = proj.fix(unsafe_fixes=True)
+    assert not report.remaining, report.remaining
+    assert proj.read() == d('''
+        import argparse
+
+        import torch
+
+        def main():
+            args = argparse.Namespace(seed=3)
+
+            # now seed
+            torch.manual_seed(args.seed)  # late
+            # the model
+            model = torch.nn.Linear(2, 2)
+            print(model)
+
+            x = torch.rand(2)
+
+        if __name__ == "__main__":
+            main()
+    ''')
+
+
+def test_late_seed_that_depends_on_code_in_between_is_reported_not_moved(proj):
+    src = d('''
+        import torch
+
+        if __name__ == "__main__":
+            model = torch.nn.Linear(2, 2)
+            seed = int("7")
+            torch.manual_seed(seed)
+    ''')
+    proj.write(src)
+    report = proj.fix(unsafe_fixes=True)
+    assert proj.read() == src
+    (diag, why), = proj.remaining(report)
+    assert diag.code == "SDL007" and "`seed` is assigned between the first use and the seed" in why
+
+
+def test_late_seed_in_another_block_than_the_use_is_reported_not_moved(proj):
+    src = "import torch\nw = torch.rand(2)\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
+    proj.write(src)
+    report = proj.fix(unsafe_fixes=True)
+    assert proj.read() == src
+    (diag, why), = proj.remaining(report)
+    assert diag.code == "SDL007" and "same block" in why
+
+
+def test_late_seed_inside_an_expression_is_reported_not_moved(proj):
+    src = "import torch\nif __name__ == '__main__':\n    w = torch.rand(2)\n    g = torch.manual_seed(0)\n"
+    proj.write(src)
+    report = proj.fix(unsafe_fixes=True)
+    assert proj.read() == src
+    (diag, why), = proj.remaining(report)
+    assert diag.code == "SDL007" and "statement of its own" in why
+
+
+def test_determinism_switches_are_flipped_with_their_quotes(proj):
+    proj.write('import torch\ntorch.set_deterministic_debug_mode("default")\nimport lightning as L\n'
+               't = L.Trainer(benchmark=True, deterministic=False)\n')
+    proj.fix(select=["SDL101", "SDL103"], unsafe_fixes=True)
+    assert proj.read() == ('import torch\ntorch.set_deterministic_debug_mode("error")\nimport lightning as L\n'
+                           't = L.Trainer(benchmark=False, deterministic=True)\n')
