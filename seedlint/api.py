@@ -83,33 +83,44 @@ def check_paths(
         (*cfg.extend_select, *(extend_select or ())),
         (*cfg.ignore, *(ignore or ())),
     )
-    root = find_project_root(paths)
     excludes = (*cfg.exclude, *cfg.extend_exclude)
-    targets, missing = discover(paths, root, excludes, cfg.respect_gitignore)
+    missing = [p for p in paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or directory: {missing[0]}")
-    target_set = {str(p) for p in targets}
-    # the analysis reads the rest of the project, so a file's findings do not depend on which files were named
-    project_files, _ = discover([root], root, excludes, cfg.respect_gitignore) if _wants_project(paths, root) else (
-        targets, [])
-    all_files = sorted({*map(str, project_files), *target_set})
-    results, hits, analysed = process_files(all_files, root, cfg, no_cache=no_cache, jobs=jobs, progress=progress)
-
+    # each path belongs to its own project (the nearest folder with a project marker above it)
+    groups: Dict[Path, List[Path]] = {}
+    for p in paths:
+        groups.setdefault(find_project_root([p]), []).append(p)
     diagnostics: List[Diagnostic] = []
     errors: List[InternalError] = []
-    for path in sorted(target_set):
-        res = results[path]
-        for code, msg in res.errors:
-            errors.append(InternalError(_display(Path(path)), code, msg))
-        for d in res.diagnostics:
-            diagnostics.append(to_diagnostic(path, d))
     programs: List[Any] = []
-    try:
-        prog_diags, prog_errors = analyze_project(results, root, cfg, target_set, programs)
-    except RecursionError:  # pragma: no cover
-        prog_diags, prog_errors = [], [InternalError(str(root), None, "project analysis recursed too deeply")]
-    diagnostics.extend(prog_diags)
-    errors.extend(prog_errors)
+    results: Dict[str, FileResult] = {}
+    target_set: Set[str] = set()
+    hits = analysed = 0
+    for root, group in groups.items():
+        targets, _ = discover(group, root, excludes, cfg.respect_gitignore)
+        group_targets = {str(p) for p in targets}
+        target_set |= group_targets
+        # the analysis reads the rest of the project: a file's findings do not depend on which files were named
+        project_files, _ = discover([root], root, excludes, cfg.respect_gitignore)
+        all_files = sorted({*map(str, project_files), *group_targets})
+        group_results, h, n = process_files(all_files, root, cfg, no_cache=no_cache, jobs=jobs, progress=progress)
+        results.update(group_results)
+        hits += h
+        analysed += n
+        for path in sorted(group_targets):
+            res = group_results[path]
+            for code, msg in res.errors:
+                errors.append(InternalError(_display(Path(path)), code, msg))
+            for d in res.diagnostics:
+                diagnostics.append(to_diagnostic(path, d))
+        try:
+            prog_diags, prog_errors = analyze_project(group_results, root, cfg, group_targets, programs)
+        except RecursionError:  # pragma: no cover
+            prog_diags, prog_errors = [], [InternalError(str(root), None, "project analysis recursed too deeply")]
+        diagnostics.extend(prog_diags)
+        errors.extend(prog_errors)
+    root = next(iter(groups))
 
     kept: List[Diagnostic] = []
     pfi = [(pat, set(codes)) for pat, codes in cfg.per_file_ignores]
@@ -125,16 +136,12 @@ def check_paths(
         noqa = noqa_maps[d.path]
         if is_suppressed(noqa, d.line, d.code) or (d.end_line != d.line and is_suppressed(noqa, d.end_line, d.code)):
             continue
-        if pfi and _per_file_ignored(d, root, pfi):
+        if pfi and _per_file_ignored(d, cfg.path.parent if cfg.path else root, pfi):
             continue
         kept.append(d.with_path(_display(Path(d.path))))
     kept = sorted(set(kept), key=lambda d: (d.path, d.line, d.col, d.code, d.message))
     return CheckResult(kept, errors, [Path(p) for p in sorted(target_set)], root, cfg, hits, analysed, results,
                        programs)
-
-
-def _wants_project(paths: Sequence[Path], root: Path) -> bool:
-    return True
 
 
 def _noqa(path: str):

@@ -1,0 +1,263 @@
+"""The command line: output formats, exit codes, selection, configuration, suppression, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, SHARED
+
+BENCH = "import torch\ntorch.backends.cudnn.benchmark = True\n"
+UNSEEDED_GEN = "import numpy as np\nrng = np.random.default_rng()\n"
+
+
+def project(tmp_path: Path, files: dict, pyproject: str = "[project]\nname = 'p'\nversion = '0'\n") -> Path:
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    for rel, src in files.items():
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(src, bytes):
+            p.write_bytes(src)
+        else:
+            p.write_text(src)
+    return tmp_path
+
+
+def test_text_output_and_exit_code_one(tmp_path, run_seedlint):
+    project(tmp_path, {"a.py": BENCH, "b.py": UNSEEDED_GEN})
+    r = run_seedlint("check", ".", "--no-cache", cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    lines = r.stdout.splitlines()
+    assert "a.py:2:1: SDL101 " in r.stdout
+    assert "b.py:2:7: SDL004 " in r.stdout
+    assert lines[-1] == "Found 2 findings in 2 files (2 fixable with seedlint fix, 1 of them with --unsafe-fixes)"
+    assert "\x1b[" not in r.stdout  # no colour when not on a terminal
+
+
+def test_clean_exit_zero(tmp_path, run_seedlint):
+    project(tmp_path, {"a.py": "import torch\ntorch.backends.cudnn.benchmark = False\n"})
+    r = run_seedlint("check", "--no-cache", cwd=tmp_path)
+    assert r.returncode == 0
+    assert r.stdout.startswith("All checks passed!")
+
+
+def test_exit_zero_quiet_and_statistics(tmp_path, run_seedlint):
+    project(tmp_path, {"a.py": BENCH + "import torch.backends.cudnn as c\nc.benchmark = True\n", "b.py": UNSEEDED_GEN})
+    r = run_seedlint("check", ".", "--no-cache", "--exit-zero", "--quiet", cwd=tmp_path)
+    assert r.returncode == 0
+    assert "Found" not in r.stdout and len(r.stdout.splitlines()) == 3
+    r = run_seedlint("check", ".", "--no-cache", "--statistics", cwd=tmp_path)
+    assert r.returncode == 1
+    first = r.stdout.splitlines()[0].split("\t")
+    assert first[0].strip() == "2" and first[1] == "SDL101"
+
+
+def test_select_ignore_extend_select(tmp_path, run_seedlint):
+    project(tmp_path, {"a.py": BENCH, "b.py": UNSEEDED_GEN})
+    r = run_seedlint("check", ".", "--no-cache", "--select", "SDL1", cwd=tmp_path)
+    assert "SDL101" in r.stdout and "SDL004" not in r.stdout
+    r = run_seedlint("check", ".", "--no-cache", "--ignore", "SDL101", cwd=tmp_path)
+    assert "SDL101" not in r.stdout and "SDL004" in r.stdout
+    r = run_seedlint("check", ".", "--no-cache", "--select", "SDL004", "--extend-select", "SDL101", cwd=tmp_path)
+    assert "SDL101" in r.stdout and "SDL004" in r.stdout
+    # as in ruff, the more specific selector wins
+    r = run_seedlint("check", ".", "--no-cache", "--select", "SDL004,SDL101", "--ignore", "SDL1", cwd=tmp_path)
+    assert "SDL101" in r.stdout and "SDL004" in r.stdout
+    r = run_seedlint("check", ".", "--no-cache", "--select", "SDL", "--ignore", "SDL101", cwd=tmp_path)
+    assert "SDL101" not in r.stdout and "SDL004" in r.stdout
+
+
+def test_unknown_code_is_a_usage_error(tmp_path, run_seedlint):
+    project(tmp_path, {"a.py": BENCH})
+    r = run_seedlint("check", ".", "--select", "XYZ9", cwd=tmp_path)
+    assert r.returncode == 2
+    assert r.stderr.strip().startswith("seedlint: error:") and "XYZ9" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_missing_path_and_bad_format(tmp_path, run_seedlint):
+    r = run_seedlint("check", "nope.py", cwd=tmp_path)
+    assert r.returncode == 2 and "no such file" in r.stderr and "Traceback" not in r.stderr
+    project(tmp_path, {"a.py": BENCH})
+    r = run_seedlint("check", ".", "--output-format", "xml", cwd=tmp_path)
+    assert r.returncode == 2 and "unknown output format" in r.stderr
+
+
+def test_json_output_schema(tmp_path, run_seedlint):
+    project(tmp_path, {"a.py": BENCH})
+    r = run_seedlint("check", ".", "--no-cache", "--output-format", "json", cwd=tmp_path)
+    assert r.returncode == 1
+    data = json.loads(r.stdout)
+    assert data["version"] == 1 and data["tool"] == "seedlint"
+    (f,) = data["findings"]
+    assert set(f) == {"path", "line", "col", "end_line", "end_col", "code", "name", "message", "fix"}
+    assert (f["path"], f["line"], f["col"], f["code"], f["name"], f["fix"]) == (
+        "a.py", 2, 1, "SDL101", "cudnn-benchmark", "safe")
+    assert data["summary"] == {"findings": 1, "files_with_findings": 1, "files_checked": 1, "fixable": 1}
+    assert data["errors"] == []
+
+
+def test_sarif_output_validates_against_the_official_schema(tmp_path, run_seedlint):
+    schema_path = SHARED / "research" / "sarif-schema-2.1.0.json"
+    if not schema_path.exists():
+        pytest.skip(f"official SARIF schema not found at {schema_path} (../shared/research beside the checkout)")
+    jsonschema = pytest.importorskip("jsonschema")
+    project(tmp_path, {"a.py": BENCH, "b.py": "def f(:\n"})
+    r = run_seedlint("check", ".", "--no-cache", "--output-format", "sarif", cwd=tmp_path)
+    assert r.returncode == 1
+    sarif = json.loads(r.stdout)
+    schema = json.loads(schema_path.read_text())
+    jsonschema.validate(sarif, schema)
+    results = sarif["runs"][0]["results"]
+    assert {x["ruleId"] for x in results} == {"SDL101", "SDL000"}
+    rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+    for res in results:
+        assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
+
+
+def test_github_annotations(tmp_path, run_seedlint):
+    project(tmp_path, {"a.py": BENCH})
+    r = run_seedlint("check", ".", "--no-cache", "--output-format", "github", cwd=tmp_path)
+    line = r.stdout.strip()
+    assert line.startswith("::warning file=a.py,line=2,col=1,endLine=2,endColumn=")
+    assert ",title=SDL101::SDL101 " in line
+
+
+def test_rules_and_rule_commands(run_seedlint):
+    r = run_seedlint("rules")
+    assert r.returncode == 0
+    assert "SDL101" in r.stdout and "cudnn-benchmark" in r.stdout and "safe" in r.stdout
+    data = json.loads(run_seedlint("rules", "--output-format", "json").stdout)
+    assert {"code", "name", "fix", "default"} <= set(data[0])
+    r = run_seedlint("rule", "SDL201")
+    assert r.returncode == 0 and "## Why is this bad?" in r.stdout and "torch 1.9" in r.stdout
+    r = run_seedlint("rule", "SDL999")
+    assert r.returncode == 2 and "unknown rule" in r.stderr
+
+
+def test_version(run_seedlint):
+    r = run_seedlint("--version")
+    assert r.returncode == 0 and r.stdout.startswith("seedlint ")
+
+
+@pytest.mark.parametrize("body, message", [
+    ("[tool.seedlint]\nselec = ['SDL1']\n", "selec"),
+    ("[tool.seedlint]\nseed = -3\n", "seed"),
+    ("[tool.seedlint]\nselect = ['NOPE1']\n", "select"),
+    ("[tool.seedlint]\ntarget-torch-version = 'banana'\n", "target-torch-version"),
+    ("[tool.seedlint]\nseeding-functions = {'a.b' = ['tensorflow']}\n", "seeding-functions"),
+    ("[tool.seedlint\n", "invalid TOML"),
+])
+def test_bad_config_is_one_line_exit_two(tmp_path, run_seedlint, body, message):
+    project(tmp_path, {"a.py": BENCH}, pyproject=body)
+    r = run_seedlint("check", ".", cwd=tmp_path)
+    assert r.returncode == 2
+    err = r.stderr.strip()
+    assert len(err.splitlines()) == 1, err
+    assert message in err and "pyproject.toml" in err and "Traceback" not in err
+
+
+def test_config_select_exclude_and_per_file_ignores(tmp_path, run_seedlint):
+    project(tmp_path, {"a.py": BENCH, "old/b.py": BENCH, "tests/c.py": BENCH + UNSEEDED_GEN},
+            pyproject="[tool.seedlint]\nexclude = ['old']\nper-file-ignores = {'tests/*' = ['SDL101']}\n")
+    r = run_seedlint("check", ".", "--no-cache", "--quiet", cwd=tmp_path)
+    out = r.stdout
+    assert "a.py:2:1: SDL101" in out
+    assert "old/b.py" not in out
+    assert "tests/c.py:2:1: SDL101" not in out and "tests/c.py:4:7: SDL004" in out
+    # a file named explicitly is always checked
+    r = run_seedlint("check", "old/b.py", "--no-cache", "--quiet", cwd=tmp_path)
+    assert "old/b.py:2:1: SDL101" in r.stdout
+
+
+def test_gitignore_is_honoured(tmp_path, run_seedlint):
+    project(tmp_path, {"a.py": BENCH, "gen/b.py": BENCH, ".gitignore": "gen/\n"})
+    (tmp_path / ".git").mkdir()
+    r = run_seedlint("check", ".", "--no-cache", "--quiet", cwd=tmp_path)
+    assert "a.py" in r.stdout and "gen/b.py" not in r.stdout
+
+
+def test_noqa_comments(tmp_path, run_seedlint):
+    src = ("import torch\nimport numpy as np\n"
+           "torch.backends.cudnn.benchmark = True  # noqa\n"
+           "torch.backends.cudnn.benchmark = True  # noqa: SDL004\n"
+           "torch.backends.cudnn.benchmark = True  # noqa: SDL004, SDL101\n"
+           "s = '# noqa'; torch.backends.cudnn.benchmark = True\n")
+    project(tmp_path, {"a.py": src, "b.py": "# seedlint: noqa\n" + BENCH})
+    r = run_seedlint("check", ".", "--no-cache", "--quiet", cwd=tmp_path)
+    lines = sorted(r.stdout.splitlines())
+    assert [ln.split(":")[1] for ln in lines] == ["4", "6"], r.stdout
+
+
+def test_syntax_error_undecodable_and_other_files_still_checked(tmp_path, run_seedlint):
+    project(tmp_path, {
+        "a.py": BENCH,
+        "broken.py": "def train(:\n    pass\n",
+        "latin.py": b"x = '\xe9'\n",  # not UTF-8 and no encoding declaration
+        "declared.py": b"# -*- coding: latin-1 -*-\nx = '\xe9'\n",
+    })
+    r = run_seedlint("check", ".", "--no-cache", "--quiet", cwd=tmp_path)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    out = r.stdout
+    assert "a.py:2:1: SDL101" in out
+    assert "broken.py:1:11: SDL000 syntax error" in out
+    assert "latin.py:1:1: SDL000 cannot decode file" in out
+    assert "declared.py" not in out
+
+
+def test_unreadable_file_is_a_finding(tmp_path, monkeypatch):
+    from seedlint.engine import filepass
+
+    p = tmp_path / "a.py"
+    p.write_text(BENCH)
+    real_open = open
+
+    def fake_open(path, *a, **kw):
+        if str(path) == str(p):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *a, **kw)
+
+    monkeypatch.setattr("builtins.open", fake_open)
+    res = filepass.process_file(str(p))
+    assert res.diagnostics[0]["code"] == "SDL000"
+    assert "cannot read file: Permission denied" in res.diagnostics[0]["message"]
+
+
+def test_internal_error_names_file_and_rule_and_keeps_other_findings(tmp_path, monkeypatch, capsys):
+    from seedlint import api
+    from seedlint.rules import all_rules
+
+    project(tmp_path, {"a.py": BENCH + UNSEEDED_GEN})
+    rule = all_rules()["SDL004"]
+
+    def boom(ctx):
+        raise ValueError("kaput")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(rule, "check", boom)
+    monkeypatch.chdir(tmp_path)
+    code = api.check_command(paths=[Path(".")], output_format="text", select=None, ignore=None, extend_select=None,
+                             statistics=False, exit_zero=False, quiet=True, no_cache=True, jobs=1, config_path=None)
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert "a.py:2:1: SDL101" in out
+    assert "internal error in rule SDL004 on a.py: ValueError: kaput" in err
+
+
+def test_linter_never_imports_torch_numpy_or_runtime(tmp_path):
+    import subprocess
+
+    project(tmp_path, {"a.py": BENCH + UNSEEDED_GEN})
+    code = (
+        "import sys\nfrom seedlint.cli import main\nsys.argv = ['seedlint', 'check', %r, %r, '--no-cache', '--quiet']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "bad = [m for m in ('torch', 'numpy', 'seedlint.runtime') if m in sys.modules]\n"
+        "print('IMPORTED', bad)\n"
+    ) % (str(tmp_path), str(REPO / "fixtures"))
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert "IMPORTED []" in r.stdout, r.stdout + r.stderr
