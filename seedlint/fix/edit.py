@@ -38,7 +38,7 @@ def source_lines(text: str) -> List[str]:
 # ---------------------------------------------------------------------------------------------- names
 @dataclass
 class _Binding:
-    kind: str  # "import" | "other"
+    kind: str  # "import" | "other" | "planned" (an import this pass adds)
     target: Optional[str]  # for imports: what the name refers to ("numpy", "seedlint.runtime.seed_worker")
     top: bool  # an import statement directly in the module body
     line: int
@@ -113,9 +113,9 @@ class NameTable:
             name = f"{base}{i}"
         return name
 
-    def claim(self, name: str, target: str, line: int) -> None:
-        """Record an import this edit adds, so a later request in the same pass reuses it."""
-        self._bind(name, "import", target, True, line)
+    def claim(self, name: str, target: str) -> None:
+        """Record a name an import scheduled by this edit takes (so that no other request takes it)."""
+        self._bind(name, "planned", target, True, 0)
 
 
 # ---------------------------------------------------------------------------------------------- plan
@@ -341,7 +341,7 @@ class FileEditor:
         item._name = name  # type: ignore[attr-defined]
         self.insert_in_block(self.module, index, item)
         self._imports[key] = (index, item)
-        self.names.claim(name, target, 0)
+        self.names.claim(name, target)
         return name, target
 
     @staticmethod

@@ -363,12 +363,12 @@ def _why(d: Diagnostic, fixer: _Fixer, unsafe: bool) -> str:
     rule = all_rules().get(d.code)
     if d.code == "SDL000":
         return "the file could not be parsed"
-    if d.path in fixer.frozen:
-        return f"not fixed: {fixer.frozen[d.path]}"
     if rule is None or rule.fix is FixSafety.NONE:
         return "no automatic fix"
     if rule.fix is FixSafety.UNSAFE and not unsafe:
         return "unsafe fix available: rerun with --unsafe-fixes"
+    if d.path in fixer.frozen:
+        return f"not fixed: {fixer.frozen[d.path]}"
     reason = fixer.reasons.get((d.path, d.line, d.col, d.code))
     if reason:
         return f"not fixed: {reason}"

@@ -354,3 +354,33 @@ def test_generated_block_runs_against_the_real_runtime(proj, tmp_path):
     outs = {subprocess.run([sys.executable, str(proj.root / "case.py")], capture_output=True, text=True, env=env,
                            timeout=120).stdout for _ in range(2)}
     assert len(outs) == 1 and outs != {""}
+
+
+def test_an_import_two_fixes_need_comes_before_the_earliest_use(proj):
+    # SDL202 wants `torch` at the end of the import block; the inline block needs it before `import data`,
+    # which draws at import time: one import, placed before both uses
+    proj.write({
+        "train.py": d('''
+            import os
+            import data
+            from torch.utils.data import DataLoader
+
+            if __name__ == "__main__":
+                DataLoader([1], shuffle=True)
+        '''),
+        "data.py": "import torch\nX = torch.rand(2)\n",
+    })
+    report = proj.fix(unsafe_fixes=True, inline=True)
+    assert not report.remaining, report.remaining
+    assert proj.read("train.py") == d('''
+        import os
+        import torch
+        torch.manual_seed(0)
+        import data
+        from torch.utils.data import DataLoader
+
+        if __name__ == "__main__":
+            DataLoader([1], shuffle=True, generator=torch.Generator().manual_seed(0))
+    ''')
+    run = subprocess.run([sys.executable, "train.py"], cwd=proj.root, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr

@@ -240,3 +240,21 @@ def test_a_second_run_changes_nothing(proj):
     assert len(first.written) == 2
     second = proj.fix(unsafe_fixes=True)
     assert not second.changed_files() and not second.written
+
+
+def test_fixes_that_never_settle_are_not_written_and_are_reported(proj, monkeypatch):
+    import libcst as cst
+
+    from seedlint.fix import runner
+
+    def restless(fx, node):  # a broken fixer: changes the file on every pass, never removes the finding
+        stmt = fx.editor.statement_of(fx.editor.cst_for(node, (cst.Assign,)))
+        fx.editor.insert_before(stmt, runner.progfix._Insert(1, node=fx.editor.parse_statement("pass\n")))
+        return "restless"
+
+    monkeypatch.setitem(runner.FILE_FIXERS, "SDL101", restless)
+    path = _write_bytes(proj, SRC.encode())
+    report = proj.fix(select=["SDL101"])
+    assert path.read_text() == SRC
+    assert not report.converged
+    assert any("did not settle" in e for e in report.errors)
