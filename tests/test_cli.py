@@ -261,3 +261,13 @@ def test_linter_never_imports_torch_numpy_or_runtime(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(REPO))
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     assert "IMPORTED []" in r.stdout, r.stdout + r.stderr
+
+
+def test_explicit_folder_inside_an_ignored_folder_is_checked(tmp_path, run_seedlint):
+    project(tmp_path, {".gitignore": "vendor/\n*.gen.py\n", "vendor/lib/a.py": BENCH, "vendor/lib/b.gen.py": BENCH})
+    (tmp_path / ".git").mkdir()
+    r = run_seedlint("check", ".", "--no-cache", "--quiet", cwd=tmp_path)
+    assert "vendor" not in r.stdout
+    r = run_seedlint("check", "vendor/lib", "--no-cache", "--quiet", cwd=tmp_path)
+    assert "vendor/lib/a.py:2:1: SDL101" in r.stdout
+    assert "b.gen.py" not in r.stdout  # patterns still apply inside it

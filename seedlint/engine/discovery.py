@@ -55,18 +55,46 @@ class _Ignorer:
         return spec
 
     def excluded_by_pattern(self, path: Path) -> bool:
+        """A pattern without "/" matches a file or folder name; one with "/" the root-relative path.
+
+        Folders are pruned while walking, so what is inside an excluded folder is never reached.
+        """
         name = path.name
-        try:
-            rel = path.relative_to(self.root).as_posix()
-        except ValueError:
-            rel = path.as_posix()
+        rel: Optional[str] = None
         for pat in self.patterns:
             pat_s = pat.rstrip("/")
-            if fnmatch.fnmatchcase(name, pat_s) or fnmatch.fnmatchcase(rel, pat_s) or fnmatch.fnmatchcase(
-                rel, pat_s + "/*"
-            ):
+            if "/" not in pat_s:
+                if fnmatch.fnmatchcase(name, pat_s):
+                    return True
+                continue
+            if rel is None:
+                try:
+                    rel = path.relative_to(self.root).as_posix()
+                except ValueError:
+                    rel = path.as_posix()
+            if fnmatch.fnmatchcase(rel, pat_s.lstrip("/")):
                 return True
         return False
+
+    def drop_patterns_matching(self, folder: Path, path: Path) -> None:
+        """Replace ``folder``'s .gitignore spec by one without the patterns that ignore ``path`` or a parent."""
+        try:
+            lines = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return
+        rel_parts = path.relative_to(folder).as_posix().split("/")
+        prefixes = ["/".join(rel_parts[: i + 1]) + "/" for i in range(len(rel_parts))]
+        kept = [ln for ln in lines
+                if not any(pathspec.GitIgnoreSpec.from_lines([ln]).match_file(pre) for pre in prefixes)]
+        self._specs[folder] = pathspec.GitIgnoreSpec.from_lines(kept)
+
+    def ignored_by_gitignore(self, path: Path, folder: Path) -> bool:
+        spec = self._gitignore(folder)
+        if spec is None:
+            return False
+        rel = path.relative_to(folder).as_posix()
+        parts = rel.split("/")
+        return any(spec.match_file("/".join(parts[: i + 1]) + "/") for i in range(len(parts)))
 
     def ignored(self, path: Path, is_dir: bool, gitignore_dirs: Sequence[Path]) -> bool:
         if self.excluded_by_pattern(path):
@@ -113,7 +141,12 @@ def discover(
                 seen.add(p)
                 found.append(p)
             continue
+        # a folder named explicitly is checked even if a .gitignore above it ignores it (as a whole):
+        # the patterns that ignore the folder itself are dropped, the others still apply inside it
         chain = _gitignore_chain(root, p)
+        for g in chain:
+            if g != p and ignorer.ignored_by_gitignore(p, g):
+                ignorer.drop_patterns_matching(g, p)
         # a folder named explicitly is walked even if it would be excluded, like ruff does
         stack = [(p, chain)]
         while stack:

@@ -1,0 +1,93 @@
+"""Engine guarantees: findings do not depend on the cache, the worker count or the files named."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from seedlint.api import check_paths
+from seedlint.engine import parallel
+from tests.conftest import REPO
+
+
+def _torch_dir() -> Path:
+    spec = importlib.util.find_spec("torch")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("torch is not installed (it is in the test extras)")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+@pytest.fixture(scope="module")
+def real_tree(tmp_path_factory):
+    """A sizeable real tree: torch's data loading, nn and optim packages (a few hundred files)."""
+    src = _torch_dir()
+    dst = tmp_path_factory.mktemp("real") / "torchsub"
+    for sub in ("utils/data", "nn", "optim", "distributed/elastic"):
+        shutil.copytree(src / sub, dst / sub, ignore=shutil.ignore_patterns("__pycache__"))
+    (dst / "pyproject.toml").write_text("[project]\nname = 'torchsub'\nversion = '0'\n")
+    return dst
+
+
+def _key(res):
+    return [(d.path, d.line, d.col, d.code, d.message) for d in res.diagnostics]
+
+
+@pytest.mark.parametrize("tree", ["fixtures", "real"])
+def test_findings_identical_with_and_without_cache_and_across_worker_counts(tree, real_tree, tmp_path, monkeypatch):
+    if tree == "fixtures":
+        root = tmp_path / "fx"
+        shutil.copytree(REPO / "fixtures", root)
+        (root / "pyproject.toml").write_text("[project]\nname = 'fx'\nversion = '0'\n")
+    else:
+        root = real_tree
+    monkeypatch.chdir(root)
+    monkeypatch.setattr(parallel, "POOL_THRESHOLD", 4)  # make sure the pool really runs
+    shutil.rmtree(root / ".seedlint_cache", ignore_errors=True)
+    baseline = check_paths([root], no_cache=True, jobs=1)
+    assert baseline.diagnostics, "the tree should have findings"
+    pooled = check_paths([root], no_cache=True, jobs=2)
+    cold = check_paths([root], jobs=2)  # fills the cache
+    warm = check_paths([root], jobs=2)
+    assert warm.analysed == 0 and warm.cache_hits >= len(warm.files)
+    assert _key(baseline) == _key(pooled) == _key(cold) == _key(warm)
+
+
+def test_cache_notices_a_changed_file(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\nversion = '0'\n")
+    f = tmp_path / "a.py"
+    f.write_text("import torch\ntorch.backends.cudnn.benchmark = False\n")
+    monkeypatch.chdir(tmp_path)
+    assert check_paths([tmp_path]).diagnostics == []
+    f.write_text("import torch\ntorch.backends.cudnn.benchmark = True\n")
+    res = check_paths([tmp_path])
+    assert [d.code for d in res.diagnostics] == ["SDL101"]
+    assert res.analysed == 1
+
+
+def test_cache_survives_a_corrupt_cache_file(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\nversion = '0'\n")
+    (tmp_path / "a.py").write_text("import torch\ntorch.backends.cudnn.benchmark = True\n")
+    monkeypatch.chdir(tmp_path)
+    check_paths([tmp_path])
+    for f in (tmp_path / ".seedlint_cache").iterdir():
+        if f.is_file() and f.name != ".gitignore":
+            f.write_bytes(b"\x00garbage")
+    assert [d.code for d in check_paths([tmp_path]).diagnostics] == ["SDL101"]
+
+
+@pytest.mark.slow
+def test_whole_torch_package_ends_without_traceback(tmp_path):
+    """`seedlint check` over the installed torch package: exit 0 or 1 and no traceback."""
+    src = _torch_dir()
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    r = subprocess.run([sys.executable, "-m", "seedlint", "check", str(src), "--no-cache", "--quiet"],
+                       capture_output=True, text=True, env=env, timeout=1200, cwd=tmp_path)
+    assert r.returncode in (0, 1), r.stderr[-3000:]
+    assert "Traceback" not in r.stderr
+    assert len(list(src.rglob("*.py"))) > 2000
