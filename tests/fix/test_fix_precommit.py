@@ -39,6 +39,7 @@ def test_seedlint_fix_hook_fixes_the_file_and_fails_the_commit_then_passes(tmp_p
     _git(work, "add", "-A")
     env = dict(os.environ)
     env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
+    env["PRE_COMMIT_COLOR"] = "never"
     env.pop("PYTHONPATH", None)
     for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
         env.pop(var, None)

@@ -2,9 +2,10 @@
 
 hypothesmith generates syntactically valid Python; seeding-related code is put around it so that the
 fixes have something to do (a seed block, a benchmark flag, an unseeded generator, a shuffled loader, a
-late seed). The example count is modest by default; for a longer local run:
+late seed). The example count is modest by default and the examples are the same on every run; for a
+longer local run with fresh examples:
 
-    SEEDLINT_HYPOTHESIS_EXAMPLES=2000 python -m pytest tests/fix/test_fix_property.py
+    SEEDLINT_HYPOTHESIS_EXAMPLES=2000 SEEDLINT_HYPOTHESIS_RANDOM=1 python -m pytest tests/fix/test_fix_property.py
 """
 
 from __future__ import annotations
