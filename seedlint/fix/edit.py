@@ -201,7 +201,8 @@ class FileEditor:
         line, bcol = node.lineno, node.col_offset  # type: ignore[attr-defined]
         end_line = getattr(node, "end_lineno", None) or line
         end_bcol = getattr(node, "end_col_offset", None) or bcol
-        return (line, char_col(self.fp_lines, line, bcol) + 1, end_line, char_col(self.fp_lines, end_line, end_bcol) + 1)
+        return (line, char_col(self.fp_lines, line, bcol) + 1,
+                end_line, char_col(self.fp_lines, end_line, end_bcol) + 1)
 
     def event_key(self, node: ast.AST) -> Tuple[int, int]:
         """(line, col) as the engine records an event on ``node``."""
@@ -458,17 +459,19 @@ def append_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.
     sep: cst.Comma
     if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma):
         prev = args[-2].comma
-        sep = cst.Comma(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=_strip_comments(prev.whitespace_after))
+        sep = cst.Comma(whitespace_before=cst.SimpleWhitespace(""),
+                        whitespace_after=_strip_comments(prev.whitespace_after))
     else:
         sep = cst.Comma(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(" "))
     if isinstance(last.comma, cst.Comma):
         trailing = last.comma
         after = trailing.whitespace_after
-        if isinstance(after, cst.ParenthesizedWhitespace) and isinstance(sep.whitespace_after, cst.ParenthesizedWhitespace):
+        between = sep.whitespace_after
+        if isinstance(after, cst.ParenthesizedWhitespace) and isinstance(between, cst.ParenthesizedWhitespace):
             # keep the last argument's end-of-line comment on its line; the new argument takes the
             # line break before the closing parenthesis
             last_sep = cst.Comma(whitespace_before=trailing.whitespace_before,
-                                 whitespace_after=sep.whitespace_after.with_changes(first_line=after.first_line))
+                                 whitespace_after=between.with_changes(first_line=after.first_line))
             new_comma = cst.Comma(whitespace_before=cst.SimpleWhitespace(""),
                                   whitespace_after=after.with_changes(first_line=cst.TrailingWhitespace()))
         else:
@@ -495,4 +498,3 @@ def has_star_args(call: ast.Call) -> bool:
 
 def is_none(node: Optional[ast.AST]) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
-

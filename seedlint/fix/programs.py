@@ -28,8 +28,8 @@ from typing import Callable, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from seedlint.fix.edit import (CannotFix, FileEditor, Owner, _Insert, blank_prefix, docstring_offset,
-                               statement_names)
+from seedlint.fix.edit import (CannotFix, FileEditor, Owner, _Insert, _is_main_test, blank_prefix,
+                               docstring_offset, statement_names)
 from seedlint.project.analysis import RNGS, SELF, Program, ProgramInfo, Project, Site, Summary
 
 RNG_CODES = {"random": "SDL001", "numpy": "SDL002", "torch": "SDL003"}
@@ -244,8 +244,8 @@ def calls_seed_function(ed: FileEditor, seed_function: str) -> bool:
     module, _, func = seed_function.partition(":")
     first, _, rest = func.partition(".")
     target = f"{module}.{first}"
-    names = {n for n, binds in ed.names.bindings.items() if any(b.kind == "import" and b.target == target
-                                                                 for b in binds)}
+    names = {n for n, binds in ed.names.bindings.items()
+             if any(b.kind == "import" and b.target == target for b in binds)}
     for node in ast.walk(ed.tree):
         if isinstance(node, ast.Call):
             f = node.func
@@ -281,9 +281,7 @@ def _enclosing_lid(ed: FileEditor, stmt: cst.CSTNode) -> str:
     while cur is not None:
         if isinstance(cur, (cst.FunctionDef, cst.ClassDef)):
             names.append(cur.name.value)
-        elif isinstance(cur, cst.If) and ed.parent(cur) is ed.module and cur in ed.module.body:
-            from seedlint.fix.edit import _is_main_test
-
+        elif isinstance(cur, cst.If) and ed.parent(cur) is ed.module:
             in_main = in_main or _is_main_test(cur.test)
         cur = ed.parent(cur)
     if names:

@@ -282,7 +282,8 @@ class _Fixer:
                 except UnicodeEncodeError:
                     err = f"the fixed text cannot be encoded as {sf.encoding}"
             if err is not None:
-                self.errors.append(f"{display(path)}: the fixed code would not compile ({err}); the file is left as it was")
+                self.errors.append(f"{display(path)}: the fixed code would not compile ({err}); "
+                                   "the file is left as it was")
                 self.frozen[path] = "its fixed form did not compile (reported as an error)"
                 self.texts[path] = self.sources[path].text
                 continue

@@ -30,7 +30,8 @@ def test_comments_blank_lines_and_quotes_are_preserved(proj):
     proj.fix()
     assert proj.read() == ("#!/usr/bin/env python\n# header comment\n'''Doc.'''\nimport torch  # trailing\n"
                            "from seedlint.runtime import seed_everything\n\n\nseed_everything(0)\n\n\n"
-                           "LABEL = 'single'  # keep quotes\n\n# before\nW = torch.rand(2, dtype=torch.float32)  # draw\n")
+                           "LABEL = 'single'  # keep quotes\n\n# before\n"
+                           "W = torch.rand(2, dtype=torch.float32)  # draw\n")
 
 
 def test_crlf_line_endings_are_preserved(proj):
@@ -234,8 +235,8 @@ def test_usage_errors_exit_2(proj, run_seedlint, args, message):
 
 
 def test_a_second_run_changes_nothing(proj):
-    proj.write({"a.py": SRC, "b.py": "import random\nimport numpy as np\nif __name__ == '__main__':\n"
-                                      "    print(random.random(), np.random.rand())\n"})
+    b = "import random\nimport numpy as np\nif __name__ == '__main__':\n    print(random.random(), np.random.rand())\n"
+    proj.write({"a.py": SRC, "b.py": b})
     first = proj.fix(unsafe_fixes=True)
     assert len(first.written) == 2
     second = proj.fix(unsafe_fixes=True)
