@@ -481,8 +481,14 @@ def append_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.
         args[-1] = last.with_changes(comma=last_sep)
         args.append(new.with_changes(comma=new_comma))
     else:
+        after_arg = last.whitespace_after_arg
+        if isinstance(after_arg, cst.ParenthesizedWhitespace) and isinstance(sep.whitespace_after,
+                                                                             cst.ParenthesizedWhitespace):
+            # `x=1  # note` then `)` on its own line: the note stays on x's line
+            sep = sep.with_changes(whitespace_after=sep.whitespace_after.with_changes(first_line=after_arg.first_line))
+            after_arg = after_arg.with_changes(first_line=cst.TrailingWhitespace())
         args[-1] = last.with_changes(comma=sep, whitespace_after_arg=cst.SimpleWhitespace(""))
-        args.append(new.with_changes(whitespace_after_arg=last.whitespace_after_arg))
+        args.append(new.with_changes(whitespace_after_arg=after_arg))
     return call.with_changes(args=args)
 
 

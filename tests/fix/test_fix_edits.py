@@ -54,6 +54,27 @@ def test_keyword_follows_the_layout_of_a_call_without_trailing_comma(proj):
     ''')
 
 
+def test_keyword_after_a_last_argument_with_a_comment_and_the_parenthesis_on_its_own_line(proj):
+    proj.write(d('''
+        import torch
+        from torch.utils.data import DataLoader
+        loader = DataLoader(ds,
+                            # shuffled
+                            shuffle=True  # each epoch
+                            )
+    '''))
+    proj.fix(select=["SDL202"], unsafe_fixes=True)
+    assert proj.read() == d('''
+        import torch
+        from torch.utils.data import DataLoader
+        loader = DataLoader(ds,
+                            # shuffled
+                            shuffle=True,  # each epoch
+                            generator=torch.Generator().manual_seed(0)
+                            )
+    ''')
+
+
 def test_positional_none_is_replaced_not_duplicated(proj):
     proj.write("import torch\nfrom torch.utils.data import RandomSampler\ns = RandomSampler(ds, False, None, None)\n")
     proj.fix(select=["SDL202"], unsafe_fixes=True)
