@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import fnmatch
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from seedlint.config import Config, ConfigError, find_pyproject, load_config
-from seedlint.diagnostics import Diagnostic, FixSafety, InternalError
+from seedlint.diagnostics import Diagnostic, InternalError
 from seedlint.engine.discovery import discover, find_project_root
 from seedlint.engine.filepass import FileResult, to_diagnostic
 from seedlint.engine.suppress import is_suppressed
@@ -67,8 +66,6 @@ def check_paths(
     progress: bool = False,
 ) -> CheckResult:
     """Check ``paths`` and return every finding (after suppressions and selection)."""
-    from seedlint.engine.parallel import process_files
-    from seedlint.project.analysis import analyze_project
     from seedlint.rules import resolve_selection
 
     paths = [Path(p) for p in paths] or [Path(".")]
@@ -96,44 +93,30 @@ def check_paths(
     programs: List[Any] = []
     results: Dict[str, FileResult] = {}
     target_set: Set[str] = set()
+    skipped: Set[str] = set()
+    noqa_maps: Dict[str, Any] = {}
     hits = analysed = 0
     for root, group in groups.items():
-        targets, _ = discover(group, root, excludes, cfg.respect_gitignore)
-        group_targets = {str(p) for p in targets}
-        target_set |= group_targets
-        # the analysis reads the rest of the project: a file's findings do not depend on which files were named
-        project_files, _ = discover([root], root, excludes, cfg.respect_gitignore)
-        all_files = sorted({*map(str, project_files), *group_targets})
-        group_results, h, n = process_files(all_files, root, cfg, no_cache=no_cache, jobs=jobs, progress=progress)
-        results.update(group_results)
-        hits += h
-        analysed += n
-        for path in sorted(group_targets):
-            res = group_results[path]
-            for code, msg in res.errors:
-                errors.append(InternalError(_display(Path(path)), code, msg))
-            for d in res.diagnostics:
-                diagnostics.append(to_diagnostic(path, d))
-        try:
-            prog_diags, prog_errors = analyze_project(group_results, root, cfg, group_targets, programs)
-        except RecursionError:  # pragma: no cover
-            prog_diags, prog_errors = [], [InternalError(str(root), None, "project analysis recursed too deeply")]
-        diagnostics.extend(prog_diags)
-        errors.extend(prog_errors)
+        outcome = _check_project(root, group, cfg, excludes, no_cache=no_cache, jobs=jobs, progress=progress)
+        target_set |= outcome.targets
+        results.update(outcome.results)
+        programs.extend(outcome.programs)
+        skipped |= outcome.skipped
+        noqa_maps.update(outcome.noqa)
+        hits += outcome.cache_hits
+        analysed += outcome.analysed
+        errors.extend(e for e in outcome.errors if e.path in outcome.targets or e.path == str(root))
+        for path in sorted(outcome.targets):
+            diagnostics.extend(to_diagnostic(path, d) for d in outcome.diagnostics.get(path, ()))
+    errors = [InternalError(_display(Path(e.path)), e.rule, e.message) for e in errors]
     root = next(iter(groups))
 
     kept: List[Diagnostic] = []
     pfi = [(pat, set(codes)) for pat, codes in cfg.per_file_ignores]
-    noqa_maps: Dict[str, Any] = {}
     for d in diagnostics:
-        if d.code not in enabled:
+        if d.code not in enabled or d.path in skipped:
             continue
-        res = results.get(d.path)
-        if res is not None and res.skipped:
-            continue
-        if d.path not in noqa_maps:
-            noqa_maps[d.path] = _noqa(d.path)  # read only for files that have findings
-        noqa = noqa_maps[d.path]
+        noqa = noqa_maps.get(d.path) or {}
         if is_suppressed(noqa, d.line, d.code) or (d.end_line != d.line and is_suppressed(noqa, d.end_line, d.code)):
             continue
         if pfi and _per_file_ignored(d, cfg.path.parent if cfg.path else root, pfi):
@@ -142,6 +125,85 @@ def check_paths(
     kept = sorted(set(kept), key=lambda d: (d.path, d.line, d.col, d.code, d.message))
     return CheckResult(kept, errors, [Path(p) for p in sorted(target_set)], root, cfg, hits, analysed, results,
                        programs)
+
+
+@dataclass
+class _Outcome:
+    """Everything about one project's files, before selection and suppression (what the project cache holds)."""
+
+    targets: Set[str]
+    diagnostics: Dict[str, List[Dict[str, Any]]]  # path -> finding dicts (all codes)
+    errors: List[InternalError]
+    skipped: Set[str]
+    noqa: Dict[str, Any]  # path -> noqa map, for files with findings
+    programs: List[Any]
+    results: Dict[str, FileResult]
+    cache_hits: int = 0
+    analysed: int = 0
+
+
+def _check_project(root: Path, group: List[Path], cfg: Config, excludes: Tuple[str, ...], *, no_cache: bool,
+                   jobs: Optional[int], progress: bool) -> _Outcome:
+    from seedlint.engine.cache import FactCache
+    from seedlint.engine.parallel import process_files, stat_files
+    from seedlint.project.analysis import ProgramInfo, analyze_project
+
+    # the analysis reads the rest of the project: a file's findings do not depend on which files were named
+    project_files, _ = discover([root], root, excludes, cfg.respect_gitignore)
+    if any(p.resolve() == root for p in group):
+        targets = {str(p) for p in project_files}
+    else:
+        found, _ = discover(group, root, excludes, cfg.respect_gitignore)
+        targets = {str(p) for p in found}
+    all_files = sorted({*map(str, project_files), *targets})
+    cache = FactCache(root, cfg.fingerprint(), enabled=not no_cache)
+    stats, failed = stat_files(all_files)
+    digests = {p: cache.digest_for(p, st) for p, st in stats.items()}
+    pkey = None
+    if cache.enabled and not failed and all(digests.values()):
+        pkey = cache.project_key((p, d) for p, d in digests.items() if d)
+        data = cache.load_project(pkey)
+        if data is not None:
+            return _Outcome(
+                targets=targets, diagnostics=data["diagnostics"], errors=[], skipped=set(data["skipped"]),
+                noqa={p: {int(k): (frozenset(v) if v is not None else None) for k, v in m.items()}
+                      for p, m in data["noqa"].items()},
+                programs=[ProgramInfo(*p[:2], p[2], frozenset(p[3]), frozenset(p[4]), p[5], p[6])
+                          for p in data["programs"]],
+                results={}, cache_hits=len(all_files), analysed=0,
+            )
+    results, analysed = process_files(all_files, cache, stats, jobs=jobs, progress=progress)
+    results.update(failed)
+    diagnostics: Dict[str, List[Dict[str, Any]]] = {}
+    errors: List[InternalError] = []
+    for path, res in results.items():
+        if res.diagnostics:
+            diagnostics[path] = list(res.diagnostics)
+        for code, msg in res.errors:
+            errors.append(InternalError(path, code, msg))
+    programs: List[Any] = []
+    try:
+        prog_diags, prog_errors = analyze_project(results, root, cfg, set(results), programs)
+    except RecursionError:  # pragma: no cover
+        prog_diags, prog_errors = [], [InternalError(str(root), None, "project analysis recursed too deeply")]
+    for d in prog_diags:
+        diagnostics.setdefault(d.path, []).append({k: v for k, v in d.to_dict().items() if k != "path"})
+    errors.extend(prog_errors)
+    skipped = {p for p, r in results.items() if r.skipped}
+    noqa = {p: _noqa(p) for p in diagnostics}
+    cache.save(live_paths=all_files)
+    if pkey is None and cache.enabled and not failed:
+        digests = {p: r.digest for p, r in results.items()}
+        if all(digests.values()):
+            pkey = cache.project_key(digests.items())
+    if pkey is not None and not errors:
+        cache.save_project(pkey, {
+            "diagnostics": diagnostics, "skipped": sorted(skipped),
+            "noqa": {p: {str(k): (sorted(v) if v is not None else None) for k, v in m.items()} for p, m in noqa.items()},
+            "programs": [(p.entry, p.label, p.function, sorted(p.used), sorted(p.seeded), p.cuda, p.deterministic)
+                         for p in programs],
+        })
+    return _Outcome(targets, diagnostics, errors, skipped, noqa, programs, results, cache.hits, analysed)
 
 
 def _noqa(path: str):

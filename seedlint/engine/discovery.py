@@ -1,14 +1,16 @@
 """Find the Python files to check: ``*.py`` below each path, honouring ``.gitignore`` and excludes.
 
-A file named explicitly is always checked (as ruff and mypy do).
+A file named explicitly is always checked (as ruff and mypy do). Paths are handled as strings: this
+runs on every invocation, cached or not, so it has to be cheap.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from pathlib import Path
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Pattern, Sequence, Tuple
 
 import pathspec
 
@@ -31,94 +33,91 @@ def find_project_root(paths: Sequence[Path]) -> Path:
     return common
 
 
+def _compile(patterns: Iterable[str]) -> Tuple[Optional[Pattern[str]], Optional[Pattern[str]]]:
+    """(name regex, root-relative path regex): a pattern without "/" matches names, one with "/" paths."""
+    names, paths = [], []
+    for pat in patterns:
+        p = pat.rstrip("/")
+        if not p:
+            continue
+        (paths if "/" in p else names).append(fnmatch.translate(p.lstrip("/")))
+    return (re.compile("|".join(names)) if names else None, re.compile("|".join(paths)) if paths else None)
+
+
 class _Ignorer:
-    """Excludes (glob patterns, matched against names and root-relative paths) plus ``.gitignore``."""
+    """Excludes plus ``.gitignore`` files, on string paths."""
 
-    def __init__(self, root: Path, excludes: Iterable[str], use_gitignore: bool) -> None:
+    def __init__(self, root: str, excludes: Iterable[str], use_gitignore: bool) -> None:
         self.root = root
-        self.patterns = tuple(excludes)
+        self.name_re, self.path_re = _compile(excludes)
         self.use_gitignore = use_gitignore
-        self._specs: dict = {}
+        self._specs: Dict[str, Optional[pathspec.PathSpec]] = {}
 
-    def _gitignore(self, folder: Path) -> Optional[pathspec.PathSpec]:
+    def gitignore(self, folder: str) -> Optional[pathspec.PathSpec]:
         if folder in self._specs:
             return self._specs[folder]
         spec = None
-        f = folder / ".gitignore"
-        if self.use_gitignore and f.is_file():
+        f = os.path.join(folder, ".gitignore")
+        if self.use_gitignore and os.path.isfile(f):
             try:
-                lines = f.read_text(encoding="utf-8", errors="replace").splitlines()
-                spec = pathspec.GitIgnoreSpec.from_lines(lines)
+                with open(f, encoding="utf-8", errors="replace") as fh:
+                    spec = pathspec.GitIgnoreSpec.from_lines(fh.read().splitlines())
             except (OSError, ValueError):
                 spec = None
         self._specs[folder] = spec
         return spec
 
-    def excluded_by_pattern(self, path: Path) -> bool:
-        """A pattern without "/" matches a file or folder name; one with "/" the root-relative path.
-
-        Folders are pruned while walking, so what is inside an excluded folder is never reached.
-        """
-        name = path.name
-        rel: Optional[str] = None
-        for pat in self.patterns:
-            pat_s = pat.rstrip("/")
-            if "/" not in pat_s:
-                if fnmatch.fnmatchcase(name, pat_s):
-                    return True
-                continue
-            if rel is None:
-                try:
-                    rel = path.relative_to(self.root).as_posix()
-                except ValueError:
-                    rel = path.as_posix()
-            if fnmatch.fnmatchcase(rel, pat_s.lstrip("/")):
-                return True
-        return False
-
-    def drop_patterns_matching(self, folder: Path, path: Path) -> None:
-        """Replace ``folder``'s .gitignore spec by one without the patterns that ignore ``path`` or a parent."""
+    def drop_patterns_matching(self, folder: str, path: str) -> None:
+        """Replace ``folder``'s .gitignore by one without the patterns that ignore ``path`` or a parent."""
         try:
-            lines = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
+            with open(os.path.join(folder, ".gitignore"), encoding="utf-8", errors="replace") as fh:
+                lines = fh.read().splitlines()
         except OSError:
             return
-        rel_parts = path.relative_to(folder).as_posix().split("/")
-        prefixes = ["/".join(rel_parts[: i + 1]) + "/" for i in range(len(rel_parts))]
+        parts = os.path.relpath(path, folder).replace(os.sep, "/").split("/")
+        prefixes = ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
         kept = [ln for ln in lines
                 if not any(pathspec.GitIgnoreSpec.from_lines([ln]).match_file(pre) for pre in prefixes)]
         self._specs[folder] = pathspec.GitIgnoreSpec.from_lines(kept)
 
-    def ignored_by_gitignore(self, path: Path, folder: Path) -> bool:
-        spec = self._gitignore(folder)
+    def ignored_by_gitignore(self, path: str, folder: str) -> bool:
+        spec = self.gitignore(folder)
         if spec is None:
             return False
-        rel = path.relative_to(folder).as_posix()
-        parts = rel.split("/")
+        parts = os.path.relpath(path, folder).replace(os.sep, "/").split("/")
         return any(spec.match_file("/".join(parts[: i + 1]) + "/") for i in range(len(parts)))
 
-    def ignored(self, path: Path, is_dir: bool, gitignore_dirs: Sequence[Path]) -> bool:
-        if self.excluded_by_pattern(path):
+    def excluded(self, path: str, name: str) -> bool:
+        if self.name_re is not None and self.name_re.match(name):
             return True
-        for folder in gitignore_dirs:
-            spec = self._gitignore(folder)
+        if self.path_re is not None:
+            rel = os.path.relpath(path, self.root).replace(os.sep, "/") if path.startswith(self.root) else path
+            if self.path_re.match(rel):
+                return True
+        return False
+
+    def git_ignored(self, path: str, is_dir: bool, chain: Sequence[str]) -> bool:
+        for folder in chain:
+            spec = self._specs.get(folder) if folder in self._specs else self.gitignore(folder)
             if spec is None:
                 continue
-            rel = path.relative_to(folder).as_posix()
-            if spec.match_file(rel + ("/" if is_dir else "")):
+            rel = path[len(folder) + 1:] if path.startswith(folder + os.sep) else os.path.relpath(path, folder)
+            if os.sep != "/":  # pragma: no cover - Windows
+                rel = rel.replace(os.sep, "/")
+            if spec.match_file(rel + "/" if is_dir else rel):
                 return True
         return False
 
 
-def _gitignore_chain(root: Path, folder: Path) -> List[Path]:
+def _gitignore_chain(root: str, folder: str) -> List[str]:
     """Folders from the root down to ``folder`` whose ``.gitignore`` applies to it."""
-    try:
-        rel = folder.relative_to(root)
-    except ValueError:
+    if folder != root and not folder.startswith(root + os.sep):
         return [folder]
     chain = [root]
+    rest = folder[len(root):].strip(os.sep)
     cur = root
-    for part in rel.parts:
-        cur = cur / part
+    for part in rest.split(os.sep) if rest else []:
+        cur = os.path.join(cur, part)
         chain.append(cur)
     return chain
 
@@ -127,50 +126,55 @@ def discover(
     paths: Sequence[Path], root: Path, excludes: Iterable[str] = (), use_gitignore: bool = True
 ) -> Tuple[List[Path], List[Path]]:
     """Return (files to check, explicit paths that do not exist)."""
-    ignorer = _Ignorer(root, (*DEFAULT_EXCLUDES, *excludes), use_gitignore)
-    found: List[Path] = []
+    root_s = os.path.abspath(str(root))
+    ignorer = _Ignorer(root_s, (*DEFAULT_EXCLUDES, *excludes), use_gitignore)
+    found: List[str] = []
     missing: List[Path] = []
     seen = set()
     for given in paths:
-        p = Path(os.path.abspath(given))
-        if not p.exists():
+        p = os.path.abspath(str(given))
+        if not os.path.exists(p):
             missing.append(given)
             continue
-        if p.is_file():
+        if os.path.isfile(p):
             if p not in seen:
                 seen.add(p)
                 found.append(p)
             continue
         # a folder named explicitly is checked even if a .gitignore above it ignores it (as a whole):
         # the patterns that ignore the folder itself are dropped, the others still apply inside it
-        chain = _gitignore_chain(root, p)
-        for g in chain:
-            if g != p and ignorer.ignored_by_gitignore(p, g):
-                ignorer.drop_patterns_matching(g, p)
-        # a folder named explicitly is walked even if it would be excluded, like ruff does
+        chain = _gitignore_chain(root_s, p)
+        if use_gitignore:
+            for g in chain:
+                if g != p and ignorer.ignored_by_gitignore(p, g):
+                    ignorer.drop_patterns_matching(g, p)
+        chain = [g for g in chain if ignorer.gitignore(g) is not None]
         stack = [(p, chain)]
         while stack:
             folder, gchain = stack.pop()
             try:
-                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+                entries = list(os.scandir(folder))
             except OSError:
                 continue
+            if use_gitignore and folder != p and any(e.name == ".gitignore" for e in entries):
+                if ignorer.gitignore(folder) is not None:
+                    gchain = [*gchain, folder]
             for entry in entries:
-                child = Path(entry.path)
+                name = entry.name
                 try:
                     is_dir = entry.is_dir(follow_symlinks=False)
-                    is_file = entry.is_file()
+                    is_file = not is_dir and name.endswith(".py") and entry.is_file()
                 except OSError:
                     continue
+                if not (is_dir or is_file):
+                    continue
+                path = entry.path
+                if ignorer.excluded(path, name) or (gchain and ignorer.git_ignored(path, is_dir, gchain)):
+                    continue
                 if is_dir:
-                    if ignorer.ignored(child, True, gchain):
-                        continue
-                    stack.append((child, [*gchain, child]))
-                elif is_file and entry.name.endswith(".py"):
-                    if ignorer.ignored(child, False, gchain):
-                        continue
-                    if child not in seen:
-                        seen.add(child)
-                        found.append(child)
+                    stack.append((path, gchain))
+                elif path not in seen:
+                    seen.add(path)
+                    found.append(path)
     found.sort()
-    return found, missing
+    return [Path(f) for f in found], missing

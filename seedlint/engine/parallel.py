@@ -5,10 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from seedlint.config import Config
 from seedlint.engine.cache import FactCache
 from seedlint.engine.filepass import FileResult, _sdl000, process_file
 
@@ -17,28 +15,42 @@ POOL_THRESHOLD = 48
 
 
 def _work(paths: Sequence[str]) -> List[FileResult]:
-    return [process_file(p) for p in paths]
+    import gc
+
+    gc.disable()  # short-lived workers allocate a lot and keep nothing cyclic worth collecting
+    try:
+        return [process_file(p) for p in paths]
+    finally:
+        gc.enable()
 
 
-def process_files(
-    files: Sequence[str], root: Path, cfg: Config, *, no_cache: bool = False, jobs: Optional[int] = None,
-    progress: bool = False,
-) -> Tuple[Dict[str, FileResult], int, int]:
-    """Return ({path: FileResult}, cache hits, files analysed)."""
-    cache = FactCache(root, cfg.fingerprint(), enabled=not no_cache)
-    results: Dict[str, FileResult] = {}
-    todo: List[str] = []
+def stat_files(files: Sequence[str]) -> Tuple[Dict[str, os.stat_result], Dict[str, FileResult]]:
+    """stat() every file; unreadable ones become SDL000 results."""
     stats: Dict[str, os.stat_result] = {}
+    failed: Dict[str, FileResult] = {}
     for path in files:
         try:
-            st = os.stat(path)
+            stats[path] = os.stat(path)
         except OSError as exc:
             res = FileResult(path=path)
             res.diagnostics.append(_sdl000(1, 1, f"cannot read file: {exc.strerror or exc}"))
-            results[path] = res
+            failed[path] = res
+    return stats, failed
+
+
+def process_files(
+    files: Sequence[str], cache: FactCache, stats: Dict[str, os.stat_result], *, jobs: Optional[int] = None,
+    progress: bool = False,
+) -> Tuple[Dict[str, FileResult], int]:
+    """Return ({path: FileResult}, files analysed) for the files in ``stats``."""
+    results: Dict[str, FileResult] = {}
+    todo: List[str] = []
+    for path in files:
+        st = stats.get(path)
+        if st is None:
             continue
-        stats[path] = st
-        cached = cache.lookup_stat(path, st)
+        digest = cache.digest_for(path, st)
+        cached = cache.lookup_digest(digest) if digest else None
         if cached is not None:
             results[path] = FileResult.from_json(path, cached)
         else:
@@ -68,8 +80,7 @@ def process_files(
         for res in fresh:
             results[res.path] = res
             cache.store(res.path, stats.get(res.path), res.digest, res.to_json())
-    cache.save()
-    return results, cache.hits, analysed
+    return results, analysed
 
 
 class _Progress:

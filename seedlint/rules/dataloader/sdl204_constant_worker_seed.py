@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Iterator, List, Optional, Set
+from typing import Iterator, Optional, Set
 
 from seedlint.knowledge import apis
 from seedlint.project.facts import LOCAL, CallSite, FileContext, Scope

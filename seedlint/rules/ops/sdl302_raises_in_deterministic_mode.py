@@ -4,7 +4,7 @@ from typing import Iterator
 
 from seedlint.diagnostics import Diagnostic
 from seedlint.project.analysis import ProjectContext, Site, diag
-from seedlint.rules.base import Invalid, Rule, Valid
+from seedlint.rules.base import Invalid, Rule
 from seedlint.rules.ops.sdl301_nondeterministic_op import _short
 
 
