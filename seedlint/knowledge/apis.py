@@ -6,6 +6,7 @@ Pure data keyed by fully qualified name. Every entry rests on a fact in the rese
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Dict, FrozenSet, Tuple
 
 # Canonical spellings: other import paths of the same object -> the name the rules use.
@@ -31,6 +32,7 @@ CANONICAL_PREFIXES: Tuple[Tuple[str, str], ...] = (
 NN_MODULES_PREFIX = "torch.nn.modules."
 
 
+@lru_cache(maxsize=65536)
 def canonical(name: str) -> str:
     """Map an import path to the canonical name the knowledge tables use."""
     if name.startswith(NN_MODULES_PREFIX):

@@ -173,6 +173,9 @@ class Project:
                 out.extend([sr, sr + os.sep + "src"])
         root = str(self.root)
         out.extend([root, root + os.sep + "src"])
+        if root + os.sep + "__init__.py" in self.paths:
+            # the project root is itself a package (a package folder checked on its own): `import pkg.x`
+            out.append(os.path.dirname(root))
         seen: Set[str] = set()
         r = [x for x in out if not (x in seen or seen.add(x))]  # type: ignore[func-returns-value]
         self._roots_cache[folder] = r

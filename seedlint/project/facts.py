@@ -792,9 +792,10 @@ class Analyzer:
         out: Dict[str, Any] = {"n": len(node.args)}
         first = site.arg(0, "seed")
         if first is not None:
-            names = _names_in(first)
-            if names:
-                out["sn"] = names
+            if self.guards:  # only SDL008 reads them: which settings the seed comes from, under an `if`
+                names = _names_in(first)
+                if names:
+                    out["sn"] = names
             v = literal(first)
             if v is None:
                 out["none"] = 1
@@ -803,7 +804,7 @@ class Analyzer:
                 out["none_if"] = _names_in(first.test)
             elif isinstance(v, (int, float)) and not isinstance(v, bool) and v < 0:
                 out["neg"] = 1
-            if _may_seed(site.name):
+            if not isinstance(first, (ast.Constant, ast.Attribute)) and _may_seed(site.name):
                 src = self.entropy_source(first, site.scope)
                 if src is not None:
                     out["entropy"] = src
