@@ -7,7 +7,6 @@ import sys
 import textwrap
 
 
-
 def d(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
 
