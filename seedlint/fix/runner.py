@@ -16,8 +16,9 @@ from typing import Dict, List, Optional, Sequence, Set, TextIO, Tuple
 
 import libcst as cst
 
-from seedlint.config import ConfigError
+from seedlint.config import Config, ConfigError
 from seedlint.diagnostics import Diagnostic, FixSafety
+from seedlint.engine.discovery import find_project_root
 from seedlint.fix import programs as progfix
 from seedlint.fix.edit import CannotFix, FileEditor
 from seedlint.fix.rulefixes import FILE_FIXERS, FixContext
@@ -57,6 +58,15 @@ class FixReport:
     errors: List[str] = field(default_factory=list)  # internal problems: exit 2
     written: List[str] = field(default_factory=list)
     converged: bool = True
+
+    def merge(self, other: "FixReport") -> None:
+        self.originals.update(other.originals)
+        self.fixed.update(other.fixed)
+        self.applied.extend(other.applied)
+        self.initial.extend(other.initial)
+        self.remaining.extend(other.remaining)
+        self.errors.extend(other.errors)
+        self.converged = self.converged and other.converged
 
     def changed_files(self) -> List[str]:
         return sorted(p for p, text in self.fixed.items() if text != self.originals[p].text)
@@ -304,15 +314,53 @@ def fix_paths(
     unsafe_fixes: bool = False, inline: bool = False, no_cache: bool = False, jobs: Optional[int] = None,
     config_path: Optional[Path] = None, write: bool = True,
 ) -> FixReport:
-    """Fix ``paths``; write the files unless ``write`` is False. Raises UsageError / ConfigError / FixUsageError."""
+    """Fix ``paths``; write the files unless ``write`` is False. Raises UsageError / ConfigError / FixUsageError.
+
+    Each path is fixed within its own project (the nearest folder with a project marker), as
+    ``seedlint check`` analyses it; the configuration is the one ``check`` would use.
+    """
+    from seedlint.api import UsageError, load_settings
+
     if seed is not None and (isinstance(seed, bool) or not 0 <= seed <= SEED_MAX):
         raise FixUsageError(f"--seed must be between 0 and 2**32 - 1, got {seed}")
-    state = initial_state(paths, select=select, ignore=ignore, extend_select=extend_select, no_cache=no_cache,
-                          jobs=jobs, config_path=config_path)
+    paths = [Path(p) for p in paths] or [Path(".")]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or directory: {missing[0]}")
+    cfg = load_settings(paths, config_path)
     if seed is None:
-        seed = state.config.seed if state.config.seed is not None else 0
-    report = FixReport(seed=seed, initial=list(state.diagnostics))
-    fixer = _Fixer(state, seed=seed, unsafe=unsafe_fixes, inline=inline)
+        seed = cfg.seed if cfg.seed is not None else 0
+    groups: Dict[Path, List[Path]] = {}
+    for p in paths:
+        groups.setdefault(find_project_root([p]), []).append(p)
+    report = FixReport(seed=seed)
+    for group in groups.values():
+        part = _fix_project(group, cfg, seed=seed, select=select, ignore=ignore, extend_select=extend_select,
+                            unsafe=unsafe_fixes, inline=inline, no_cache=no_cache, jobs=jobs)
+        report.merge(part)
+    if write:
+        for path in report.changed_files():
+            try:
+                atomic_write(path, report.originals[path].encode(report.fixed[path]), report.originals[path].data)
+            except (OSError, ChangedOnDisk) as exc:
+                report.errors.append(f"{display(path)}: not written: {exc}")
+                continue
+            report.written.append(path)
+    return report
+
+
+def _fix_project(group: List[Path], cfg: Config, *, seed: int, select, ignore, extend_select, unsafe: bool,
+                 inline: bool, no_cache: bool, jobs: Optional[int]) -> FixReport:
+    report = FixReport(seed=seed)
+    state = initial_state(group, cfg, select=select, ignore=ignore, extend_select=extend_select, no_cache=no_cache,
+                          jobs=jobs, needs_facts=lambda d: _allowed(d.code, unsafe))
+    report.initial = list(state.diagnostics)
+    if state.project is None:  # nothing to fix (an unchanged project, answered from the cache)
+        report.remaining = [(d, _why(d, None, unsafe)) for d in state.diagnostics]
+        report.errors.extend(f"internal error{f' in rule {e.rule}' if e.rule else ''} on {display(e.path)}: "
+                             f"{e.message}" for e in state.errors)
+        return report
+    fixer = _Fixer(state, seed=seed, unsafe=unsafe, inline=inline)
     history: Dict[str, List[str]] = {}
     still_changing: Set[str] = set()
     for _ in range(MAX_PASSES):
@@ -348,19 +396,11 @@ def fix_paths(
         rule = f" in rule {err.rule}" if err.rule else ""
         report.errors.append(f"internal error{rule} on {display(err.path)}: {err.message}")
     for d in state.diagnostics:
-        report.remaining.append((d, _why(d, fixer, unsafe_fixes)))
-    if write:
-        for path in report.changed_files():
-            try:
-                atomic_write(path, report.originals[path].encode(report.fixed[path]), report.originals[path].data)
-            except (OSError, ChangedOnDisk) as exc:
-                report.errors.append(f"{display(path)}: not written: {exc}")
-                continue
-            report.written.append(path)
+        report.remaining.append((d, _why(d, fixer, unsafe)))
     return report
 
 
-def _why(d: Diagnostic, fixer: _Fixer, unsafe: bool) -> str:
+def _why(d: Diagnostic, fixer: Optional[_Fixer], unsafe: bool) -> str:
     rule = all_rules().get(d.code)
     if d.code == "SDL000":
         return "the file could not be parsed"
@@ -368,9 +408,9 @@ def _why(d: Diagnostic, fixer: _Fixer, unsafe: bool) -> str:
         return "no automatic fix"
     if rule.fix is FixSafety.UNSAFE and not unsafe:
         return "unsafe fix available: rerun with --unsafe-fixes"
-    if d.path in fixer.frozen:
+    if fixer is not None and d.path in fixer.frozen:
         return f"not fixed: {fixer.frozen[d.path]}"
-    reason = fixer.reasons.get((d.path, d.line, d.col, d.code))
+    reason = fixer.reasons.get((d.path, d.line, d.col, d.code)) if fixer is not None else None
     if reason:
         return f"not fixed: {reason}"
     return "not fixed: the fix did not remove this finding"

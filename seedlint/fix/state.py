@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Set
+from typing import Callable, Dict, List, Optional, Sequence, Set
 
 from seedlint import api
 from seedlint.config import Config
@@ -38,18 +39,29 @@ class State:
     sources: Dict[str, bytes] = field(default_factory=dict)  # files whose in-memory content differs from disk
 
 
-def initial_state(paths: Sequence[Path], *, select, ignore, extend_select, no_cache: bool, jobs: Optional[int],
-                  config_path: Optional[Path]) -> State:
-    """Check ``paths`` (raises api.UsageError / ConfigError as check_paths does)."""
-    res = api.check_paths(paths, config_path=config_path, select=select, ignore=ignore,
-                          extend_select=extend_select, no_cache=no_cache, jobs=jobs)
-    cfg = res.config
+def initial_state(paths: Sequence[Path], config: Config, *, select, ignore, extend_select, no_cache: bool,
+                  jobs: Optional[int], needs_facts: Callable[[Diagnostic], bool]) -> State:
+    """Check ``paths`` (one project) as ``seedlint check`` does; raises api.UsageError like check_paths.
+
+    When check_paths answers from its project-level cache it returns no per-file results: if none of
+    the findings can be fixed that is all the fixer needs (``project`` is then None); otherwise the
+    project is checked again without the cache, to get the facts the fixes work from.
+    """
+    kw = dict(config=config, select=select, ignore=ignore, extend_select=extend_select, jobs=jobs)
+    res = api.check_paths(paths, no_cache=no_cache, **kw)
+    targets = {str(p) for p in res.files}
     enabled = resolve_selection(
-        select if select else (cfg.select or None),
-        (*cfg.extend_select, *(extend_select or ())),
-        (*cfg.ignore, *(ignore or ())),
+        select if select else (config.select or None),
+        (*config.extend_select, *(extend_select or ())),
+        (*config.ignore, *(ignore or ())),
     )
-    return build_state(res.root, cfg, enabled, {str(p) for p in res.files}, dict(res.results), {})
+    if not all(t in res.results for t in targets):
+        if not any(needs_facts(d) for d in res.diagnostics):
+            diags = [d.with_path(os.path.abspath(d.path)) for d in res.diagnostics]
+            errors = [InternalError(os.path.abspath(e.path), e.rule, e.message) for e in res.errors]
+            return State(res.root, config, enabled, targets, {}, diags, errors)
+        res = api.check_paths(paths, no_cache=True, **kw)
+    return build_state(res.root, config, enabled, targets, dict(res.results), {})
 
 
 def recheck(state: State, sources: Dict[str, bytes]) -> State:
@@ -106,8 +118,9 @@ def _keep(d: Diagnostic, results: Dict[str, FileResult], enabled: Set[str], cfg:
     m = noqa[d.path]
     if is_suppressed(m, d.line, d.code) or (d.end_line != d.line and is_suppressed(m, d.end_line, d.code)):
         return False
+    base = cfg.path.parent if cfg.path else root
     for pattern, codes in cfg.per_file_ignores:
-        if _matches(d.path, root, pattern) and any(d.code.startswith(c) for c in codes):
+        if _matches(d.path, base, pattern) and any(d.code.startswith(c) for c in codes):
             return False
     return True
 
