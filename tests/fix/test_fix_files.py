@@ -259,3 +259,36 @@ def test_fixes_that_never_settle_are_not_written_and_are_reported(proj, monkeypa
     assert path.read_text() == SRC
     assert not report.converged
     assert any("did not settle" in e for e in report.errors)
+
+
+def test_fix_works_when_check_answers_from_its_project_cache(proj):
+    from seedlint.api import check_paths
+
+    proj.write({"a.py": "import torch\nx = torch.rand(2)\n", "b.py": "import torch\ng = torch.Generator()\n"})
+    cwd = os.getcwd()
+    os.chdir(proj.root)
+    try:
+        for _ in range(2):  # the second check is answered from the project cache
+            check_paths([proj.root])
+    finally:
+        os.chdir(cwd)
+    report = proj.fix(no_cache=False)
+    assert "seed_everything(0)" in proj.read("a.py")
+    assert [d.code for d, _ in report.remaining] == ["SDL004"]
+    again = proj.fix(no_cache=False)
+    assert not again.changed_files()
+    (d, why), = again.remaining
+    assert d.code == "SDL004" and "--unsafe-fixes" in why and os.path.isabs(d.path)
+
+
+def test_paths_in_two_projects_are_each_fixed_in_their_own(tmp_path):
+    from tests.fix.conftest import Proj
+
+    one, two = Proj(tmp_path / "one"), Proj(tmp_path / "two")
+    one.write({"train.py": "import torch\nx = torch.rand(2)\n"})
+    two.write({"train.py": "import numpy as np\nx = np.random.rand(2)\n"}, pyproject="[tool.seedlint]\nseed = 5\n")
+    report = one.fix(str(two.root / "train.py"), "train.py")
+    assert len(report.written) == 2
+    # the configuration is the first path's (two's: seed 5), as `seedlint check` takes it
+    assert "seed_everything(5)" in one.read("train.py")
+    assert "seed_everything(5)" in two.read("train.py")
