@@ -125,6 +125,7 @@ class _Insert:
     node: Optional[cst.BaseStatement] = None
     moved: Optional[cst.BaseStatement] = None  # an original statement of the same block, moved here
     leading: Optional[Sequence[cst.EmptyLine]] = None
+    name: Optional[str] = None  # for an added import: the name it binds
 
     def render(self, mapping: Dict[int, cst.BaseStatement]) -> cst.BaseStatement:
         if self.moved is not None:
@@ -330,7 +331,8 @@ class FileEditor:
             if index > use_index:  # an earlier use needs it: move it up
                 self._move_import(index, use_index, item)
                 self._imports[key] = (use_index, item)
-            return self._import_name(item), target
+            assert item.name is not None
+            return item.name, target
         name = self.names.free_name(preferred)
         module, _, obj = target.rpartition(".")
         if kind == "module":
@@ -338,16 +340,11 @@ class FileEditor:
         else:
             code = f"from {module} import {obj}" if name == obj else f"from {module} import {obj} as {name}"
         index = min(self.imports_end(), use_index)
-        item = _Insert(0, node=self.parse_statement(code + "\n"))
-        item._name = name  # type: ignore[attr-defined]
+        item = _Insert(0, node=self.parse_statement(code + "\n"), name=name)
         self.insert_in_block(self.module, index, item)
         self._imports[key] = (index, item)
         self.names.claim(name, target)
         return name, target
-
-    @staticmethod
-    def _import_name(item: _Insert) -> str:
-        return item._name  # type: ignore[attr-defined]
 
     def _move_import(self, old: int, new: int, item: _Insert) -> None:
         body = self.module.body
