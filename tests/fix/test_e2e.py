@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from seedlint.fix import fix_paths
 from tests.conftest import REPO
 
 pytest.importorskip("torch")
@@ -75,9 +76,9 @@ def test_training_scripts_are_reproducible_after_seedlint_fix(tmp_path):
         inline_text = (inline / name).read_text()
         assert "from seedlint.runtime import seed_everything" in default_text and "seed_everything(42)" in default_text
         assert "seedlint" not in inline_text and "torch.manual_seed(42)" in inline_text
-    for folder, extra in ((default, ()), (inline, ("--inline",))):
-        again = _seedlint_fix(folder, "--diff", *extra)  # a second fix would change nothing
-        assert again.returncode == 0 and again.stdout == "", again.stdout + again.stderr
+    for folder, inline_block in ((default, False), (inline, True)):
+        again = fix_paths([folder], seed=42, inline=inline_block, no_cache=True, jobs=1, write=False)
+        assert not again.changed_files() and not again.errors, again.diff()  # a second fix changes nothing
 
     jobs = [(kind, name, folder / name) for kind, folder in (("before", before), ("default", default),
                                                              ("inline", inline)) for name in SCRIPTS for _ in range(2)]
