@@ -64,8 +64,13 @@ def check_paths(
     no_cache: bool = False,
     jobs: Optional[int] = None,
     progress: bool = False,
+    keep_results: bool = False,
 ) -> CheckResult:
-    """Check ``paths`` and return every finding (after suppressions and selection)."""
+    """Check ``paths`` and return every finding (after suppressions and selection).
+
+    With ``keep_results`` the per-file results (facts) are always loaded into ``CheckResult.results``
+    (the fixer needs them); otherwise an unchanged project is answered from its project-level cache.
+    """
     from seedlint.rules import resolve_selection
 
     paths = [Path(p) for p in paths] or [Path(".")]
@@ -97,7 +102,8 @@ def check_paths(
     noqa_maps: Dict[str, Any] = {}
     hits = analysed = 0
     for root, group in groups.items():
-        outcome = _check_project(root, group, cfg, excludes, no_cache=no_cache, jobs=jobs, progress=progress)
+        outcome = _check_project(root, group, cfg, excludes, no_cache=no_cache, jobs=jobs, progress=progress,
+                                 keep_results=keep_results)
         target_set |= outcome.targets
         results.update(outcome.results)
         programs.extend(outcome.programs)
@@ -143,7 +149,7 @@ class _Outcome:
 
 
 def _check_project(root: Path, group: List[Path], cfg: Config, excludes: Tuple[str, ...], *, no_cache: bool,
-                   jobs: Optional[int], progress: bool) -> _Outcome:
+                   jobs: Optional[int], progress: bool, keep_results: bool = False) -> _Outcome:
     from seedlint.engine.cache import FactCache
     from seedlint.engine.parallel import process_files, stat_files
     from seedlint.project.analysis import ProgramInfo, analyze_project
@@ -162,7 +168,7 @@ def _check_project(root: Path, group: List[Path], cfg: Config, excludes: Tuple[s
     pkey = None
     if cache.enabled and not failed and all(digests.values()):
         pkey = cache.project_key((p, d) for p, d in digests.items() if d)
-        data = cache.load_project(pkey)
+        data = None if keep_results else cache.load_project(pkey)
         if data is not None:
             return _Outcome(
                 targets=targets, diagnostics=data["diagnostics"], errors=[], skipped=set(data["skipped"]),

@@ -45,7 +45,7 @@ def initial_state(paths: Sequence[Path], config: Config, *, select, ignore, exte
 
     When check_paths answers from its project-level cache it returns no per-file results: if none of
     the findings can be fixed that is all the fixer needs (``project`` is then None); otherwise the
-    project is checked again without the cache, to get the facts the fixes work from.
+    project is checked again, reading the per-file facts the fixes work from (cached or fresh).
     """
     kw = dict(config=config, select=select, ignore=ignore, extend_select=extend_select, jobs=jobs)
     res = api.check_paths(paths, no_cache=no_cache, **kw)
@@ -60,7 +60,7 @@ def initial_state(paths: Sequence[Path], config: Config, *, select, ignore, exte
             diags = [d.with_path(os.path.abspath(d.path)) for d in res.diagnostics]
             errors = [InternalError(os.path.abspath(e.path), e.rule, e.message) for e in res.errors]
             return State(res.root, config, enabled, targets, {}, diags, errors)
-        res = api.check_paths(paths, no_cache=True, **kw)
+        res = api.check_paths(paths, no_cache=no_cache, keep_results=True, **kw)
     return build_state(res.root, config, enabled, targets, dict(res.results), {})
 
 

@@ -52,8 +52,9 @@ class Summary:
     seeds: Dict[str, Site] = field(default_factory=dict)  # rng -> first seeding site
     # (site, rngs, guards of enclosing ifs, names the seed argument reads)
     seed_sites: Dict[Tuple[Site, Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]], None] = field(default_factory=dict)
-    det_on: Optional[Site] = None
-    det_raise: Optional[Site] = None  # deterministic mode that raises (no warn_only)
+    det_on: Optional[Site] = None  # any deterministic switch, cuDNN's flag included (SDL102)
+    det_algos: Optional[Site] = None  # deterministic algorithms (`use_deterministic_algorithms`) (SDL301)
+    det_raise: Optional[Site] = None  # deterministic algorithms that raise (no warn_only) (SDL302)
     uses: Dict[str, Site] = field(default_factory=dict)  # rng -> first use outside DataLoader workers
     worker_uses: Dict[str, Site] = field(default_factory=dict)  # rng -> first use inside Dataset methods
     cuda: Optional[Site] = None
@@ -76,6 +77,7 @@ class Summary:
         if other.seed_sites:
             self.seed_sites.update(other.seed_sites)
         self.det_on = self.det_on or other.det_on
+        self.det_algos = self.det_algos or other.det_algos
         self.det_raise = self.det_raise or other.det_raise
         if uses:
             for r, s in other.uses.items():
@@ -129,6 +131,9 @@ class Project:
         self.cfg = cfg
         self.paths = set(facts)
         self.seeding_cfg: Dict[str, Tuple[str, ...]] = dict(cfg.seeding_functions)
+        if cfg.seed_function:
+            # the helper `seedlint fix` is told to call: the user declares it seeds the program
+            self.seeding_cfg.setdefault(cfg.seed_function.replace(":", "."), RNGS)
         self._sub_roots = self._find_sub_roots()
         self._roots_cache: Dict[str, List[Path]] = {}
         self._resolve_cache: Dict[Tuple[str, str], Any] = {}
@@ -360,8 +365,10 @@ class Project:
             elif k == "det":
                 if ev["v"]:
                     s.det_on = s.det_on or site
-                    if not ev.get("wo"):
-                        s.det_raise = s.det_raise or site
+                    if ev.get("src") != "cudnn":  # cudnn.deterministic only picks cuDNN algorithms
+                        s.det_algos = s.det_algos or site
+                        if not ev.get("wo"):
+                            s.det_raise = s.det_raise or site
             elif k == "cuda":
                 if not ev.get("weak"):
                     s.cuda = s.cuda or site
@@ -451,6 +458,7 @@ class Project:
             det = helper.deterministic
             if det is True or (isinstance(det, str) and _truthy(kw.get(det.split(":", 1)[1]))):
                 s.det_on = s.det_on or site
+                s.det_algos = s.det_algos or site
                 wo = helper.warn_only
                 warn = wo is True or (isinstance(wo, str) and _truthy(kw.get(wo.split(":", 1)[1])))
                 if not warn:
@@ -463,12 +471,14 @@ class Project:
                 self._add_seed(s, site, rngs, ev, site.path)
             if "deterministic" in what:
                 s.det_on = s.det_on or site
+                s.det_algos = s.det_algos or site
                 s.det_raise = s.det_raise or site
             return
         if name in LIGHTNING_TRAINERS:
             d = kw.get("deterministic")
             if d is True or d == "warn":
                 s.det_on = s.det_on or site
+                s.det_algos = s.det_algos or site
                 if d is True:
                     s.det_raise = s.det_raise or site
             return
@@ -801,14 +811,14 @@ class ProjectContext:
                         yield path, lid, ev
 
     def file_det(self, path: str) -> Tuple[bool, bool]:
-        """(deterministic mode on anywhere in the file, and without warn_only)."""
+        """(deterministic algorithms on anywhere in the file, and without warn_only); cuDNN's flag aside."""
         on = raising = False
         f = self.project.facts.get(path)
         if f is None:
             return False, False
         for fn in f["functions"].values():
             for ev in fn["events"]:
-                if ev["k"] == "det" and ev["v"]:
+                if ev["k"] == "det" and ev["v"] and ev.get("src") != "cudnn":
                     on = True
                     raising = raising or not ev.get("wo")
         return on, raising

@@ -36,7 +36,8 @@ class DeterminismDisabled(Rule):
     ```
 
     ## Fix safety
-    The fix replaces `False` with `True`. It is unsafe: with deterministic algorithms on, the ops of
+    The fix replaces `False` with `True` (and `set_deterministic_debug_mode('default')` / `(0)` with
+    `'error'`). It is unsafe: with deterministic algorithms on, the ops of
     list (b) of the `use_deterministic_algorithms` docs raise `RuntimeError` on CUDA, and some ops get
     slower.
 

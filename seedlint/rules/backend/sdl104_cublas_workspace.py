@@ -90,7 +90,7 @@ class CublasWorkspaceConfig(Rule):
             return
         for prog in ctx.programs:
             s = prog.summary
-            if s.det_on is not None and s.cuda is not None and not s.cublas:
-                yield diag(s.det_on, self.code,
+            if s.det_algos is not None and s.cuda is not None and not s.cublas:
+                yield diag(s.det_algos, self.code,
                            f"deterministic mode on CUDA with torch {'.'.join(map(str, version))}: the first cuBLAS "
                            "matmul raises unless CUBLAS_WORKSPACE_CONFIG=:4096:8 is set before CUDA work starts")

@@ -91,7 +91,8 @@ class WorkersWithoutInitFn(Rule):
 
     ## Fix safety
     The fix adds `worker_init_fn=seed_worker` (from `seedlint.runtime`). It is unsafe: it changes the
-    numbers each worker draws.
+    numbers each worker draws. There is no fix under `seedlint fix --inline`: no dependency-free
+    `worker_init_fn` can reseed the RNG objects a dataset holds.
 
     ## References
     - Research notes (torch-determinism.md), "DataLoader": worker seeding in

@@ -21,7 +21,9 @@ class NondeterministicOp(Rule):
     ## What it does
     Reports calls to the ops listed in the `torch.use_deterministic_algorithms` docstring (list (a):
     a deterministic implementation is chosen when the flag is on; list (b): the op raises when it is
-    on), when the program that runs them never enables deterministic mode. The table is generated
+    on), when the program that runs them never enables deterministic algorithms
+    (`torch.use_deterministic_algorithms(True)`, also with `warn_only=True`, or a helper that calls it;
+    `cudnn.deterministic = True` alone does not count: it only selects cuDNN's convolution algorithms). The table is generated
     from the installed torch's own docstring (`scripts/gen_nondeterministic_ops.py`). Only conditions
     the call shows are used: `index_put_(..., accumulate=True)`, `F.interpolate(mode="bilinear")`
     (the default `nearest` is fine), `bincount(weights=...)`, `median(dim=...)`,
@@ -77,6 +79,10 @@ class NondeterministicOp(Rule):
                 "        self.pool = nn.AdaptiveAvgPool2d(1)\n", expected=((5, 21),)),
         Invalid("import torch\nif __name__ == '__main__':\n    x = torch.zeros(3, device='cuda')\n"
                 "    x.scatter_add_(0, idx, src)\n", expected=((4, 5),)),
+        # cudnn.deterministic does not make index_add_ deterministic
+        Invalid("import torch\nfrom torch.backends import cudnn\nif __name__ == '__main__':\n"
+                "    cudnn.deterministic = True\n    x = torch.zeros(3).cuda()\n    x.index_add_(0, i, s)\n",
+                expected=((6, 5),)),
     ]
 
     def check_project(self, ctx: ProjectContext) -> Iterator[Diagnostic]:
@@ -87,7 +93,7 @@ class NondeterministicOp(Rule):
             site = Site(path, ev["l"], ev["c"])
             cuda_only = ev["dev"] == "CUDA"
             if progs:
-                culprit = next((p for p in progs if p.summary.det_on is None and (
+                culprit = next((p for p in progs if p.summary.det_algos is None and (
                     not cuda_only or p.summary.cuda is not None)), None)
                 if culprit is None:
                     continue

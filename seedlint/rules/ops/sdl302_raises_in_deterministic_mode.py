@@ -51,6 +51,8 @@ class RaisesInDeterministicMode(Rule):
     VALID = [
         "import torch\ntorch.use_deterministic_algorithms(True, warn_only=True)\npool = torch.nn.AdaptiveAvgPool2d(1)\n",
         "import torch\npool = torch.nn.AdaptiveAvgPool2d(1)\n",
+        # cuDNN's flag never makes an op raise
+        "import torch\ntorch.backends.cudnn.deterministic = True\npool = torch.nn.AdaptiveAvgPool2d(1).cuda()\n",
         # CPU-only program: the op's CUDA backward never runs
         "import torch\ntorch.use_deterministic_algorithms(True)\npool = torch.nn.AdaptiveAvgPool2d(1)\n",
         "import torch\ntorch.use_deterministic_algorithms(True)\nx = torch.zeros(3).index_add_(0, i, s)\n",

@@ -62,7 +62,8 @@ class UnseededGenerator(Rule):
     ## Fix safety
     `seedlint fix` passes the configured seed to NumPy / `random.Random` constructors (and adds
     `.manual_seed(seed)` to a `torch.Generator()`). The fix is unsafe: it changes which numbers the
-    program draws.
+    program draws. It gives every generator the same seed: where streams must be independent, derive
+    their seeds (`np.random.SeedSequence(seed).spawn(n)`).
 
     ## References
     - NumPy, `numpy.random.default_rng`: "If None, then fresh, unpredictable entropy will be pulled from the OS."
