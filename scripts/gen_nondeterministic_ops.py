@@ -244,12 +244,25 @@ OVERLAY: Dict[str, Dict[str, Any]] = {
             "torch.nn.functional.cross_entropy",
         ],
         "methods": [],
+        # The docstring names NLLLoss without a condition, but the CUDA kernel that alerts is only the 2-D one:
+        # aten/src/ATen/native/cuda/NLLLoss2d.cu, nll_loss2d_forward_out_cuda_template (atomicAdd in 'sum' /
+        # 'mean'), reached for 4-D (N, C, H, W) input; (N, C) classification input takes the deterministic
+        # nll_loss kernel. A call does not show the input's rank.
         "form_conditions": {
-            form: {
-                "kind": "not_visible",
-                "reason": "target holds class indices (cross_entropy then calls nll_loss; probability targets do not)",
-            }
-            for form in ("torch.nn.CrossEntropyLoss", "torch.nn.functional.cross_entropy")
+            **{
+                form: {
+                    "kind": "not_visible",
+                    "reason": "input is 4-D (N, C, H, W): only the nll_loss2d CUDA kernel is nondeterministic",
+                }
+                for form in ("torch.nn.NLLLoss", "torch.nn.functional.nll_loss")
+            },
+            **{
+                form: {
+                    "kind": "not_visible",
+                    "reason": "target holds class indices and input is 4-D (cross_entropy then calls nll_loss2d)",
+                }
+                for form in ("torch.nn.CrossEntropyLoss", "torch.nn.functional.cross_entropy")
+            },
         },
     },
     "torch.nn.CTCLoss": {

@@ -318,7 +318,9 @@ class Analyzer:
                 if value is not None:
                     prev.values.append(value)
             else:
-                scope.bindings[t.id] = Binding("var", None, [value] if value is not None else [])
+                bnd = Binding("var", None, [value] if value is not None else [])
+                bnd.param = prev is not None and prev.kind == "param"  # type: ignore[attr-defined]
+                scope.bindings[t.id] = bnd
         elif isinstance(t, (ast.Tuple, ast.List)):
             for elt in t.elts:
                 self._bind_target(elt.value if isinstance(elt, ast.Starred) else elt, None, scope)
@@ -642,6 +644,9 @@ class Analyzer:
 
     def _call_events(self, site: CallSite) -> None:
         name, method, node = site.name, site.method, site.node
+        if name is not None and name.startswith("<self>.") and name.count(".") > 2:
+            # self.loader.sampler.set_epoch(e): a method of an attribute's object, whose type is unknown
+            name = site.name = None
         if name is None:
             if method is not None:
                 self._method_events(site)
@@ -686,7 +691,9 @@ class Analyzer:
         if name == apis.DISTRIBUTED_SAMPLER:
             self._event("distsampler", node)
         if name == apis.DATALOADER:
-            self._event("loader", node, w=int(has_workers(site)), wif=int(site.kwarg("worker_init_fn") is not None))
+            # DataLoader(ds, **kwargs) may start workers: only used to *not* report RNG use in Dataset methods
+            self._event("loader", node, w=int(has_workers(site) or site.has_star_kwargs()),
+                        wif=int(site.kwarg("worker_init_fn") is not None))
         if name in apis.ENV_SETTERS:
             self._env_setter(site)
         self._op_events(site, name, None)
@@ -861,6 +868,10 @@ class Analyzer:
     def _entropy_of_name(self, name: str, scope: Scope, depth: int) -> Optional[str]:
         bnd = self.lookup(name, scope)
         if bnd is None or bnd.kind != "var" or not bnd.values:
+            return None
+        if getattr(bnd, "param", False):
+            # def seed_all(seed=None): if seed is None: seed = os.getpid() ...: the entropy is the fallback
+            # for a missing argument; callers that pass None are SDL008's business
             return None
         memo = self._entropy_memo
         key = id(bnd)

@@ -59,6 +59,11 @@ class DistributedSamplerWithoutSetEpoch(Rule):
                "data.py": "from torch.utils.data import DataLoader, DistributedSampler\ndef make():\n"
                           "    return DataLoader([1], sampler=DistributedSampler([1]))\n",
                "loop.py": "def fit(loader):\n    for e in range(2):\n        loader.sampler.set_epoch(e)\n"}),
+        # through an attribute of self
+        "from torch.utils.data import DataLoader, DistributedSampler\nclass T:\n    def __init__(self, ds):\n"
+        "        self.dl = DataLoader(ds, sampler=DistributedSampler(ds))\n    def run(self):\n"
+        "        for e in range(3):\n            self.dl.sampler.set_epoch(e)\nif __name__ == '__main__':\n"
+        "    T([1]).run()\n",
     ]
     INVALID = [
         Invalid("from torch.utils.data import DistributedSampler\nif __name__ == '__main__':\n"

@@ -71,6 +71,9 @@ class SeedFromEntropy(Rule):
         "import random, time\nstart = time.time()\nrandom.seed(0)\n",
         "import torch\ntorch.manual_seed(hash(3))\n",
         Valid("import torch\ndef f(args):\n    torch.manual_seed(args.seed + 1)\n"),
+        # a fallback for a missing argument (detectron2's seed_all_rng): the callers decide (SDL008)
+        Valid("import os, torch\ndef seed_all(seed=None):\n    if seed is None:\n        seed = os.getpid()\n"
+              "    torch.manual_seed(seed)\n"),
     ]
     INVALID = [
         Invalid("import time, torch\nseed = int(time.time())\ntorch.manual_seed(seed)\n", expected=((3, 1),)),
