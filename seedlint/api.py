@@ -188,10 +188,17 @@ def _check_project(root: Path, group: List[Path], cfg: Config, excludes: Tuple[s
         for code, msg in res.errors:
             errors.append(InternalError(path, code, msg))
     programs: List[Any] = []
+    withdrawn: Set[Tuple[str, int, int, str]] = set()
     try:
-        prog_diags, prog_errors = analyze_project(results, root, cfg, set(results), programs)
+        prog_diags, prog_errors = analyze_project(results, root, cfg, set(results), programs, withdrawn)
     except RecursionError:  # pragma: no cover
         prog_diags, prog_errors = [], [InternalError(str(root), None, "project analysis recursed too deeply")]
+    if withdrawn:
+        for path in {w[0] for w in withdrawn}:
+            diagnostics[path] = [d for d in diagnostics[path]
+                                 if (path, d["line"], d["col"], d["code"]) not in withdrawn]
+            if not diagnostics[path]:
+                del diagnostics[path]
     for d in prog_diags:
         diagnostics.setdefault(d.path, []).append({k: v for k, v in d.to_dict().items() if k != "path"})
     errors.extend(prog_errors)

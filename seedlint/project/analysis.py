@@ -67,6 +67,8 @@ class Summary:
     off_by_default: Dict[Tuple[Site, str], None] = field(default_factory=dict)  # SDL008 sites
     # SDL008 candidates: a None seed under a condition on settings (site, why, names in the condition)
     maybe_off: Dict[Tuple[Site, str, Tuple[str, ...]], None] = field(default_factory=dict)
+    # `if opt.seed is None: opt.seed = random.randint(...)` (site, setting name, where the value comes from)
+    none_fallbacks: Dict[Tuple[Site, str, str], None] = field(default_factory=dict)
     entropy_calls: Dict[Tuple[Site, str], None] = field(default_factory=dict)  # SDL005 via project helpers
 
     def merge(self, other: "Summary", *, uses: bool = True) -> None:
@@ -97,6 +99,8 @@ class Summary:
             self.off_by_default.update(other.off_by_default)
         if other.maybe_off:
             self.maybe_off.update(other.maybe_off)
+        if other.none_fallbacks:
+            self.none_fallbacks.update(other.none_fallbacks)
         if other.entropy_calls:
             self.entropy_calls.update(other.entropy_calls)
 
@@ -283,6 +287,26 @@ class Project:
                     return m
         return None
 
+    def class_chain(self, path: str, cls: str, depth: int = 0) -> List[Tuple[str, str]]:
+        """The class and its project base classes, nearest first."""
+        out = [(path, cls)]
+        info = self.facts.get(path, {}).get("classes", {}).get(cls)
+        if info is None or depth > 8:
+            return out
+        for base in info.get("bases", []):
+            hit = self.resolve(path, base)
+            if hit and hit[0] == "class" and (hit[1], hit[2]) != (path, cls):
+                out.extend(x for x in self.class_chain(hit[1], hit[2], depth + 1) if x not in out)
+        return out
+
+    def class_rng(self, path: str, cls: str) -> Optional[str]:
+        """The first RNG object a project class (or one of its project bases) stores, if any."""
+        for p, c in self.class_chain(path, cls):
+            info = self.facts.get(p, {}).get("classes", {}).get(c)
+            if info and info.get("rng"):
+                return info["rng"]
+        return None
+
     def module_imports(self, path: str) -> Set[str]:
         cached = self._imports.get(path)
         if cached is not None:
@@ -381,6 +405,8 @@ class Project:
                 s.set_epoch = True
             elif k == "cublas":
                 s.cublas = True
+            elif k == "nonefallback":
+                s.none_fallbacks[(site, ev["name"], ev["src"])] = None
             elif k == "spawn":
                 target = None
                 if ev.get("t"):
@@ -415,6 +441,9 @@ class Project:
         kind = hit[0]
         if kind == "func":
             callee = self.summary(hit[1])
+            ne = (self._fn(hit[1]) or {}).get("ne")
+            if ne is not None and callee.seeds:
+                self._none_entropy_call(s, site, args, ne, hit[1][1])
             if callee.seeds and args.get("entropy"):
                 s.entropy_calls[(site, args["entropy"])] = None
             if callee.seeds and ev.get("g"):
@@ -427,13 +456,25 @@ class Project:
             init = self.resolve(cpath, f"{SELF}{cls}.__init__")
             if init and init[0] == "func":
                 s.merge(self.summary(init[1]))
-            f = self.facts[cpath]
-            for lid, fn in f["functions"].items():
-                if fn.get("class") == cls and fn.get("name") != "__init__":
-                    s.merge(self.summary((cpath, lid)))
+            # constructing an object makes its methods (inherited ones included) callable
+            for cpath2, cls2 in self.class_chain(cpath, cls):
+                for lid, fn in self.facts[cpath2]["functions"].items():
+                    if fn.get("class") == cls2 and fn.get("name") != "__init__":
+                        s.merge(self.summary((cpath2, lid)))
             return
         if kind == "external":
             self._external(s, apis.canonical(hit[1]), args, site, ev)
+
+    def _none_entropy_call(self, s: Summary, site: Site, args: Dict[str, Any], ne: List[Any], fname: str) -> None:
+        """A call to a project helper that turns a None seed into entropy, with None (or nothing)."""
+        idx, pname, src = ne
+        kw = args.get("kw", {})
+        given = args.get("n", 0) > idx or pname in kw or args.get("star")
+        why = f"`{fname.rsplit('.', 1)[-1]}()` without a seed seeds from `{src.replace('builtins.', '')}()`"
+        if (idx == 0 and args.get("none")) or (pname in kw and kw[pname] is None) or not given:
+            s.off_by_default[(site, why)] = None
+        elif idx == 0 and args.get("none_if"):
+            s.maybe_off[(site, why, tuple(args["none_if"]))] = None
 
     def _external(self, s: Summary, name: str, args: Dict[str, Any], site: Site, ev: Dict[str, Any]) -> None:
         kw = args.get("kw", {})
@@ -728,7 +769,8 @@ def program_infos(programs: List[Program]) -> List[ProgramInfo]:
 
 
 def analyze_project(results: Dict[str, Any], root: Path, cfg: Config, targets: Set[str],
-                    programs_out: Optional[List[ProgramInfo]] = None
+                    programs_out: Optional[List[ProgramInfo]] = None,
+                    withdrawn_out: Optional[Set[Tuple[str, int, int, str]]] = None,
                     ) -> Tuple[List[Diagnostic], List[InternalError]]:
     """Run the program-level rules; return diagnostics for files in ``targets`` only.
 
@@ -747,6 +789,20 @@ def analyze_project(results: Dict[str, Any], root: Path, cfg: Config, targets: S
         if programs_out is not None:
             programs_out.extend(program_infos(programs))
         ctx = ProjectContext(project, programs)
+        if withdrawn_out is not None:
+            # single-file findings a rule takes back once it sees the whole project
+            for code, rule in all_rules().items():
+                withdraw = getattr(rule, "withdraw", None)
+                if withdraw is None:
+                    continue
+                for path, res in results.items():
+                    for d in res.diagnostics:
+                        if d["code"] == code:
+                            try:
+                                if withdraw(ctx, path, d["line"], d["col"]):
+                                    withdrawn_out.add((path, d["line"], d["col"], code))
+                            except Exception as exc:
+                                errors.append(InternalError(path, code, f"{type(exc).__name__}: {exc}"))
         for code, rule in all_rules().items():
             if rule.scope not in ("program", "file+program"):
                 continue
@@ -809,6 +865,16 @@ class ProjectContext:
                 for ev in fn["events"]:
                     if ev["k"] == kind:
                         yield path, lid, ev
+
+    def event_at(self, path: str, kind: str, line: int, col: int) -> Optional[Dict[str, Any]]:
+        f = self.project.facts.get(path)
+        if f is None:
+            return None
+        for fn in f["functions"].values():
+            for ev in fn["events"]:
+                if ev["k"] == kind and ev["l"] == line and ev["c"] == col:
+                    return ev
+        return None
 
     def file_det(self, path: str) -> Tuple[bool, bool]:
         """(deterministic algorithms on anywhere in the file, and without warn_only); cuDNN's flag aside."""

@@ -26,6 +26,7 @@ from seedlint.knowledge import apis, op_match
 from seedlint.knowledge.helpers import HELPERS_BY_NAME, LIGHTNING_CLI, LIGHTNING_TRAINERS
 
 _BUILTINS = frozenset(dir(builtins))
+RNG_OBJECTS = frozenset({*apis.RNG_CONSTRUCTORS, apis.TORCH_GENERATOR, "numpy.random.Generator"})
 LOCAL = "<local>."
 # calls that libraries make at import time to define things, not to run a job
 _DEFINING_CALLS = frozenset({
@@ -494,6 +495,14 @@ class Analyzer:
             "class": parent.local_id if parent.kind == "class" else None, "name": node.name,
         }
         self._collect_bindings(node.body, scope)
+        # def seed_all(seed=None): if seed is None: seed = <entropy>: a None seed becomes entropy
+        for i, (pname, pdef) in enumerate(zip(params, pdefaults)):
+            bnd = scope.bindings.get(pname)
+            if pdef == "None" and bnd is not None and getattr(bnd, "param", False):
+                src = next((x for x in (self.entropy_source(v, scope) for v in bnd.values) if x), None)
+                if src:
+                    self.func_facts[local_id]["ne"] = [i, pname, src]
+                    break
         saved = (self.guards, self.cond_depth, self.in_main_guard)
         self.guards, self.cond_depth, self.in_main_guard = [], 0, False
         self._enter(scope)
@@ -520,7 +529,7 @@ class Analyzer:
         bases = [self.resolve(b) for b in node.bases]
         self.func_facts.setdefault("<classes>", {"events": [], "classes": {}})
         self.func_facts["<classes>"]["classes"][local_id] = {
-            "bases": [b for b in bases if b], "line": node.lineno,
+            "bases": [b for b in bases if b], "line": node.lineno, "rng": self.class_rng_attribute(node),
             "methods": [s.name for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))],
         }
         scope = Scope("class", local_id)
@@ -530,18 +539,67 @@ class Analyzer:
             self.visit(s)
         self._leave()
 
+    def class_rng_attribute(self, cls: ast.ClassDef) -> Optional[str]:
+        """``Cls.attr`` of the first RNG object a class stores on ``self`` (or as a class attribute)."""
+        for node in ast.walk(cls):
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for value in ast.walk(node.value):
+                    if isinstance(value, ast.Call) and self.resolve(value.func, self.module_scope) in RNG_OBJECTS:
+                        for t in targets:
+                            if isinstance(t, ast.Attribute):
+                                return f"{cls.name}.{t.attr}"
+                            if isinstance(t, ast.Name):
+                                return f"{cls.name}.{t.id}"
+        return None
+
     def _visit_block(self, stmts: Sequence[ast.stmt]) -> None:
         for s in stmts:
             self.visit(s)
 
     def visit_If(self, node: ast.If) -> None:
+        test = literal(node.test)
+        if test is not ...:  # `if True:` / `if 0:`: the dead branch never runs
+            self._visit_block(node.body if test else node.orelse)
+            return
         self.visit(node.test)
+        self._none_fallback(node)
         self.cond_depth += 1
         self.guards.append(_guard_names(node.test))
         self._visit_block(node.body)
         self.guards.pop()
         self._visit_block(node.orelse)
         self.cond_depth -= 1
+
+    def _none_fallback(self, node: ast.If) -> None:
+        """``if opt.seed is None: opt.seed = random.randint(...)``: the default run gets a seed drawn from
+        entropy or an unseeded RNG (SDL008 when that setting's default is None)."""
+        t = node.test
+        if not (isinstance(t, ast.Compare) and len(t.ops) == 1 and isinstance(t.ops[0], (ast.Is, ast.Eq))
+                and literal(t.comparators[0]) is None):
+            return
+        key = t.left.attr if isinstance(t.left, ast.Attribute) else (t.left.id if isinstance(t.left, ast.Name) else None)
+        if key is None:
+            return
+        for stmt in node.body:
+            if not isinstance(stmt, ast.Assign):
+                continue
+            tgt = stmt.targets[0]
+            tkey = tgt.attr if isinstance(tgt, ast.Attribute) else (tgt.id if isinstance(tgt, ast.Name) else None)
+            if tkey != key:
+                continue
+            src = self.entropy_source(stmt.value, self.scope)
+            if src is None:
+                for sub in ast.walk(stmt.value):
+                    if isinstance(sub, ast.Call):
+                        name = self.resolve(sub.func) or ""
+                        mod, _, leaf = name.rpartition(".")
+                        if (mod == "random" and leaf in apis.PY_RANDOM_FUNCS) or (
+                                mod == "numpy.random" and leaf in apis.NP_LEGACY_FUNCS):
+                            src = name
+                            break
+            if src is not None:
+                self._event("nonefallback", stmt, name=key, src=src)
 
     def _visit_conditional(self, node: ast.AST) -> None:
         self.cond_depth += 1
@@ -682,6 +740,11 @@ class Analyzer:
         if name == "torch.cuda.is_available":
             self._event("cuda", node, weak=1)
             return
+        if name == "torch.cuda.set_device" or (
+                name == "torch.distributed.init_process_group" and literal(site.arg(0, "backend")) == "nccl"):
+            self._event("cuda", node)
+        if name in LIGHTNING_TRAINERS and literal(site.kwarg("accelerator")) in ("gpu", "cuda"):
+            self._event("cuda", node)
         if name in apis.SPAWN_CALLS:
             pos, kw = apis.SPAWN_CALLS[name]
             target = site.arg(pos, kw)
@@ -692,8 +755,9 @@ class Analyzer:
             self._event("distsampler", node)
         if name == apis.DATALOADER:
             # DataLoader(ds, **kwargs) may start workers: only used to *not* report RNG use in Dataset methods
+            kind, detail = dataset_kind(self, site)
             self._event("loader", node, w=int(has_workers(site) or site.has_star_kwargs()),
-                        wif=int(site.kwarg("worker_init_fn") is not None))
+                        wif=int(site.kwarg("worker_init_fn") is not None), ds=kind, dsq=detail)
         if name in apis.ENV_SETTERS:
             self._env_setter(site)
         self._op_events(site, name, None)
@@ -738,6 +802,9 @@ class Analyzer:
             self._event("cuda", node)
 
     def _is_cuda_literal(self, node: Optional[ast.AST]) -> bool:
+        if isinstance(node, ast.JoinedStr) and node.values:  # f"cuda:{rank}"
+            first = node.values[0]
+            return isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.startswith("cuda")
         v = literal(node)
         return isinstance(v, str) and (v == "cuda" or v.startswith("cuda:"))
 
@@ -930,6 +997,58 @@ Analyzer._dispatch = {  # type: ignore[attr-defined]
     for name, fn in vars(Analyzer).items()
     if name.startswith("visit_") and hasattr(ast, name[len("visit_"):]) and name != "visit"
 }
+
+
+# Library datasets that hold no RNG objects of their own (their transforms draw from torch / random /
+# numpy's global RNGs, which every worker reseeds since torch 1.9).
+SAFE_DATASET_PREFIXES = ("torchvision.datasets.", "torchaudio.datasets.", "torchtext.datasets.")
+SAFE_DATASETS = frozenset({"torch.utils.data.TensorDataset", "torch.utils.data.dataset.TensorDataset"})
+DATASET_WRAPPERS = frozenset({"torch.utils.data.Subset", "torch.utils.data.dataset.Subset",
+                              "torch.utils.data.ConcatDataset", "torch.utils.data.dataset.ConcatDataset"})
+
+
+def dataset_kind(an: "Analyzer", site: CallSite) -> Tuple[str, Any]:
+    """Classify a DataLoader's dataset: ("rng", "Cls.attr") | ("safe", None) | ("classes", [qualified names of
+    project classes to look up]) | ("unknown", None)."""
+    ds = site.arg(0, "dataset")
+    if ds is None:
+        return "unknown", None
+    return _dataset_expr_kind(an, ds, site.scope, 0)
+
+
+def _dataset_expr_kind(an: "Analyzer", expr: ast.expr, scope: Scope, depth: int) -> Tuple[str, Any]:
+    if depth > 4:
+        return "unknown", None
+    kinds: List[Tuple[str, Any]] = []
+    for value in an.values_of(expr, scope):
+        if isinstance(value, (ast.List, ast.Tuple)):
+            kinds.extend(_dataset_expr_kind(an, e, scope, depth + 1) for e in value.elts)
+            continue
+        if not isinstance(value, ast.Call):
+            continue
+        name = an.resolve(value.func, scope)
+        if not name:
+            continue
+        if name in SAFE_DATASETS or name.startswith(SAFE_DATASET_PREFIXES):
+            kinds.append(("safe", None))
+        elif name in DATASET_WRAPPERS and value.args:
+            kinds.append(_dataset_expr_kind(an, value.args[0], scope, depth + 1))
+        elif name.startswith(LOCAL) and name[len(LOCAL):] in an.classes:
+            holder = an.class_rng_attribute(an.classes[name[len(LOCAL):]])
+            kinds.append(("rng", holder) if holder else ("safe", None))
+        elif not name.startswith(LOCAL) and name.split(".", 1)[0] not in _FOREIGN_ROOTS:
+            kinds.append(("classes", [name]))  # a class from another project module: looked up project-wide
+        else:
+            kinds.append(("unknown", None))
+    if not kinds:
+        return "unknown", None
+    for k in kinds:
+        if k[0] == "rng":
+            return k
+    if any(k[0] == "unknown" for k in kinds):
+        return "unknown", None
+    classes = sorted({q for k in kinds if k[0] == "classes" for q in k[1]})
+    return ("classes", classes) if classes else ("safe", None)
 
 
 def collect_argparse_defaults(an: Analyzer) -> Dict[str, str]:

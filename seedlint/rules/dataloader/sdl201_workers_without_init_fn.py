@@ -1,67 +1,23 @@
 from __future__ import annotations
 
-import ast
-from typing import Iterator, Optional, Tuple
+from typing import Iterator, Optional
 
 from seedlint.diagnostics import FixSafety
 from seedlint.knowledge import apis
-from seedlint.project.facts import LOCAL, CallSite, FileContext, has_workers
+from seedlint.project.facts import FileContext, dataset_kind, has_workers
 from seedlint.rules.base import Finding, Invalid, Rule, Valid
-
-# Library datasets that hold no RNG objects of their own (their transforms draw from torch / random /
-# numpy's global RNGs, which every worker reseeds since torch 1.9).
-SAFE_DATASET_PREFIXES = ("torchvision.datasets.", "torchaudio.datasets.", "torchtext.datasets.")
-SAFE_DATASETS = frozenset({"torch.utils.data.TensorDataset", "torch.utils.data.dataset.TensorDataset"})
-RNG_OBJECTS = frozenset({*apis.RNG_CONSTRUCTORS, apis.TORCH_GENERATOR, "numpy.random.Generator"})
-
-
-def dataset_rng_holder(ctx: FileContext, site: CallSite) -> Tuple[str, Optional[str]]:
-    """Classify the DataLoader's dataset: ("rng", "Cls.attr"), ("safe", None) or ("unknown", None)."""
-    ds = site.arg(0, "dataset")
-    if ds is None:
-        return "unknown", None
-    for value in ctx.values_of(ds, site.scope):
-        if not isinstance(value, ast.Call):
-            continue
-        name = ctx.resolve(value.func, site.scope)
-        if not name:
-            continue
-        if name in SAFE_DATASETS or name.startswith(SAFE_DATASET_PREFIXES):
-            return "safe", None
-        if name.startswith(LOCAL):
-            cls = ctx.analyzer.classes.get(name[len(LOCAL):])
-            if cls is None:
-                continue
-            holder = class_rng_attribute(ctx, cls)
-            return ("rng", holder) if holder else ("safe", None)
-    return "unknown", None
-
-
-def class_rng_attribute(ctx: FileContext, cls: ast.ClassDef) -> Optional[str]:
-    """``Cls.attr`` of the first RNG object a class stores on ``self`` (or as a class attribute)."""
-    an = ctx.analyzer
-    for node in ast.walk(cls):
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for value in ast.walk(node.value):
-                if isinstance(value, ast.Call):
-                    name = an.resolve(value.func, an.module_scope)
-                    if name in RNG_OBJECTS:
-                        for t in targets:
-                            if isinstance(t, ast.Attribute):
-                                return f"{cls.name}.{t.attr}"
-                            if isinstance(t, ast.Name):
-                                return f"{cls.name}.{t.id}"
-    return None
-
 
 class WorkersWithoutInitFn(Rule):
     """Reports a DataLoader with worker processes and no `worker_init_fn`.
 
     ## What it does
     Reports `DataLoader(..., num_workers=N)` (N > 0 or not a literal; an absent `num_workers` is 0)
-    without `worker_init_fn=`, unless the dataset is known to hold no RNG object: a class defined in
-    the same file that stores none, or a library dataset (`torchvision.datasets.*`, `TensorDataset`).
+    without `worker_init_fn=`, unless the dataset is known to hold no RNG object: a class of the
+    project (any module) that stores none, a library dataset (`torchvision.datasets.*`,
+    `TensorDataset`), or `Subset` / `ConcatDataset` of those; and unless every program running the
+    loader calls Lightning's `seed_everything(workers=True)` (Lightning then attaches its own
+    `worker_init_fn`). A dataset seedlint cannot follow (a function parameter, `loader.dataset`) is
+    reported.
 
     ## Why is this bad?
     Since torch 1.9 each worker reseeds python `random`, NumPy's global RNG and torch from the
@@ -102,6 +58,7 @@ class WorkersWithoutInitFn(Rule):
     """
 
     code = "SDL201"
+    scope = "file+program"
     name = "workers-without-init-fn"
     message = "DataLoader workers without worker_init_fn"
     fix = FixSafety.UNSAFE
@@ -113,6 +70,15 @@ class WorkersWithoutInitFn(Rule):
         "ds = torchvision.datasets.MNIST('data')\ndl = DataLoader(ds, num_workers=2)\n",
         Valid("import torch.utils.data as tud\nclass Plain(tud.Dataset):\n    def __getitem__(self, i):\n"
               "        return i\ndl = tud.DataLoader(Plain(), num_workers=2)\n"),
+        "import torchvision\nfrom torch.utils.data import DataLoader, Subset, ConcatDataset\n"
+        "m = torchvision.datasets.MNIST('d')\ndl = DataLoader(ConcatDataset([Subset(m, range(9)), m]), num_workers=2)\n",
+        Valid({"train.py": "from torch.utils.data import DataLoader\nfrom pkg.data import Plain\n"
+                           "dl = DataLoader(Plain(3), num_workers=2)\n",
+               "pkg/__init__.py": "",
+               "pkg/data.py": "class Plain:\n    def __init__(self, n):\n        self.n = n\n"}),
+        Valid({"train.py": "import lightning as L\nfrom torch.utils.data import DataLoader\n"
+                           "def loaders(ds):\n    return DataLoader(ds, num_workers=4)\n"
+                           "if __name__ == '__main__':\n    L.seed_everything(0, workers=True)\n    loaders([1])\n"}),
     ]
     INVALID = [
         Invalid("import numpy as np\nfrom torch.utils.data import DataLoader, Dataset\nclass Noisy(Dataset):\n"
@@ -141,14 +107,33 @@ class WorkersWithoutInitFn(Rule):
                 continue
             if site.kwarg("worker_init_fn") is not None or site.has_star_kwargs():
                 continue
-            kind, holder = dataset_rng_holder(ctx, site)
+            kind, holder = dataset_kind(ctx.analyzer, site)
             if kind == "safe":
                 continue
-            if kind == "rng":
-                msg = (f"DataLoader workers without `worker_init_fn`: `{holder}` is an RNG object copied "
-                       "identically into every worker, so all workers draw the same stream")
-            else:
-                msg = ("DataLoader workers without `worker_init_fn`: RNG objects the dataset holds (a NumPy "
-                       "Generator, `random.Random`, an augmentation library's own RNG) are copied identically "
-                       "into every worker")
-            yield Finding(site.node, msg)
+            yield Finding(site.node, message_for(kind, holder))
+
+    def withdraw(self, ctx, path: str, line: int, col: int) -> bool:
+        """Project-level second look: the dataset is a class of another project module that holds no RNG
+        object, or every program running this loader uses Lightning's `seed_everything(workers=True)`."""
+        progs = ctx.programs_containing(path)
+        if progs and all(p.summary.worker_seeding for p in progs):
+            return True
+        ev = ctx.event_at(path, "loader", line, col)
+        if ev is None or ev.get("ds") != "classes":
+            return False
+        for qual in ev.get("dsq") or ():
+            hit = ctx.project.resolve(path, qual)
+            if not hit or hit[0] != "class":
+                return False
+            if ctx.project.class_rng(hit[1], hit[2]):
+                return False
+        return True
+
+
+def message_for(kind: str, holder: Optional[str]) -> str:
+    if kind == "rng":
+        return (f"DataLoader workers without `worker_init_fn`: `{holder}` is an RNG object copied "
+                "identically into every worker, so all workers draw the same stream")
+    return ("DataLoader workers without `worker_init_fn`: RNG objects the dataset holds (a NumPy "
+            "Generator, `random.Random`, an augmentation library's own RNG) are copied identically "
+            "into every worker")

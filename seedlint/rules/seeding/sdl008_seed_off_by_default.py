@@ -14,9 +14,12 @@ class SeedOffByDefault(Rule):
     Reports a seeding call (direct, or a helper that seeds) guarded by a test on a setting whose
     default is `None`: `if args.seed is not None: torch.manual_seed(args.seed)` where
     `parser.add_argument("--seed", type=int)` has no default (argparse defaults are resolved
-    statically across the program's modules). Also reports seeding helpers that turn a `None` seed
-    into entropy when they get one: detectron2 `seed_all_rng(None)` (or no argument), mmengine
-    `set_random_seed()`, torchtune `set_seed(None)`, MONAI `set_determinism(None)`.
+    statically across the program's modules), and `if opt.seed is None: opt.seed = random.randint(...)`
+    under such a default (the seed is then drawn from an unseeded RNG or the clock). Also reports calls
+    that pass `None` (or nothing) to a seeding helper that turns a `None` seed into entropy: detectron2
+    `seed_all_rng(None)`, mmengine `set_random_seed()`, torchtune `set_seed(None)`, MONAI
+    `set_determinism(None)`, and the project's own helpers of that shape
+    (`def seed_all(seed=None): if seed is None: seed = os.getpid() ...`). One finding per file and setting.
 
     ## Why is this bad?
     The default run (the one people actually launch) is not seeded, so it cannot be repeated; the
@@ -65,6 +68,14 @@ class SeedOffByDefault(Rule):
         Invalid("import argparse\nfrom detectron2.utils.env import seed_all_rng\nif __name__ == '__main__':\n"
                 "    p = argparse.ArgumentParser()\n    p.add_argument('--seed', type=int, default=-1)\n"
                 "    a = p.parse_args()\n    seed_all_rng(None if a.seed < 0 else a.seed)\n", expected=((7, 5),)),
+        Invalid("import argparse, random, torch\nif __name__ == '__main__':\n    p = argparse.ArgumentParser()\n"
+                "    p.add_argument('--manualSeed', type=int)\n    opt = p.parse_args()\n"
+                "    if opt.manualSeed is None:\n        opt.manualSeed = random.randint(1, 10000)\n"
+                "    random.seed(opt.manualSeed)\n    torch.manual_seed(opt.manualSeed)\n", expected=((7, 9),)),
+        Invalid({"train.py": "from envutil import seed_all_rng\nif __name__ == '__main__':\n    seed_all_rng()\n",
+                 "envutil.py": "import os, time, torch\ndef seed_all_rng(seed=None):\n    if seed is None:\n"
+                               "        seed = os.getpid() + int(time.time())\n    torch.manual_seed(seed)\n"},
+                expected=((3, 5),), path="train.py"),
         Invalid({"train.py": "import argparse\nfrom utils import set_seed\nparser = argparse.ArgumentParser()\n"
                              "parser.add_argument('--manual-seed', dest='seed', default=None, type=int)\n"
                              "args = parser.parse_args()\nif args.seed:\n    set_seed(args.seed)\n",
@@ -87,13 +98,22 @@ class SeedOffByDefault(Rule):
                     done.add(key)
                     yield diag(site, self.code, f"{why}, and that is what happens with the default `{hit}`: the "
                                                 "default run is not reproducible")
+            for site, name, src in prog.summary.none_fallbacks:
+                key = (site.path, site.line, site.col)
+                if key not in done and ctx.argparse_default(prog, name) == "None":
+                    done.add(key)
+                    yield diag(site, self.code, f"`{name}` defaults to None, and then the seed is drawn from "
+                                                f"`{src.replace('builtins.', '')}()`: the default run is not "
+                                                "reproducible; give it a default seed")
             for site, rngs, guards, seed_names in prog.summary.seed_sites:
                 for g in guards:
                     # the guard must test the value that is passed as the seed (`if args.seed: seed(args.seed)`)
                     if g in seed_names and ctx.argparse_default(prog, g) == "None":
                         key = (site.path, site.line, site.col)
-                        if key not in done:
+                        # one finding per file and setting: `if args.seed is not None:` often guards several calls
+                        if key not in done and (site.path, g) not in done:
                             done.add(key)
+                            done.add((site.path, g))  # type: ignore[arg-type]
                             yield diag(site, self.code,
                                        f"seeding runs only when `{g}` is set, and its argparse default is None: the "
                                        "default run is not seeded; give it a default seed")
