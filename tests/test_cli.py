@@ -271,3 +271,8 @@ def test_explicit_folder_inside_an_ignored_folder_is_checked(tmp_path, run_seedl
     r = run_seedlint("check", "vendor/lib", "--no-cache", "--quiet", cwd=tmp_path)
     assert "vendor/lib/a.py:2:1: SDL101" in r.stdout
     assert "b.gen.py" not in r.stdout  # patterns still apply inside it
+
+
+def test_seedlint_is_clean_under_seedlint(run_seedlint):
+    r = run_seedlint("check", str(REPO / "seedlint"), "--no-cache", "--quiet")
+    assert r.returncode == 0, r.stdout + r.stderr

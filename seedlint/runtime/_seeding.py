@@ -247,7 +247,7 @@ def _hash_seed(report: SeedReport, seed: int) -> None:
         return
     exported = ""
     if os.environ.get("PYTHONHASHSEED") is None:
-        os.environ["PYTHONHASHSEED"] = str(seed)
+        os.environ["PYTHONHASHSEED"] = str(seed)  # noqa: SDL006 (for child processes, as the report says)
         report.env["PYTHONHASHSEED"] = str(seed)
         exported = f" (PYTHONHASHSEED={seed} is exported for child processes only)"
     report.not_applied.append(
