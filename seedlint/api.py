@@ -151,8 +151,8 @@ class _Outcome:
 def _check_project(root: Path, group: List[Path], cfg: Config, excludes: Tuple[str, ...], *, no_cache: bool,
                    jobs: Optional[int], progress: bool, keep_results: bool = False) -> _Outcome:
     from seedlint.engine.cache import FactCache
-    from seedlint.engine.parallel import process_files, stat_files
-    from seedlint.project.analysis import ProgramInfo, analyze_project
+    from seedlint.engine.parallel import stat_files
+    from seedlint.project.analysis import ProgramInfo
 
     # the analysis reads the rest of the project: a file's findings do not depend on which files were named
     project_files, _ = discover([root], root, excludes, cfg.respect_gitignore)
@@ -178,6 +178,26 @@ def _check_project(root: Path, group: List[Path], cfg: Config, excludes: Tuple[s
                           for p in data["programs"]],
                 results={}, cache_hits=len(all_files), analysed=0,
             )
+    import gc
+
+    # the per-file results are many small, acyclic containers: collecting while they arrive only rescans
+    # them (it cost a third of a cold run); one collection at the end is enough
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _analyse_project(root, cfg, cache, stats, failed, all_files, targets, pkey, jobs=jobs,
+                                progress=progress)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _analyse_project(root: Path, cfg: Config, cache: Any, stats: Dict[str, Any], failed: Dict[str, FileResult],
+                     all_files: List[str], targets: Set[str], pkey: Optional[str], *, jobs: Optional[int],
+                     progress: bool) -> "_Outcome":
+    from seedlint.engine.parallel import process_files
+    from seedlint.project.analysis import analyze_project
+
     results, analysed = process_files(all_files, cache, stats, jobs=jobs, progress=progress)
     results.update(failed)
     diagnostics: Dict[str, List[Dict[str, Any]]] = {}
@@ -203,7 +223,8 @@ def _check_project(root: Path, group: List[Path], cfg: Config, excludes: Tuple[s
         diagnostics.setdefault(d.path, []).append({k: v for k, v in d.to_dict().items() if k != "path"})
     errors.extend(prog_errors)
     skipped = {p for p, r in results.items() if r.skipped}
-    noqa = {p: _noqa(p) for p in diagnostics}
+    noqa = {p: _noqa(p, {d["line"] for d in ds} | {d.get("end_line", d["line"]) for d in ds})
+            for p, ds in diagnostics.items()}
     cache.save(live_paths=all_files)
     if pkey is None and cache.enabled and not failed:
         digests = {p: r.digest for p, r in results.items()}
@@ -219,15 +240,20 @@ def _check_project(root: Path, group: List[Path], cfg: Config, excludes: Tuple[s
     return _Outcome(targets, diagnostics, errors, skipped, noqa, programs, results, cache.hits, analysed)
 
 
-def _noqa(path: str):
+def _noqa(path: str, lines: Set[int]):
+    """The ``# noqa`` comments of a file with findings (tokenised only if a reported line mentions noqa)."""
     from seedlint.engine.filepass import decode_source
     from seedlint.engine.suppress import noqa_lines
 
     try:
         with open(path, "rb") as fh:
-            return noqa_lines(decode_source(fh.read()))
+            source = decode_source(fh.read())
     except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
         return {}
+    text_lines = source.splitlines()
+    if not any(0 < n <= len(text_lines) and "noqa" in text_lines[n - 1].lower() for n in lines):
+        return {}
+    return noqa_lines(source)
 
 
 def _per_file_ignored(d: Diagnostic, root: Path, pfi: List[Tuple[str, Set[str]]]) -> bool:

@@ -122,8 +122,10 @@ def _run_pool(todo: Sequence[str], workers: int, progress: bool) -> List[FileRes
             return 0
 
     ordered = sorted(todo, key=size, reverse=True)
-    chunk = max(1, min(32, len(ordered) // (workers * 8) or 1))
-    chunks = [ordered[i:i + chunk] for i in range(0, len(ordered), chunk)]
+    # small chunks, dealt round-robin from the biggest file down: every chunk gets a mix, and the last
+    # chunks to finish are small
+    n_chunks = max(1, min(len(ordered), workers * 24))
+    chunks = [ordered[i::n_chunks] for i in range(n_chunks)]
     bar = _Progress(len(todo), progress)
     out: List[FileResult] = []
     ctx = mp.get_context("fork") if sys.platform.startswith("linux") else mp.get_context()

@@ -145,8 +145,12 @@ class Project:
         self._straight: Dict[Fid, Straight] = {}
         self._in_progress: Set[Fid] = set()
         self._imports: Dict[str, Set[str]] = {}
+        # methods that may seed (their file seeds, switches determinism or calls something that might),
+        # by name: a call `obj.name()` on an object of unknown type may reach one of them
         self.methods_by_name: Dict[str, List[Fid]] = {}
         for path, f in facts.items():
+            if not _may_seed_file(f):
+                continue
             for lid, fn in f["functions"].items():
                 if fn.get("class") is not None:
                     self.methods_by_name.setdefault(fn["name"], []).append((path, lid))
@@ -599,6 +603,25 @@ class Project:
                         elif kind == "seed":
                             _apply_seed(st, (r,), site, ssite)
         return st
+
+
+_SEEDISH = ("seed", "determin", "reproducib")
+
+
+def _may_seed_file(f: Dict[str, Any]) -> bool:
+    """Could a method of this file seed (directly, or through a helper whose name says so)?"""
+    for fn in f["functions"].values():
+        for ev in fn["events"]:
+            k = ev["k"]
+            if k in ("seed", "det"):
+                return True
+            if k == "call":
+                t = ev["t"].lower()
+                if any(w in t for w in _SEEDISH) or ev["t"] in HELPERS_BY_NAME:
+                    return True
+        if any(any(w in m.lower() for w in _SEEDISH) for m in fn.get("mc", ())):
+            return True
+    return False
 
 
 def _apply_seed(st: Straight, rngs: Tuple[str, ...], report_site: Site, seed_site: Site) -> None:

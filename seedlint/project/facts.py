@@ -249,6 +249,8 @@ class Analyzer:
         self.top_level_code = False
         self.argparse_defaults: Dict[str, str] = {}
         self._entropy_memo: Dict[int, Optional[str]] = {}
+        self.class_rngs: Dict[str, str] = {}  # class local id -> "Cls.attr" of an RNG object it stores
+        self._loader_events: List[Tuple[Dict[str, Any], CallSite]] = []
         # facts: function id -> {"events": [...], ...}
         self.func_facts: Dict[str, Dict[str, Any]] = {
             "<module>": {"events": [], "line": 1, "params": [], "class": None},
@@ -529,7 +531,7 @@ class Analyzer:
         bases = [self.resolve(b) for b in node.bases]
         self.func_facts.setdefault("<classes>", {"events": [], "classes": {}})
         self.func_facts["<classes>"]["classes"][local_id] = {
-            "bases": [b for b in bases if b], "line": node.lineno, "rng": self.class_rng_attribute(node),
+            "bases": [b for b in bases if b], "line": node.lineno,
             "methods": [s.name for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))],
         }
         scope = Scope("class", local_id)
@@ -540,18 +542,25 @@ class Analyzer:
         self._leave()
 
     def class_rng_attribute(self, cls: ast.ClassDef) -> Optional[str]:
-        """``Cls.attr`` of the first RNG object a class stores on ``self`` (or as a class attribute)."""
-        for node in ast.walk(cls):
-            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                for value in ast.walk(node.value):
-                    if isinstance(value, ast.Call) and self.resolve(value.func, self.module_scope) in RNG_OBJECTS:
-                        for t in targets:
-                            if isinstance(t, ast.Attribute):
-                                return f"{cls.name}.{t.attr}"
-                            if isinstance(t, ast.Name):
-                                return f"{cls.name}.{t.id}"
+        """``Cls.attr`` of the first RNG object a class stores on ``self`` (or as a class attribute).
+
+        Recorded while visiting assignments (``self.rng = np.random.default_rng(0)``), so complete once the
+        pass is over."""
+        for local_id, c in self.classes.items():
+            if c is cls:
+                return self.class_rngs.get(local_id)
         return None
+
+    def _note_rng_attribute(self, target: ast.expr, value: ast.expr) -> None:
+        if not isinstance(value, ast.Call) or self.resolve(value.func) not in RNG_OBJECTS:
+            return
+        cls_id = self.scope.class_id if self.scope.kind == "function" else (
+            self.scope.local_id if self.scope.kind == "class" else None)
+        if cls_id is None:
+            return
+        attr = target.attr if isinstance(target, ast.Attribute) else (target.id if isinstance(target, ast.Name) else None)
+        if attr is not None:
+            self.class_rngs.setdefault(cls_id, f"{cls_id.rsplit('.', 1)[-1]}.{attr}")
 
     def _visit_block(self, stmts: Sequence[ast.stmt]) -> None:
         for s in stmts:
@@ -655,6 +664,8 @@ class Analyzer:
         self.visit(node.target)
 
     def _assign_target(self, stmt: ast.AST, target: ast.expr, value: ast.expr) -> None:
+        if isinstance(target, (ast.Attribute, ast.Name)) and isinstance(value, ast.Call):
+            self._note_rng_attribute(target, value)
         if isinstance(target, (ast.Tuple, ast.List)):
             if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
                 for t, v in zip(target.elts, value.elts):
@@ -755,9 +766,10 @@ class Analyzer:
             self._event("distsampler", node)
         if name == apis.DATALOADER:
             # DataLoader(ds, **kwargs) may start workers: only used to *not* report RNG use in Dataset methods
-            kind, detail = dataset_kind(self, site)
             self._event("loader", node, w=int(has_workers(site) or site.has_star_kwargs()),
-                        wif=int(site.kwarg("worker_init_fn") is not None), ds=kind, dsq=detail)
+                        wif=int(site.kwarg("worker_init_fn") is not None))
+            # what the dataset is gets decided once the whole file is known (classes defined later)
+            self._loader_events.append((self.func_facts[self._fact_id()]["events"][-1], site))
         if name in apis.ENV_SETTERS:
             self._env_setter(site)
         self._op_events(site, name, None)
@@ -1034,7 +1046,7 @@ def _dataset_expr_kind(an: "Analyzer", expr: ast.expr, scope: Scope, depth: int)
         elif name in DATASET_WRAPPERS and value.args:
             kinds.append(_dataset_expr_kind(an, value.args[0], scope, depth + 1))
         elif name.startswith(LOCAL) and name[len(LOCAL):] in an.classes:
-            holder = an.class_rng_attribute(an.classes[name[len(LOCAL):]])
+            holder = an.class_rngs.get(name[len(LOCAL):])
             kinds.append(("rng", holder) if holder else ("safe", None))
         elif not name.startswith(LOCAL) and name.split(".", 1)[0] not in _FOREIGN_ROOTS:
             kinds.append(("classes", [name]))  # a class from another project module: looked up project-wide
@@ -1092,6 +1104,10 @@ def analyze(tree: ast.Module, path: str, source: str) -> Tuple[FileContext, Dict
         env_writes=an.env_writes, functions=an.functions, imports_torch=an.imports_torch, analyzer=an,
     )
     classes = an.func_facts.pop("<classes>", {"classes": {}})["classes"]
+    for cls_id, info in classes.items():
+        info["rng"] = an.class_rngs.get(cls_id)
+    for ev, site in an._loader_events:
+        ev["ds"], ev["dsq"] = dataset_kind(an, site)
     for fn in an.func_facts.values():
         if "mc" in fn:
             fn["mc"] = sorted(fn["mc"])
