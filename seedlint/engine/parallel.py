@@ -14,12 +14,14 @@ from seedlint.engine.filepass import FileResult, _sdl000, process_file
 POOL_THRESHOLD = 48
 
 
-def _work(paths: Sequence[str]) -> List[FileResult]:
+def _work(paths: Sequence[str]) -> bytes:
+    """Process a chunk in a worker; the results travel back marshalled (much cheaper than pickling)."""
     import gc
+    import marshal
 
     gc.disable()  # short-lived workers allocate a lot and keep nothing cyclic worth collecting
     try:
-        return [process_file(p) for p in paths]
+        return marshal.dumps([(p, r.to_json()) for p, r in ((p, process_file(p)) for p in paths)])
     finally:
         gc.enable()
 
@@ -111,6 +113,7 @@ def _run_serial(todo: Sequence[str], progress: bool) -> List[FileResult]:
 
 
 def _run_pool(todo: Sequence[str], workers: int, progress: bool) -> List[FileResult]:
+    import marshal
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -133,7 +136,7 @@ def _run_pool(todo: Sequence[str], workers: int, progress: bool) -> List[FileRes
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             futures = [pool.submit(_work, c) for c in chunks]
             for fut in as_completed(futures):
-                batch = fut.result()
+                batch = [FileResult.from_json(p, d) for p, d in marshal.loads(fut.result())]
                 out.extend(batch)
                 bar.step(len(batch))
     except (OSError, RuntimeError):
