@@ -30,7 +30,7 @@ import libcst as cst
 
 from seedlint.fix.edit import (CannotFix, FileEditor, Owner, _Insert, _is_main_test, blank_prefix,
                                docstring_offset, statement_names)
-from seedlint.project.analysis import RNGS, SELF, Program, ProgramInfo, Project, Site, Summary
+from seedlint.project.analysis import RNGS, Program, ProgramInfo, Project, Site, Summary
 
 RNG_CODES = {"random": "SDL001", "numpy": "SDL002", "torch": "SDL003"}
 DET_CODE = "SDL102"
@@ -114,18 +114,7 @@ def _first_use_of(project: Project, path: str, ev: dict, rng: str) -> bool:
     k = ev["k"]
     if k == "use":
         return rng in ev["r"]
-    subs = []
-    if k == "import":
-        subs = [project.straight((m, "<module>")) for m in
-                project._import_targets(path, {"m": ev["m"], "lv": ev["lv"], "n": ev["n"]}) if m != path]
-    elif k == "call":
-        hit = project.resolve(path, ev["t"])
-        if hit and hit[0] == "func":
-            subs = [project.straight(hit[1])]
-        elif hit and hit[0] == "class":
-            init = project.resolve(hit[1], f"{SELF}{hit[2]}.__init__")
-            if init and init[0] == "func":
-                subs = [project.straight(init[1])]
+    subs = project.straight_callees(path, ev) if k in ("import", "call") else []
     return any(sub.first.get(rng, ("", None))[0] == "use" for sub in subs)
 
 

@@ -556,6 +556,20 @@ class Project:
         self._straight[fid] = st
         return st
 
+    def straight_callees(self, path: str, ev: Dict[str, Any]) -> List[Straight]:
+        """The straight-line views of the project code an "import" or "call" event runs."""
+        if ev["k"] == "import":
+            return [self.straight((m, "<module>")) for m in
+                    self._import_targets(path, {"m": ev["m"], "lv": ev["lv"], "n": ev["n"]}) if m != path]
+        hit = self.resolve(path, ev["t"])
+        if hit and hit[0] == "func":
+            return [self.straight(hit[1])]
+        if hit and hit[0] == "class":
+            init = self.resolve(hit[1], f"{SELF}{hit[2]}.__init__")
+            if init and init[0] == "func":
+                return [self.straight(init[1])]
+        return []
+
     def _compute_straight(self, fid: Fid) -> Straight:
         path, lid = fid
         fn = self._fn(fid)
@@ -574,19 +588,10 @@ class Project:
             elif k == "seed":
                 _apply_seed(st, tuple(ev["r"]), site, site)
             elif k in ("call", "import"):
-                if k == "import":
-                    subs = [self.straight((m, "<module>")) for m in
-                            self._import_targets(path, {"m": ev["m"], "lv": ev["lv"], "n": ev["n"]}) if m != path]
-                else:
-                    subs = []
+                subs = self.straight_callees(path, ev)
+                if k == "call" and not subs:
                     hit = self.resolve(path, ev["t"])
-                    if hit and hit[0] == "func":
-                        subs = [self.straight(hit[1])]
-                    elif hit and hit[0] == "class":
-                        init = self.resolve(hit[1], f"{SELF}{hit[2]}.__init__")
-                        if init and init[0] == "func":
-                            subs = [self.straight(init[1])]
-                    elif hit and hit[0] == "external":
+                    if hit and hit[0] == "external":
                         helper = HELPERS_BY_NAME.get(apis.canonical(hit[1]))
                         rngs = tuple(sorted(helper.seeds)) if helper is not None else ()
                         if not rngs and apis.canonical(hit[1]) in self.seeding_cfg:
