@@ -317,10 +317,10 @@ def rules_command(output_format: str) -> int:
         return EXIT_CLEAN
     if output_format != "text":
         return _fail(f"unknown output format {output_format!r} (choose from text, json)")
-    print(f"{'code':<8} {'name':<34} {'fix':<7} {'default':<8} summary")
+    print(f"{'code':<8} {'name':<38} {'fix':<7} {'default':<8} summary")
     for r in rules.values():
         fix = {"safe": "safe", "unsafe": "unsafe", "none": "-"}[r.fix.value]
-        print(f"{r.code:<8} {r.name:<34} {fix:<7} {'on' if r.default else 'off':<8} {r.message}")
+        print(f"{r.code:<8} {r.name:<38} {fix:<7} {'on' if r.default else 'off':<8} {r.message}")
     return EXIT_CLEAN
 
 
