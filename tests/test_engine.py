@@ -91,3 +91,30 @@ def test_whole_torch_package_ends_without_traceback(tmp_path):
     assert r.returncode in (0, 1), r.stderr[-3000:]
     assert "Traceback" not in r.stderr
     assert len(list(src.rglob("*.py"))) > 2000
+
+
+@pytest.mark.parametrize("tree", ["fixtures", "real"])
+def test_project_analysis_does_not_depend_on_the_order_files_arrive_in(tree, real_tree, monkeypatch):
+    """The pool returns files as they finish: the join must give the same findings for any order."""
+    import random
+
+    from seedlint.project.analysis import analyze_project
+
+    root = REPO / "fixtures" if tree == "fixtures" else real_tree
+    monkeypatch.chdir(root)
+    res = check_paths([root], keep_results=True, no_cache=True)
+    keys = sorted(res.results)
+
+    def findings(order):
+        diags, errors = analyze_project({k: res.results[k] for k in order}, res.root, res.config, set(keys))
+        assert not errors
+        return sorted((d.path, d.line, d.col, d.code, d.message) for d in diags)
+
+    baseline = findings(keys)
+    assert baseline
+    rnd = random.Random(0)
+    for _ in range(3):
+        order = keys[:]
+        rnd.shuffle(order)
+        assert findings(order) == baseline
+    assert findings(list(reversed(keys))) == baseline

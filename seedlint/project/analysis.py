@@ -142,6 +142,8 @@ class Project:
         self._roots_cache: Dict[str, List[Path]] = {}
         self._resolve_cache: Dict[Tuple[str, str], Any] = {}
         self._summary: Dict[Fid, Summary] = {}
+        self._prev_summary: Dict[Fid, Summary] = {}
+        self._cycle_hit = False
         self._straight: Dict[Fid, Straight] = {}
         self._in_progress: Set[Fid] = set()
         self._imports: Dict[str, Set[str]] = {}
@@ -361,7 +363,9 @@ class Project:
         if s is not None:
             return s
         if fid in self._in_progress:
-            return Summary()  # recursion: what is already known is merged by the outer frame
+            # recursion: use what the previous round of solve() knew (nothing, in the first round)
+            self._cycle_hit = True
+            return self._prev_summary.get(fid) or Summary()
         self._in_progress.add(fid)
         try:
             s = self._compute_summary(fid)
@@ -369,6 +373,34 @@ class Project:
             self._in_progress.discard(fid)
         self._summary[fid] = s
         return s
+
+    def solve(self, starts: Sequence[Fid], max_rounds: int = 8) -> None:
+        """Compute the summaries of ``starts`` (and all they reach) to a fixpoint.
+
+        A call cycle is cut where it closes; the cut edge sees the previous round's summary of its target, so
+        summaries only grow from round to round and the result does not depend on the order the functions
+        were first reached in.
+        """
+        sig = None
+        for _ in range(max_rounds):
+            self._cycle_hit = False
+            self._prev_summary, self._summary = self._summary, {}
+            for fid in starts:
+                self.summary(fid)
+            new_sig = self._signature()
+            if not self._cycle_hit or new_sig == sig:
+                return
+            sig = new_sig
+
+    def _signature(self) -> Tuple[int, ...]:
+        out = [len(self._summary)]
+        for s in self._summary.values():
+            out.append(len(s.seeds) + len(s.uses) + len(s.worker_uses) + len(s.seed_sites) + len(s.spawns)
+                       + len(s.distsamplers) + len(s.off_by_default) + len(s.maybe_off) + len(s.entropy_calls)
+                       + len(s.none_fallbacks) + (s.det_on is not None) + (s.det_algos is not None)
+                       + (s.det_raise is not None) + (s.cuda is not None) + s.loader_workers + s.worker_seeding
+                       + s.set_epoch + s.cublas)
+        return tuple(out)
 
     def _fn(self, fid: Fid) -> Optional[Dict[str, Any]]:
         f = self.facts.get(fid[0])
@@ -721,6 +753,7 @@ def build_programs(project: Project) -> List[Program]:
             starts.append((mod, func))
         key = f"{mod}:{func}"
         entries[key] = (starts, label)
+    project.solve([fid for key in sorted(entries) for fid in entries[key][0]])
     programs: List[Program] = []
     for key, (starts, label) in sorted(entries.items()):
         s = Summary()
@@ -806,7 +839,8 @@ def analyze_project(results: Dict[str, Any], root: Path, cfg: Config, targets: S
     """
     from seedlint.rules import all_rules
 
-    facts = {p: r.facts for p, r in results.items() if r.facts is not None and not r.skipped}
+    # sorted: nothing below may depend on the order files were analysed in (the pool returns them as they finish)
+    facts = {p: r.facts for p, r in sorted(results.items()) if r.facts is not None and not r.skipped}
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 10000))
     diags: List[Diagnostic] = []
