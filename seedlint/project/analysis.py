@@ -908,6 +908,7 @@ class ProjectContext:
         self.project = project
         self.programs = programs
         self._by_module: Optional[Dict[str, List[Program]]] = None
+        self._argparse: Dict[int, Dict[str, str]] = {}
 
     def programs_containing(self, path: str) -> List[Program]:
         if self._by_module is None:
@@ -918,11 +919,15 @@ class ProjectContext:
         return self._by_module.get(path, [])
 
     def argparse_default(self, prog: Program, dest: str) -> Optional[str]:
-        for m in sorted(prog.modules):
-            v = self.project.facts[m].get("argparse", {}).get(dest)
-            if v is not None:
-                return v
-        return None
+        """The argparse default kind of ``--dest`` in the program's modules ("None", "neg", "set")."""
+        merged = self._argparse.get(id(prog))
+        if merged is None:
+            merged = {}
+            for m in sorted(prog.modules):
+                for k, v in self.project.facts[m].get("argparse", {}).items():
+                    merged.setdefault(k, v)
+            self._argparse[id(prog)] = merged
+        return merged.get(dest)
 
     def events(self, kind: str) -> Iterable[Tuple[str, str, Dict[str, Any]]]:
         for path, f in self.project.facts.items():
