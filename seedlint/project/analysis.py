@@ -143,6 +143,7 @@ class Project:
         self._resolve_cache: Dict[Tuple[str, str], Any] = {}
         self._summary: Dict[Fid, Summary] = {}
         self._prev_summary: Dict[Fid, Summary] = {}
+        self._mcall_cache: Dict[str, Summary] = {}
         self._cycle_hit = False
         self._straight: Dict[Fid, Straight] = {}
         self._in_progress: Set[Fid] = set()
@@ -388,6 +389,7 @@ class Project:
         for _ in range(max_rounds):
             self._cycle_hit = False
             self._prev_summary, self._summary = self._summary, {}
+            self._mcall_cache = {}
             for fid in starts:
                 self.summary(fid)
             new_sig = self._signature()
@@ -571,15 +573,30 @@ class Project:
         """A method call on an object of unknown type: if a project method of that name seeds, count it.
 
         Only seeding and deterministic mode are taken from such a match (being generous there avoids
-        false "unseeded" reports); RNG use is not, so a common name like ``forward`` adds nothing.
+        false "unseeded" reports); RNG use is not, so a common name like ``forward`` adds nothing. The
+        seeding of all methods of one name is worked out once per round.
         """
-        cands = self.methods_by_name.get(m)
-        if not cands or m in WORKER_METHODS or m == "__init__":
+        if m in WORKER_METHODS or m == "__init__" or m not in self.methods_by_name:
             return
-        for fid in cands[:20]:
-            callee = self.summary(fid)
-            if callee.seeds or callee.det_on:
-                s.merge(callee, uses=False)
+        seeding = self._mcall_cache.get(m)
+        if seeding is None:
+            seeding = Summary()
+            self._mcall_cache[m] = seeding  # also the guard against recursion through the same name
+            for fid in self.methods_by_name[m][:20]:
+                callee = self.summary(fid)
+                if callee.seeds or callee.det_on:
+                    for r, site in callee.seeds.items():
+                        seeding.seeds.setdefault(r, site)
+                    seeding.det_on = seeding.det_on or callee.det_on
+                    seeding.det_algos = seeding.det_algos or callee.det_algos
+                    seeding.det_raise = seeding.det_raise or callee.det_raise
+                    seeding.worker_seeding |= callee.worker_seeding
+        for r, site in seeding.seeds.items():
+            s.seeds.setdefault(r, site)
+        s.det_on = s.det_on or seeding.det_on
+        s.det_algos = s.det_algos or seeding.det_algos
+        s.det_raise = s.det_raise or seeding.det_raise
+        s.worker_seeding |= seeding.worker_seeding
 
     # ------------------------------------------------------------------ straight-line flow (SDL007)
     def straight(self, fid: Fid) -> Straight:
