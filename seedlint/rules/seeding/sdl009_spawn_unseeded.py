@@ -21,9 +21,10 @@ class SpawnUnseeded(Rule):
     ## Why is this bad?
     A spawned child is a fresh interpreter: the parent's `torch.manual_seed` does not reach it, so
     every worker of a distributed job starts from an unseeded RNG (different initial weights per rank,
-    different dropout). `torch.multiprocessing.spawn` always uses the spawn start method; for
-    `multiprocessing.Process` this holds under spawn and forkserver (the default on macOS and
-    Windows, and on Linux from Python 3.14), while under fork every child inherits the same state.
+    different dropout). `torch.multiprocessing.spawn` always uses the spawn start method. For
+    `multiprocessing.Process` the same holds under the spawn start method (the default on macOS and
+    Windows) and forkserver (the default on Linux from Python 3.14); under fork (the default on Linux
+    before 3.14) every child inherits the parent's state, so all children draw the same numbers.
 
     ## Example
     ```python
