@@ -103,11 +103,15 @@ class _Progress:
 
 
 def _run_serial(todo: Sequence[str], progress: bool) -> List[FileResult]:
+    import gc
+
     bar = _Progress(len(todo), progress)
     out = []
-    for p in todo:
+    for i, p in enumerate(todo, 1):
         out.append(process_file(p))
         bar.step()
+        if i % 200 == 0:
+            gc.collect()  # the caller keeps automatic collection off while results pile up
     bar.close()
     return out
 

@@ -342,8 +342,8 @@ class Analyzer:
         return None
 
     def _chain_for(self, scope: Scope) -> List[Scope]:
-        chain = getattr(scope, "_chain", None)
-        return chain if chain is not None else [self.module_scope, scope]
+        parents = getattr(scope, "_parents", None)
+        return [*parents, scope] if parents is not None else [self.module_scope, scope]
 
     def resolve(self, expr: ast.AST, scope: Optional[Scope] = None) -> Optional[str]:
         """Fully qualified, canonical name of ``expr`` (a name or attribute chain), or None."""
@@ -459,7 +459,7 @@ class Analyzer:
                 visit(value)
 
     def _enter(self, scope: Scope) -> None:
-        scope._chain = [*self.scope_stack, scope]  # type: ignore[attr-defined]
+        scope._parents = list(self.scope_stack)  # type: ignore[attr-defined]  # (not itself: no reference cycle)
         self.scope_stack.append(scope)
         self.scope = scope
 
