@@ -26,7 +26,7 @@ from typing import Any, Dict, Iterable, Optional, Tuple
 from seedlint import __version__
 
 CACHE_DIR = ".seedlint_cache"
-_FORMAT = 4
+_FORMAT = 5
 
 
 @lru_cache(maxsize=None)

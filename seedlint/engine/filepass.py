@@ -24,21 +24,20 @@ class FileResult:
     digest: str = ""
     diagnostics: List[Dict[str, Any]] = field(default_factory=list)  # Diagnostic.to_dict() without path
     facts: Optional[Dict[str, Any]] = None
-    noqa: Dict[int, Optional[List[str]]] = field(default_factory=dict)
     skipped: bool = False  # ``# seedlint: noqa`` header
     errors: List[Tuple[Optional[str], str]] = field(default_factory=list)  # (rule code, message)
 
     def to_json(self) -> Dict[str, Any]:
         return {
             "digest": self.digest, "diagnostics": self.diagnostics, "facts": self.facts,
-            "noqa": {str(k): v for k, v in self.noqa.items()}, "skipped": self.skipped, "errors": self.errors,
+            "skipped": self.skipped, "errors": self.errors,
         }
 
     @classmethod
     def from_json(cls, path: str, d: Dict[str, Any]) -> "FileResult":
         return cls(
             path=path, digest=d["digest"], diagnostics=d["diagnostics"], facts=d["facts"],
-            noqa={int(k): v for k, v in d["noqa"].items()}, skipped=d["skipped"],
+            skipped=d["skipped"],
             errors=[tuple(e) for e in d["errors"]],  # type: ignore[misc]
         )
 
