@@ -27,6 +27,10 @@ class Helper:
     default_seed_is_none: bool = False
     # a constructor that seeds when it runs (transformers Trainer)
     is_constructor: bool = False
+    # `deterministic` sets only cuDNN's flags (cudnn.deterministic / benchmark), not deterministic algorithms
+    cudnn_only: bool = False
+    # returns a seed instead of seeding (mmdet's init_random_seed): None -> a random one
+    returns_seed: bool = False
 
 
 HELPERS: Tuple[Helper, ...] = (
@@ -71,7 +75,22 @@ HELPERS: Tuple[Helper, ...] = (
     ),
     Helper(
         names=("mmcv.runner.set_random_seed", "mmcv.runner.utils.set_random_seed"), seeds=ALL,
-        source="mmcv 1.x: mmcv/runner/utils.py set_random_seed",
+        deterministic="kwarg:deterministic", cudnn_only=True,
+        source="mmcv 1.x: mmcv/runner/utils.py set_random_seed (deterministic: cudnn flags only)",
+    ),
+    Helper(
+        names=("mmdet.apis.set_random_seed", "mmdet.apis.train.set_random_seed", "mmcls.apis.set_random_seed",
+               "mmcls.apis.train.set_random_seed", "mmseg.apis.set_random_seed", "mmseg.apis.train.set_random_seed"),
+        seeds=ALL, deterministic="kwarg:deterministic", cudnn_only=True,
+        source="mmdet/mmcls/mmseg 2.x: <pkg>/apis/train.py set_random_seed (random, numpy, torch; deterministic: "
+        "cudnn.deterministic=True, cudnn.benchmark=False)",
+    ),
+    Helper(
+        names=("mmdet.apis.init_random_seed", "mmdet.apis.train.init_random_seed", "mmcls.apis.init_random_seed",
+               "mmcls.apis.train.init_random_seed", "mmseg.apis.init_random_seed", "mmseg.apis.train.init_random_seed"),
+        seeds=frozenset(), none_seed="entropy", default_seed_is_none=True, returns_seed=True,
+        source="mmdet/mmcls/mmseg 2.x: <pkg>/apis/train.py init_random_seed (seed=None -> np.random.randint(2**31) "
+        "on rank 0, broadcast to the other ranks)",
     ),
     Helper(
         names=("detectron2.utils.env.seed_all_rng",), seeds=ALL, none_seed="entropy", default_seed_is_none=True,

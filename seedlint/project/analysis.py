@@ -520,6 +520,14 @@ class Project:
     def _external(self, s: Summary, name: str, args: Dict[str, Any], site: Site, ev: Dict[str, Any]) -> None:
         kw = args.get("kw", {})
         helper: Optional[Helper] = HELPERS_BY_NAME.get(name)
+        if helper is not None and helper.returns_seed:
+            # seed = init_random_seed(args.seed): a random seed when the argument is None
+            why = f"`{name.rsplit('.', 1)[1]}(None)` returns a random seed"
+            if args.get("none") or (args.get("n", 0) == 0 and "seed" not in kw and not args.get("star")):
+                s.off_by_default[(site, why)] = None
+            elif args.get("sn"):
+                s.maybe_off[(site, why, tuple(args["sn"]))] = None
+            return
         if helper is not None:
             if helper.seeds:
                 off = False
@@ -540,6 +548,8 @@ class Project:
             det = helper.deterministic
             if det is True or (isinstance(det, str) and _truthy(kw.get(det.split(":", 1)[1]))):
                 s.det_on = s.det_on or site
+                if helper.cudnn_only:
+                    return
                 s.det_algos = s.det_algos or site
                 wo = helper.warn_only
                 warn = wo is True or (isinstance(wo, str) and _truthy(kw.get(wo.split(":", 1)[1])))

@@ -878,7 +878,9 @@ class Analyzer:
         out: Dict[str, Any] = {"n": len(node.args)}
         first = site.arg(0, "seed")
         if first is not None:
-            if self.guards:  # only SDL008 reads them: which settings the seed comes from, under an `if`
+            # only SDL008 reads them: which settings the seed comes from, under an `if` or into a helper
+            # that turns None into a random seed
+            if self.guards or site.name in HELPERS_BY_NAME:
                 names = _names_in(first)
                 if names:
                     out["sn"] = names

@@ -18,7 +18,8 @@ class SeedOffByDefault(Rule):
     under such a default (the seed is then drawn from an unseeded RNG or the clock). Also reports calls
     that pass `None` (or nothing) to a seeding helper that turns a `None` seed into entropy: detectron2
     `seed_all_rng(None)`, mmengine `set_random_seed()`, torchtune `set_seed(None)`, MONAI
-    `set_determinism(None)`, and the project's own helpers of that shape
+    `set_determinism(None)`, mmdet / mmcls / mmseg `init_random_seed(args.seed)` under a `None`
+    default (it returns a random seed), and the project's own helpers of that shape
     (`def seed_all(seed=None): if seed is None: seed = os.getpid() ...`). One finding per file and setting.
 
     ## Why is this bad?
@@ -72,6 +73,10 @@ class SeedOffByDefault(Rule):
                 "    p.add_argument('--manualSeed', type=int)\n    opt = p.parse_args()\n"
                 "    if opt.manualSeed is None:\n        opt.manualSeed = random.randint(1, 10000)\n"
                 "    random.seed(opt.manualSeed)\n    torch.manual_seed(opt.manualSeed)\n", expected=((7, 9),)),
+        Invalid("import argparse\nfrom mmdet.apis import init_random_seed, set_random_seed\n"
+                "if __name__ == '__main__':\n    p = argparse.ArgumentParser()\n"
+                "    p.add_argument('--seed', type=int, default=None)\n    args = p.parse_args()\n"
+                "    seed = init_random_seed(args.seed)\n    set_random_seed(seed)\n", expected=((7, 12),)),
         Invalid({"train.py": "from envutil import seed_all_rng\nif __name__ == '__main__':\n    seed_all_rng()\n",
                  "envutil.py": "import os, time, torch\ndef seed_all_rng(seed=None):\n    if seed is None:\n"
                                "        seed = os.getpid() + int(time.time())\n    torch.manual_seed(seed)\n"},
