@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional
 
 
 class FixSafety(str, enum.Enum):
@@ -44,18 +44,9 @@ class Diagnostic:
             "fix": self.fix.value,
         }
 
-    @classmethod
-    def from_dict(cls, d: Dict[str, Any]) -> "Diagnostic":
-        return cls(
-            path=d["path"], line=d["line"], col=d["col"], code=d["code"], message=d["message"],
-            end_line=d.get("end_line", 0), end_col=d.get("end_col", 0), fix=FixSafety(d.get("fix", "none")),
-        )
-
     def with_path(self, path: str) -> "Diagnostic":
         return Diagnostic(path, self.line, self.col, self.code, self.message, self.end_line, self.end_col, self.fix)
 
-
-Span = Tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,7 @@ class _Ignorer:
 
     def git_ignored(self, path: str, is_dir: bool, chain: Sequence[str]) -> bool:
         for folder in chain:
-            spec = self._specs.get(folder) if folder in self._specs else self.gitignore(folder)
+            spec = self.gitignore(folder)
             if spec is None:
                 continue
             rel = path[len(folder) + 1:] if path.startswith(folder + os.sep) else os.path.relpath(path, folder)

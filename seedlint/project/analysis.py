@@ -418,7 +418,6 @@ class Project:
         if fn is None:
             return s
         in_worker = fn.get("name") in WORKER_METHODS and fn.get("class") is not None
-        argparse = self.facts[path].get("argparse", {})
         for ev in fn["events"]:
             k = ev["k"]
             site = Site(path, ev["l"], ev["c"], ev.get("what", ""))
@@ -464,7 +463,6 @@ class Project:
 
         for m in fn.get("mc", ()):
             self._mcall(s, m)
-        _ = argparse
         return s
 
     def _add_seed(self, s: Summary, site: Site, rngs: Tuple[str, ...], ev: Dict[str, Any], path: str) -> None:
@@ -774,9 +772,9 @@ def build_programs(project: Project) -> List[Program]:
         if _is_test_file(path, project.root):
             continue
         if f["main_guard"] or name == "__main__.py":
-            entries[path] = ([(path, "<module>"), (path, "<main>")], _label(path, project.root))
+            entries[path] = ([(path, "<module>"), (path, "<main>")], relative_label(path, project.root))
         elif f["top_level_code"] and name not in NOT_ENTRY_NAMES and not importers.get(path):
-            entries[path] = ([(path, "<module>")], _label(path, project.root))
+            entries[path] = ([(path, "<module>")], relative_label(path, project.root))
     for mod, func, label in _scripts_entries(project):
         starts = [(mod, "<module>"), (mod, "<main>")]
         if func and func in project.facts[mod]["functions"]:
@@ -822,7 +820,8 @@ def _closure(project: Project, entry: str) -> Set[str]:
     return seen
 
 
-def _label(path: str, root: Path) -> str:
+def relative_label(path: str, root: Path) -> str:
+    """``path`` relative to the project root, for messages."""
     try:
         return Path(path).relative_to(root).as_posix()
     except ValueError:

@@ -202,6 +202,16 @@ def _may_seed(name: Optional[str]) -> bool:
     return name.split(".", 1)[0].lstrip(".") not in _FOREIGN_ROOTS
 
 
+def _global_draw(name: str) -> Optional[str]:
+    """"random" / "numpy" when ``name`` is a draw from python's or numpy's global (legacy) RNG."""
+    mod, _, leaf = name.rpartition(".")
+    if mod == "random" and leaf in apis.PY_RANDOM_FUNCS:
+        return "random"
+    if mod == "numpy.random" and leaf in apis.NP_LEGACY_FUNCS:
+        return "numpy"
+    return None
+
+
 def _names_in(expr: ast.expr) -> List[str]:
     """Identifiers an expression reads: ``args.seed + rank`` -> ["args", "rank", "seed"]."""
     out: Set[str] = set()
@@ -247,7 +257,6 @@ class Analyzer:
         self.imports_torch = False
         self.has_main_guard = False
         self.top_level_code = False
-        self.argparse_defaults: Dict[str, str] = {}
         self._entropy_memo: Dict[int, Optional[str]] = {}
         self.class_rngs: Dict[str, str] = {}  # class local id -> "Cls.attr" of an RNG object it stores
         self._loader_events: List[Tuple[Dict[str, Any], CallSite]] = []
@@ -366,6 +375,8 @@ class Analyzer:
         elif bnd.kind in ("def", "class"):
             base = LOCAL + (bnd.target or "")
         elif bnd.kind == "param" and scope.self_name == node.id and scope.class_id:
+            if len(parts) > 1:
+                return None  # self.loader.sampler.set_epoch: an attribute's object, of unknown type
             base = "<self>." + scope.class_id
         else:
             return None
@@ -541,16 +552,6 @@ class Analyzer:
             self.visit(s)
         self._leave()
 
-    def class_rng_attribute(self, cls: ast.ClassDef) -> Optional[str]:
-        """``Cls.attr`` of the first RNG object a class stores on ``self`` (or as a class attribute).
-
-        Recorded while visiting assignments (``self.rng = np.random.default_rng(0)``), so complete once the
-        pass is over."""
-        for local_id, c in self.classes.items():
-            if c is cls:
-                return self.class_rngs.get(local_id)
-        return None
-
     def _note_rng_attribute(self, target: ast.expr, value: ast.expr) -> None:
         if not isinstance(value, ast.Call) or self.resolve(value.func) not in RNG_OBJECTS:
             return
@@ -602,9 +603,7 @@ class Analyzer:
                 for sub in ast.walk(stmt.value):
                     if isinstance(sub, ast.Call):
                         name = self.resolve(sub.func) or ""
-                        mod, _, leaf = name.rpartition(".")
-                        if (mod == "random" and leaf in apis.PY_RANDOM_FUNCS) or (
-                                mod == "numpy.random" and leaf in apis.NP_LEGACY_FUNCS):
+                        if _global_draw(name):
                             src = name
                             break
             if src is not None:
@@ -713,9 +712,6 @@ class Analyzer:
 
     def _call_events(self, site: CallSite) -> None:
         name, method, node = site.name, site.method, site.node
-        if name is not None and name.startswith("<self>.") and name.count(".") > 2:
-            # self.loader.sampler.set_epoch(e): a method of an attribute's object, whose type is unknown
-            name = site.name = None
         if name is None:
             if method is not None:
                 self._method_events(site)
@@ -802,10 +798,8 @@ class Analyzer:
             self._event("cuda", node)
         elif method in apis.TENSOR_RANDOM_METHODS and self.imports_torch and site.kwarg("generator") is None:
             self._event("use", node, r=["torch"], what="Tensor." + method)
-        elif method == "manual_seed" and isinstance(node.func, ast.Attribute):
-            base = node.func.value
-            # torch.Generator().manual_seed(...) and g.manual_seed(...) seed a local generator
-            _ = base
+        elif method == "manual_seed":
+            pass  # g.manual_seed(s) seeds a local generator (SDL004 looks at those), not a global RNG
         else:
             if isinstance(node.func, ast.Attribute) and method:
                 # only the names matter (a project method of that name may seed): kept as a set per function
@@ -848,11 +842,10 @@ class Analyzer:
 
     def _rng_draw(self, site: CallSite, name: str) -> List[str]:
         """Which global RNGs a call to ``name`` draws from (or makes a later draw from)."""
+        glob = _global_draw(name)
+        if glob:
+            return [glob]
         mod, _, leaf = name.rpartition(".")
-        if mod == "random" and leaf in apis.PY_RANDOM_FUNCS:
-            return ["random"]
-        if mod == "numpy.random" and leaf in apis.NP_LEGACY_FUNCS:
-            return ["numpy"]
         has_gen = site.kwarg("generator") is not None
         if name in apis.TORCH_RANDOM_FUNCS:
             return [] if has_gen else ["torch"]
@@ -974,12 +967,6 @@ class Analyzer:
             self._event("cuda", node)
 
     # ------------------------------------------------------------------ misc statements
-    def visit_Expr(self, node: ast.Expr) -> None:
-        self.visit(node.value)
-
-    def visit_Subscript(self, node: ast.Subscript) -> None:
-        self.generic_visit(node)
-
 
 def has_workers(site: CallSite) -> bool:
     """Does a DataLoader call start worker processes? (absent num_workers is 0; a non-literal may be > 0)"""

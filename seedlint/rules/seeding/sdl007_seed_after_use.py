@@ -3,19 +3,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from seedlint.diagnostics import Diagnostic, FixSafety
-from seedlint.project.analysis import ProjectContext, diag
+from seedlint.project.analysis import ProjectContext, diag, relative_label
 from seedlint.rules.base import Invalid, Rule, Valid
 
 _NAMES = {"random": "python `random`", "numpy": "numpy's global RNG", "torch": "torch's RNG"}
-
-
-def _rel(path: str, root) -> str:
-    import os
-
-    try:
-        return os.path.relpath(path, root)
-    except ValueError:
-        return path
 
 
 class SeedAfterUse(Rule):
@@ -90,7 +81,7 @@ class SeedAfterUse(Rule):
                 if use_site.path == seed_site.path:
                     where = f"line {use_site.line}"
                 else:
-                    where = f"{_rel(use_site.path, ctx.project.root)}:{use_site.line}"
+                    where = f"{relative_label(use_site.path, ctx.project.root)}:{use_site.line}"
                 what = f" ({use_site.what})" if use_site.what else ""
                 yield diag(seed_site, self.code,
                            f"{_NAMES[rng]} is seeded here, after it was already used at {where}{what}: what was "
