@@ -71,6 +71,34 @@ def check_paths(
     With ``keep_results`` the per-file results (facts) are always loaded into ``CheckResult.results``
     (the fixer needs them); otherwise an unchanged project is answered from its project-level cache.
     """
+    import gc
+
+    # the per-file results are many small, acyclic containers: a collection while they are alive only
+    # rescans them (it cost a third of a cold run); by the time collection is back on, they are freed
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _check_paths(paths, config=config, config_path=config_path, select=select, ignore=ignore,
+                            extend_select=extend_select, no_cache=no_cache, jobs=jobs, progress=progress,
+                            keep_results=keep_results)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _check_paths(
+    paths: Sequence[Path],
+    *,
+    config: Optional[Config],
+    config_path: Optional[Path],
+    select: Optional[Sequence[str]],
+    ignore: Optional[Sequence[str]],
+    extend_select: Optional[Sequence[str]],
+    no_cache: bool,
+    jobs: Optional[int],
+    progress: bool,
+    keep_results: bool,
+) -> CheckResult:
     from seedlint.rules import resolve_selection
 
     paths = [Path(p) for p in paths] or [Path(".")]
@@ -105,7 +133,8 @@ def check_paths(
         outcome = _check_project(root, group, cfg, excludes, no_cache=no_cache, jobs=jobs, progress=progress,
                                  keep_results=keep_results)
         target_set |= outcome.targets
-        results.update(outcome.results)
+        if keep_results:  # (otherwise the facts are freed with the outcome, not kept alive by the result)
+            results.update(outcome.results)
         programs.extend(outcome.programs)
         skipped |= outcome.skipped
         noqa_maps.update(outcome.noqa)
@@ -178,18 +207,7 @@ def _check_project(root: Path, group: List[Path], cfg: Config, excludes: Tuple[s
                           for p in data["programs"]],
                 results={}, cache_hits=len(all_files), analysed=0,
             )
-    import gc
-
-    # the per-file results are many small, acyclic containers: collecting while they arrive only rescans
-    # them (it cost a third of a cold run); one collection at the end is enough
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _analyse_project(root, cfg, cache, stats, failed, all_files, targets, pkey, jobs=jobs,
-                                progress=progress)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
+    return _analyse_project(root, cfg, cache, stats, failed, all_files, targets, pkey, jobs=jobs, progress=progress)
 
 
 def _analyse_project(root: Path, cfg: Config, cache: Any, stats: Dict[str, Any], failed: Dict[str, FileResult],

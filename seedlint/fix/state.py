@@ -48,7 +48,8 @@ def initial_state(paths: Sequence[Path], config: Config, *, select, ignore, exte
     project is checked again, reading the per-file facts the fixes work from (cached or fresh).
     """
     kw = dict(config=config, select=select, ignore=ignore, extend_select=extend_select, jobs=jobs)
-    res = api.check_paths(paths, no_cache=no_cache, **kw)
+    # without the cache a second check would analyse everything again: keep the facts of the first
+    res = api.check_paths(paths, no_cache=no_cache, keep_results=no_cache, **kw)
     targets = {str(p) for p in res.files}
     enabled = resolve_selection(
         select if select else (config.select or None),

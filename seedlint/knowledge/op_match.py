@@ -65,6 +65,11 @@ def _shows(site: Any, cond: Dict[str, Any], form: str) -> bool:
     return False
 
 
+def has_call_form(name: str) -> bool:
+    """Is ``name`` one of the call forms of some op in the table?"""
+    return name in _ops.ops_by_call_form()
+
+
 def match_ops(site: Any, name: Optional[str], method: Optional[str], imports_torch: bool) -> List[Dict[str, Any]]:
     """The ops of the table this call reaches, with their condition shown by the call."""
     if name is not None:

@@ -72,29 +72,48 @@ class Summary:
     entropy_calls: Dict[Tuple[Site, str], None] = field(default_factory=dict)  # SDL005 via project helpers
 
     def merge(self, other: "Summary", *, uses: bool = True) -> None:
+        # hot: about two merges per call edge; empty fields are skipped without a loop or a write
         if other is self:
             return
-        for r, s in other.seeds.items():
-            self.seeds.setdefault(r, s)
+        if other.seeds:
+            mine = self.seeds
+            for r, s in other.seeds.items():
+                if r not in mine:
+                    mine[r] = s
         if other.seed_sites:
             self.seed_sites.update(other.seed_sites)
-        self.det_on = self.det_on or other.det_on
-        self.det_algos = self.det_algos or other.det_algos
-        self.det_raise = self.det_raise or other.det_raise
+        if other.det_on is not None:
+            if self.det_on is None:
+                self.det_on = other.det_on
+            if self.det_algos is None:
+                self.det_algos = other.det_algos
+            if self.det_raise is None:
+                self.det_raise = other.det_raise
         if uses:
-            for r, s in other.uses.items():
-                self.uses.setdefault(r, s)
-            for r, s in other.worker_uses.items():
-                self.worker_uses.setdefault(r, s)
-            self.cuda = self.cuda or other.cuda
-        self.loader_workers |= other.loader_workers
-        self.worker_seeding |= other.worker_seeding
+            if other.uses:
+                mine = self.uses
+                for r, s in other.uses.items():
+                    if r not in mine:
+                        mine[r] = s
+            if other.worker_uses:
+                mine = self.worker_uses
+                for r, s in other.worker_uses.items():
+                    if r not in mine:
+                        mine[r] = s
+            if self.cuda is None:
+                self.cuda = other.cuda
+        if other.loader_workers:
+            self.loader_workers = True
+        if other.worker_seeding:
+            self.worker_seeding = True
         if other.spawns:
             self.spawns.update(other.spawns)
         if other.distsamplers:
             self.distsamplers.update(other.distsamplers)
-        self.set_epoch |= other.set_epoch
-        self.cublas |= other.cublas
+        if other.set_epoch:
+            self.set_epoch = True
+        if other.cublas:
+            self.cublas = True
         if other.off_by_default:
             self.off_by_default.update(other.off_by_default)
         if other.maybe_off:
@@ -148,6 +167,9 @@ class Project:
         self._straight: Dict[Fid, Straight] = {}
         self._in_progress: Set[Fid] = set()
         self._imports: Dict[str, Set[str]] = {}
+        self._targets_cache: Dict[Tuple[str, str, int, Optional[Tuple[str, ...]]], List[str]] = {}
+        self._class_methods: Dict[Tuple[str, str], List[str]] = {}
+        self._module_index: Optional[Dict[Tuple[str, str], str]] = None
         # methods that may seed (their file seeds, switches determinism or calls something that might),
         # by name: a call `obj.name()` on an object of unknown type may reach one of them
         self.methods_by_name: Dict[str, List[Fid]] = {}
@@ -198,14 +220,39 @@ class Project:
         return r
 
     def _module_file(self, base: str, parts: Sequence[str]) -> Optional[str]:
-        p = base + os.sep + os.sep.join(parts) if parts else base
-        f = p + ".py"
-        if parts and f in self.paths:
-            return f
-        f = p + os.sep + "__init__.py"
-        if f in self.paths:
-            return f
-        return None
+        """The project file of module ``parts`` below folder ``base`` (``a/b.py`` before ``a/b/__init__.py``)."""
+        index = self._module_index
+        if index is None:
+            index = self._module_index = self._build_module_index()
+        return index.get((base, ".".join(parts)))
+
+    def _build_module_index(self) -> Dict[Tuple[str, str], str]:
+        """(folder, dotted name) -> file, for every folder above every project file."""
+        plain: Dict[Tuple[str, str], str] = {}
+        packages: Dict[Tuple[str, str], str] = {}
+        for path in self.paths:
+            folder, name = os.path.split(path)
+            if not name.endswith(".py"):
+                continue
+            is_init = name == "__init__.py"
+            if "." in name[:-3]:
+                continue  # not importable under a dotted name
+            dotted: List[str] = [] if is_init else [name[:-3]]
+            base = folder
+            while True:
+                key = (base, ".".join(reversed(dotted)))
+                if is_init:
+                    packages.setdefault(key, path)
+                else:
+                    plain.setdefault(key, path)
+                parent, part = os.path.split(base)
+                if not part or parent == base or "." in part:
+                    break
+                dotted.append(part)
+                base = parent
+        # the project root's own __init__.py answers the empty name; a module file wins over a package
+        packages.update((k, v) for k, v in plain.items() if k[1])
+        return packages
 
     def resolve(self, path: str, qual: str, depth: int = 0) -> Any:
         """Resolve a qualified name as seen from ``path``.
@@ -306,6 +353,20 @@ class Project:
                 out.extend(x for x in self.class_chain(hit[1], hit[2], depth + 1) if x not in out)
         return out
 
+    def class_methods(self, path: str, cls: str) -> List[str]:
+        """Local ids of the methods a class defines itself, ``__init__`` aside, in file order."""
+        out = self._class_methods.get((path, cls))
+        if out is None:
+            by_class: Dict[str, List[str]] = {}
+            for lid, fn in self.facts[path]["functions"].items():
+                c = fn.get("class")
+                if c is not None and fn.get("name") != "__init__":
+                    by_class.setdefault(c, []).append(lid)
+            for c, lids in by_class.items():
+                self._class_methods[(path, c)] = lids
+            out = self._class_methods.setdefault((path, cls), [])
+        return out
+
     def class_rng(self, path: str, cls: str) -> Optional[str]:
         """The first RNG object a project class (or one of its project bases) stores, if any."""
         for p, c in self.class_chain(path, cls):
@@ -327,6 +388,15 @@ class Project:
         return out
 
     def _import_targets(self, path: str, imp: Dict[str, Any]) -> List[str]:
+        """The project modules an import statement runs (memoised: each import is resolved once)."""
+        names = imp["n"]
+        key = (path, imp["m"], imp["lv"], tuple(names) if names is not None else None)
+        hit = self._targets_cache.get(key)
+        if hit is None:
+            hit = self._targets_cache[key] = self._compute_import_targets(path, imp)
+        return hit
+
+    def _compute_import_targets(self, path: str, imp: Dict[str, Any]) -> List[str]:
         prefix = "." * imp["lv"]
         module = imp["m"]
         out: List[str] = []
@@ -497,9 +567,8 @@ class Project:
                 s.merge(self.summary(init[1]))
             # constructing an object makes its methods (inherited ones included) callable
             for cpath2, cls2 in self.class_chain(cpath, cls):
-                for lid, fn in self.facts[cpath2]["functions"].items():
-                    if fn.get("class") == cls2 and fn.get("name") != "__init__":
-                        s.merge(self.summary((cpath2, lid)))
+                for lid in self.class_methods(cpath2, cls2):
+                    s.merge(self.summary((cpath2, lid)))
             return
         if kind == "external":
             self._external(s, apis.canonical(hit[1]), args, site, ev)
@@ -808,16 +877,107 @@ def build_programs(project: Project) -> List[Program]:
     return programs
 
 
+class _Closures:
+    """The modules each module's import runs, transitively (itself included).
+
+    Import cycles are collapsed into their strongly connected components first; a component's closure is
+    then its own modules plus its successors' closures, kept as bit sets, so many programs that import
+    the same large cycle cost one union each instead of one graph walk each.
+    """
+
+    def __init__(self) -> None:
+        self.index: Dict[str, int] = {}
+        self.names: List[str] = []
+        self.comp: Dict[int, int] = {}  # module index -> component id
+        self.comp_bits: List[int] = []  # component id -> closure bit set
+
+    def _id(self, path: str) -> int:
+        i = self.index.get(path)
+        if i is None:
+            i = self.index[path] = len(self.names)
+            self.names.append(path)
+        return i
+
+    def _solve(self, project: Project, start: int) -> None:
+        """Tarjan's algorithm, iterative, from ``start``; components are finished successors first."""
+        names, comp = self.names, self.comp
+        low: Dict[int, int] = {}
+        order: Dict[int, int] = {}
+        stack: List[int] = []
+        on_stack: Set[int] = set()
+        succs: Dict[int, List[int]] = {}
+
+        def successors(v: int) -> List[int]:
+            out = succs.get(v)
+            if out is None:
+                out = succs[v] = [self._id(m) for m in project.module_imports(names[v])]
+            return out
+
+        work = [(start, 0)]
+        order[start] = low[start] = 0
+        stack.append(start)
+        on_stack.add(start)
+        counter = 1
+        while work:
+            v, i = work[-1]
+            nexts = successors(v)
+            if i < len(nexts):
+                work[-1] = (v, i + 1)
+                w = nexts[i]
+                if w in comp:
+                    continue
+                if w not in order:
+                    order[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, 0))
+                elif w in on_stack:
+                    low[v] = min(low[v], order[w])
+                continue
+            work.pop()
+            if work:
+                u = work[-1][0]
+                low[u] = min(low[u], low[v])
+            if low[v] == order[v]:
+                members = []
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    members.append(w)
+                    if w == v:
+                        break
+                cid = len(self.comp_bits)
+                bits = 0
+                for w in members:
+                    comp[w] = cid
+                    bits |= 1 << w
+                for w in members:
+                    for x in successors(w):
+                        c = comp[x]
+                        if c != cid:
+                            bits |= self.comp_bits[c]
+                self.comp_bits.append(bits)
+
+    def modules(self, project: Project, entry: str) -> Set[str]:
+        i = self._id(entry)
+        if i not in self.comp:
+            self._solve(project, i)
+        names = self.names
+        flags = bin(self.comp_bits[self.comp[i]])[:1:-1]  # bit k is flags[k]
+        out: Set[str] = set()
+        k = flags.find("1")
+        while k >= 0:
+            out.add(names[k])
+            k = flags.find("1", k + 1)
+        return out
+
+
 def _closure(project: Project, entry: str) -> Set[str]:
-    seen = {entry}
-    stack = [entry]
-    while stack:
-        p = stack.pop()
-        for m in project.module_imports(p):
-            if m not in seen:
-                seen.add(m)
-                stack.append(m)
-    return seen
+    closures = getattr(project, "_closures", None)
+    if closures is None:
+        closures = project._closures = _Closures()  # type: ignore[attr-defined]  # (no reference back: no cycle)
+    return closures.modules(project, entry)
 
 
 def relative_label(path: str, root: Path) -> str:
@@ -933,34 +1093,47 @@ class ProjectContext:
     def __init__(self, project: Project, programs: List[Program]) -> None:
         self.project = project
         self.programs = programs
-        self._by_module: Optional[Dict[str, List[Program]]] = None
+        self._by_module: Dict[str, List[Program]] = {}
         self._argparse: Dict[int, Dict[str, str]] = {}
+        self._argparse_modules: Optional[List[str]] = None
+        self._events: Optional[Dict[str, List[Tuple[str, str, Dict[str, Any]]]]] = None
 
     def programs_containing(self, path: str) -> List[Program]:
-        if self._by_module is None:
-            self._by_module = {}
-            for prog in self.programs:
-                for m in prog.modules:
-                    self._by_module.setdefault(m, []).append(prog)
-        return self._by_module.get(path, [])
+        """The programs whose modules include ``path``, in program order."""
+        hit = self._by_module.get(path)
+        if hit is None:
+            hit = self._by_module[path] = [prog for prog in self.programs if path in prog.modules]
+        return hit
 
     def argparse_default(self, prog: Program, dest: str) -> Optional[str]:
         """The argparse default kind of ``--dest`` in the program's modules ("None", "neg", "set")."""
         merged = self._argparse.get(id(prog))
         if merged is None:
+            if self._argparse_modules is None:
+                self._argparse_modules = sorted(p for p, f in self.project.facts.items() if f.get("argparse"))
             merged = {}
-            for m in sorted(prog.modules):
-                for k, v in self.project.facts[m].get("argparse", {}).items():
-                    merged.setdefault(k, v)
+            for m in self._argparse_modules:  # sorted, as the first default seen wins
+                if m in prog.modules:
+                    for k, v in self.project.facts[m]["argparse"].items():
+                        merged.setdefault(k, v)
             self._argparse[id(prog)] = merged
         return merged.get(dest)
 
     def events(self, kind: str) -> Iterable[Tuple[str, str, Dict[str, Any]]]:
-        for path, f in self.project.facts.items():
-            for lid, fn in f["functions"].items():
-                for ev in fn["events"]:
-                    if ev["k"] == kind:
-                        yield path, lid, ev
+        """Every event of one kind, in file order (an index built on the first call)."""
+        if self._events is None:
+            index: Dict[str, List[Tuple[str, str, Dict[str, Any]]]] = {}
+            for path, f in self.project.facts.items():
+                for lid, fn in f["functions"].items():
+                    for ev in fn["events"]:
+                        k = ev["k"]
+                        if k != "call" and k != "import":
+                            index.setdefault(k, []).append((path, lid, ev))
+            self._events = index
+        if kind == "call" or kind == "import":
+            return (x for path, f in self.project.facts.items() for lid, fn in f["functions"].items()
+                    for ev in fn["events"] if ev["k"] == kind for x in ((path, lid, ev),))
+        return iter(self._events.get(kind, ()))
 
     def event_at(self, path: str, kind: str, line: int, col: int) -> Optional[Dict[str, Any]]:
         f = self.project.facts.get(path)

@@ -19,8 +19,9 @@ from __future__ import annotations
 import ast
 import builtins
 import sys
+from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from seedlint.knowledge import apis, op_match
 from seedlint.knowledge.helpers import HELPERS_BY_NAME, LIGHTNING_CLI, LIGHTNING_TRAINERS
@@ -41,11 +42,16 @@ _DEFINING_CALLS = frozenset({
 _DEFINING_PREFIXES = ("os.path.", "typing.", "collections.", "<local>.", "builtins.")
 
 
-@dataclass
 class Binding:
-    kind: str  # "import" | "def" | "class" | "var" | "param"
-    target: Optional[str] = None  # import: qualified name; def/class: local id
-    values: List[ast.expr] = field(default_factory=list)  # var: assigned expressions
+    """What a name is bound to in a scope (one per name and scope; many per file, hence slots)."""
+
+    __slots__ = ("kind", "target", "values", "param")
+
+    def __init__(self, kind: str, target: Optional[str] = None, values: Optional[List[ast.expr]] = None) -> None:
+        self.kind = kind  # "import" | "def" | "class" | "var" | "param"
+        self.target = target  # import: qualified name; def/class: local id
+        self.values: List[ast.expr] = values if values is not None else []  # var: assigned expressions
+        self.param = False  # var: a parameter the function reassigns
 
 
 @dataclass
@@ -55,16 +61,24 @@ class Scope:
     bindings: Dict[str, Binding] = field(default_factory=dict)
     class_id: Optional[str] = None  # for methods: the enclosing class's local id
     self_name: Optional[str] = None  # for methods: name of the first parameter
+    # once the scope is entered (its enclosing scopes known, its bindings complete): name -> how it resolves
+    bases: Optional[Dict[str, Any]] = field(default=None, repr=False, compare=False)
+    fact_id: Optional[str] = field(default=None, repr=False, compare=False)  # the enclosing function's id
 
 
-@dataclass
 class CallSite:
-    node: ast.Call
-    name: Optional[str]  # resolved, canonical qualified name (or "<local>.f")
-    method: Optional[str]  # attribute name when the callee is ``<expr>.method``
-    scope: Scope
-    guards: Tuple[str, ...]  # names tested by enclosing ``if``s (``args.seed is not None`` -> "seed")
-    conditional: bool  # inside if / for / while / try / match
+    """One call in the file, as the single-file rules see it (one per call: slots)."""
+
+    __slots__ = ("node", "name", "method", "scope", "guards", "conditional")
+
+    def __init__(self, node: ast.Call, name: Optional[str], method: Optional[str], scope: Scope,
+                 guards: Tuple[str, ...], conditional: bool) -> None:
+        self.node = node
+        self.name = name  # resolved, canonical qualified name (or "<local>.f")
+        self.method = method  # attribute name when the callee is ``<expr>.method``
+        self.scope = scope
+        self.guards = guards  # names tested by enclosing ``if``s (``args.seed is not None`` -> "seed")
+        self.conditional = conditional  # inside if / for / while / try / match
 
     def kwarg(self, name: str) -> Optional[ast.expr]:
         for kw in self.node.keywords:
@@ -212,10 +226,30 @@ def _global_draw(name: str) -> Optional[str]:
     return None
 
 
+def _walk(node: ast.AST) -> Iterator[ast.AST]:
+    """``ast.walk`` (breadth first, same order) without the nodes that hold nothing the callers look for:
+    constants, operators and contexts; names are kept."""
+    todo = deque([node])
+    pop, push = todo.popleft, todo.append
+    keep = _WALKED
+    fields = _CHILD_FIELDS
+    while todo:
+        node = pop()
+        yield node
+        for name in fields[type(node)]:
+            value = getattr(node, name)
+            if type(value) is list:
+                for item in value:
+                    if type(item) in keep:
+                        push(item)
+            elif type(value) in keep:
+                push(value)
+
+
 def _names_in(expr: ast.expr) -> List[str]:
     """Identifiers an expression reads: ``args.seed + rank`` -> ["args", "rank", "seed"]."""
     out: Set[str] = set()
-    for node in ast.walk(expr):
+    for node in _walk(expr):
         if isinstance(node, ast.Name):
             out.add(node.id)
         elif isinstance(node, ast.Attribute):
@@ -243,6 +277,7 @@ class Analyzer:
         self.path = path
         self.source = source
         self.module_scope = Scope("module", "<module>")
+        self.module_scope.bases = {}  # its bindings are collected before anything is resolved
         self.scope = self.module_scope
         self.scope_stack: List[Scope] = [self.module_scope]
         self.calls: List[CallSite] = []
@@ -273,53 +308,59 @@ class Analyzer:
             self._bind_stmt(stmt, scope)
 
     def _bind_stmt(self, stmt: ast.stmt, scope: Scope) -> None:
+        t = type(stmt)
+        if t in _BINDS_NOTHING:  # most statements (expressions, returns ...): nothing to bind
+            return
         b = scope.bindings
-        if isinstance(stmt, ast.Import):
-            for alias in stmt.names:
+        if t is ast.Assign:
+            value = stmt.value  # type: ignore[attr-defined]
+            for target in stmt.targets:  # type: ignore[attr-defined]
+                self._bind_target(target, value, scope)
+        elif t is ast.If or t is ast.While:
+            self._collect_bindings(stmt.body, scope)  # type: ignore[attr-defined]
+            self._collect_bindings(stmt.orelse, scope)  # type: ignore[attr-defined]
+        elif t is ast.AnnAssign:
+            self._bind_target(stmt.target, stmt.value, scope)  # type: ignore[attr-defined]
+        elif t is ast.AugAssign:
+            self._bind_target(stmt.target, None, scope)  # type: ignore[attr-defined]
+        elif t is ast.ImportFrom:
+            mod = "." * stmt.level + (stmt.module or "")  # type: ignore[attr-defined]
+            for alias in stmt.names:  # type: ignore[attr-defined]
+                if alias.name == "*":
+                    continue
+                full = (mod + "." + alias.name) if not mod.endswith(".") else (mod + alias.name)
+                b[alias.asname or alias.name] = Binding("import", full)
+        elif t is ast.Import:
+            for alias in stmt.names:  # type: ignore[attr-defined]
                 if alias.asname:
                     b[alias.asname] = Binding("import", alias.name)
                 else:
                     top = alias.name.split(".")[0]
                     b[top] = Binding("import", top)
-        elif isinstance(stmt, ast.ImportFrom):
-            mod = "." * stmt.level + (stmt.module or "")
-            for alias in stmt.names:
-                if alias.name == "*":
-                    continue
-                full = (mod + "." + alias.name) if not mod.endswith(".") else (mod + alias.name)
-                b[alias.asname or alias.name] = Binding("import", full)
-        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            local_id = stmt.name if scope.kind == "module" else f"{scope.local_id}.{stmt.name}"
-            b[stmt.name] = Binding("def", local_id)
-        elif isinstance(stmt, ast.ClassDef):
-            local_id = stmt.name if scope.kind == "module" else f"{scope.local_id}.{stmt.name}"
-            b[stmt.name] = Binding("class", local_id)
-        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            value = stmt.value
-            for t in targets:
-                self._bind_target(t, value if not isinstance(stmt, ast.AugAssign) else None, scope)
-        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
-            self._bind_target(stmt.target, None, scope)
-            self._collect_bindings(stmt.body, scope)
-            self._collect_bindings(stmt.orelse, scope)
-        elif isinstance(stmt, (ast.If, ast.While)):
-            self._collect_bindings(stmt.body, scope)
-            self._collect_bindings(stmt.orelse, scope)
-        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
-            for item in stmt.items:
+        elif t is ast.FunctionDef or t is ast.AsyncFunctionDef:
+            name = stmt.name  # type: ignore[attr-defined]
+            b[name] = Binding("def", name if scope.kind == "module" else f"{scope.local_id}.{name}")
+        elif t is ast.ClassDef:
+            name = stmt.name  # type: ignore[attr-defined]
+            b[name] = Binding("class", name if scope.kind == "module" else f"{scope.local_id}.{name}")
+        elif t is ast.For or t is ast.AsyncFor:
+            self._bind_target(stmt.target, None, scope)  # type: ignore[attr-defined]
+            self._collect_bindings(stmt.body, scope)  # type: ignore[attr-defined]
+            self._collect_bindings(stmt.orelse, scope)  # type: ignore[attr-defined]
+        elif t is ast.With or t is ast.AsyncWith:
+            for item in stmt.items:  # type: ignore[attr-defined]
                 if item.optional_vars is not None:
                     self._bind_target(item.optional_vars, None, scope)
-            self._collect_bindings(stmt.body, scope)
-        elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
-            self._collect_bindings(stmt.body, scope)
-            for h in stmt.handlers:
+            self._collect_bindings(stmt.body, scope)  # type: ignore[attr-defined]
+        elif t is ast.Try or t.__name__ == "TryStar":
+            self._collect_bindings(stmt.body, scope)  # type: ignore[attr-defined]
+            for h in stmt.handlers:  # type: ignore[attr-defined]
                 if h.name:
                     b[h.name] = Binding("var")
                 self._collect_bindings(h.body, scope)
-            self._collect_bindings(stmt.orelse, scope)
-            self._collect_bindings(stmt.finalbody, scope)
-        elif type(stmt).__name__ == "Match":
+            self._collect_bindings(stmt.orelse, scope)  # type: ignore[attr-defined]
+            self._collect_bindings(stmt.finalbody, scope)  # type: ignore[attr-defined]
+        elif t.__name__ == "Match":
             for case in stmt.cases:  # type: ignore[attr-defined]
                 self._collect_bindings(case.body, scope)
 
@@ -331,7 +372,7 @@ class Analyzer:
                     prev.values.append(value)
             else:
                 bnd = Binding("var", None, [value] if value is not None else [])
-                bnd.param = prev is not None and prev.kind == "param"  # type: ignore[attr-defined]
+                bnd.param = prev is not None and prev.kind == "param"
                 scope.bindings[t.id] = bnd
         elif isinstance(t, (ast.Tuple, ast.List)):
             for elt in t.elts:
@@ -356,32 +397,53 @@ class Analyzer:
 
     def resolve(self, expr: ast.AST, scope: Optional[Scope] = None) -> Optional[str]:
         """Fully qualified, canonical name of ``expr`` (a name or attribute chain), or None."""
-        parts: List[str] = []
-        node = expr
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name):
-            return None
-        scope = scope or self.scope
-        bnd = self.lookup(node.id, scope)
-        if bnd is None:
-            if node.id in _BUILTINS:
-                base = "builtins." + node.id
-            else:
+        t = type(expr)
+        if t is ast.Name:
+            node = expr
+            parts: Optional[List[str]] = None
+        elif t is ast.Attribute:
+            parts = []
+            node = expr
+            while type(node) is ast.Attribute:
+                parts.append(node.attr)  # type: ignore[attr-defined]
+                node = node.value  # type: ignore[attr-defined]
+            if type(node) is not ast.Name:
                 return None
-        elif bnd.kind == "import":
-            base = bnd.target or ""
-        elif bnd.kind in ("def", "class"):
-            base = LOCAL + (bnd.target or "")
-        elif bnd.kind == "param" and scope.self_name == node.id and scope.class_id:
-            if len(parts) > 1:
-                return None  # self.loader.sampler.set_epoch: an attribute's object, of unknown type
-            base = "<self>." + scope.class_id
         else:
             return None
+        scope = scope or self.scope
+        name = node.id  # type: ignore[attr-defined]
+        bases = scope.bases
+        if bases is None:
+            base = self._base_of(name, scope)
+        else:
+            base = bases.get(name, _UNSEEN)
+            if base is _UNSEEN:
+                base = bases[name] = self._base_of(name, scope)
+        if base is None:
+            return None
+        if base is _SELF:
+            if parts is not None and len(parts) > 1:
+                return None  # self.loader.sampler.set_epoch: an attribute's object, of unknown type
+            base = "<self>." + scope.class_id  # type: ignore[operator]
+        if parts is None:
+            return apis.canonical(base)
         parts.append(base)
         return apis.canonical(".".join(reversed(parts)))
+
+    def _base_of(self, name: str, scope: Scope) -> Any:
+        """What a name stands for in ``scope``: a qualified name, _SELF (the method's ``self``), or None."""
+        bnd = self.lookup(name, scope)
+        if bnd is None:
+            return "builtins." + name if name in _BUILTINS else None
+        kind = bnd.kind
+        if kind == "import":
+            return bnd.target or ""
+        if kind == "def" or kind == "class":
+            return LOCAL + (bnd.target or "")
+        if kind == "param" and scope.self_name == name and scope.class_id:
+            return _SELF
+        return None
 
     def values_of(self, expr: ast.expr, scope: Scope, depth: int = 0) -> List[ast.expr]:
         out = [expr]
@@ -406,9 +468,9 @@ class Analyzer:
         self.func_facts[fid]["events"].append(ev)
 
     def _fact_id(self) -> str:
-        for s in reversed(self.scope_stack):
-            if s.kind == "function":
-                return s.local_id
+        fid = self.scope.fact_id
+        if fid is not None:
+            return fid
         return "<main>" if self.in_main_guard else "<module>"
 
     # ------------------------------------------------------------------ traversal
@@ -441,36 +503,93 @@ class Analyzer:
         if isinstance(stmt, ast.Expr):
             return isinstance(stmt.value, (ast.Call, ast.Await))
         if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and stmt.value is not None:
-            for node in ast.walk(stmt.value):
-                if isinstance(node, ast.Call):
+            for node in _walk(stmt.value):
+                if type(node) is ast.Call:
                     name = self.resolve(node.func) or ""
                     if name not in _DEFINING_CALLS and not name.startswith(_DEFINING_PREFIXES):
                         return True
         return False
 
     def visit(self, node: ast.AST) -> None:
-        method = self._dispatch.get(type(node))
+        t = type(node)
+        if t not in _VISITABLE:
+            return  # a leaf (name, constant ...): nothing below it can call anything
+        method = self._dispatch.get(t)
         if method is not None:
             method(self, node)
         else:
             self.generic_visit(node)
 
+    # the commonest expression nodes, visited without the generic field loop (same order as generic_visit)
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        value = node.value
+        while type(value) is ast.Attribute:
+            value = value.value  # type: ignore[attr-defined]
+        self.visit(value)
+
+    def _visit_value(self, node: Any) -> None:
+        self.visit(node.value)
+
+    visit_Expr = visit_Return = visit_keyword = visit_Starred = visit_Await = _visit_value  # type: ignore[assignment]
+
+    def _visit_elts(self, node: Any) -> None:
+        for e in node.elts:
+            self.visit(e)
+
+    visit_Tuple = visit_List = visit_Set = _visit_elts  # type: ignore[assignment]
+
+    def visit_Compare(self, node: ast.Compare) -> None:
+        self.visit(node.left)
+        for c in node.comparators:
+            self.visit(c)
+
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        self.visit(node.left)
+        self.visit(node.right)
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
+        self.visit(node.operand)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        self.visit(node.value)
+        self.visit(node.slice)
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        for v in node.values:
+            self.visit(v)
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> None:
+        self.visit(node.value)
+        self.visit(node.format_spec)
+
     def generic_visit(self, node: ast.AST) -> None:
-        # hot path: only the fields that can hold nodes with calls in them (no ctx / op / names)
-        visit = self.visit
+        # hot path: only the fields that can hold nodes with calls in them (no ctx / op / names), and only
+        # nodes that are not leaves; the dispatch of visit() is inlined
+        dispatch = self._dispatch
+        visitable = _VISITABLE
         for name in _CHILD_FIELDS[type(node)]:
             value = getattr(node, name)
-            if value is None:
-                continue
-            if type(value) is list:
+            tv = type(value)
+            if tv is list:
                 for item in value:
-                    if type(item) not in _LEAVES and isinstance(item, ast.AST):
-                        visit(item)
-            elif type(value) not in _LEAVES and isinstance(value, ast.AST):
-                visit(value)
+                    ti = type(item)
+                    if ti in visitable:
+                        method = dispatch.get(ti)
+                        if method is not None:
+                            method(self, item)
+                        else:
+                            self.generic_visit(item)
+            elif tv in visitable:
+                method = dispatch.get(tv)
+                if method is not None:
+                    method(self, value)
+                else:
+                    self.generic_visit(value)
 
     def _enter(self, scope: Scope) -> None:
         scope._parents = list(self.scope_stack)  # type: ignore[attr-defined]  # (not itself: no reference cycle)
+        scope.fact_id = scope.local_id if scope.kind == "function" else self.scope.fact_id
+        scope.bases = {}  # from now on its names resolve the same way every time
         self.scope_stack.append(scope)
         self.scope = scope
 
@@ -600,7 +719,7 @@ class Analyzer:
                 continue
             src = self.entropy_source(stmt.value, self.scope)
             if src is None:
-                for sub in ast.walk(stmt.value):
+                for sub in _walk(stmt.value):
                     if isinstance(sub, ast.Call):
                         name = self.resolve(sub.func) or ""
                         if _global_draw(name):
@@ -703,11 +822,16 @@ class Analyzer:
         func = node.func
         name = self.resolve(func)
         method = func.attr if isinstance(func, ast.Attribute) else None
-        guards = tuple(g for gs in self.guards for g in gs)
+        guards = tuple(g for gs in self.guards for g in gs) if self.guards else ()
         site = CallSite(node, name, method, self.scope, guards, bool(self.cond_depth))
         self.calls.append(site)
         # arguments and the receiver run before the call itself: their events come first
-        self.generic_visit(node)
+        visit = self.visit
+        visit(func)
+        for a in node.args:
+            visit(a)
+        for kw in node.keywords:
+            visit(kw.value)
         self._call_events(site)
 
     def _call_events(self, site: CallSite) -> None:
@@ -716,8 +840,18 @@ class Analyzer:
             if method is not None:
                 self._method_events(site)
             return
-        if name.startswith(LOCAL) or name.startswith("<self>."):
-            self._event("call", node, t=name, a=self._arg_summary(site))
+        plan = _PLANS.get(name)
+        if plan is None:
+            plan = _PLANS[name] = _plan(name)
+        if plan is not _FULL:
+            # a name no rule knows: only a device="cuda" keyword, and (for project code) the call itself
+            if plan is _KEEP_LOCAL:
+                self._event("call", node, t=name, a=self._arg_summary(site))
+                return
+            if self._cuda_kwarg(site):
+                self._event("cuda", node)
+            if plan is _KEEP:
+                self._event("call", node, t=name, a=self._arg_summary(site))
             return
         if name in apis.BASE_SEEDERS:
             self._event("seed", node, r=sorted(apis.BASE_SEEDERS[name]), a=self._arg_summary(site))
@@ -911,12 +1045,12 @@ class Analyzer:
         """
         if depth > 4:
             return None
-        for node in ast.walk(expr):
-            if isinstance(node, ast.Call):
+        for node in _walk(expr):
+            if type(node) is ast.Call:
                 src = self._entropy_call(node, scope)
                 if src:
                     return src
-            elif isinstance(node, ast.Name):
+            elif type(node) is ast.Name:
                 src = self._entropy_of_name(node.id, scope, depth)
                 if src:
                     return src
@@ -968,6 +1102,30 @@ class Analyzer:
 
     # ------------------------------------------------------------------ misc statements
 
+_FULL, _KEEP, _KEEP_LOCAL, _PLAIN = "full", "keep", "local", "plain"
+_PLANS: Dict[str, str] = {}  # resolved call name -> how _call_events treats it (worked out once per name)
+_SPECIAL_CALLS = frozenset({
+    *apis.BASE_SEEDERS, apis.DETERMINISTIC_CALL, apis.DEBUG_MODE_CALL, "torch.backends.cudnn.benchmark",
+    "torch.device", "torch.cuda.is_available", "torch.cuda.set_device", "torch.distributed.init_process_group",
+    *LIGHTNING_TRAINERS, *apis.SPAWN_CALLS, apis.DISTRIBUTED_SAMPLER, apis.DATALOADER, *apis.ENV_SETTERS,
+    *apis.TORCH_RANDOM_FUNCS, *apis.RANDOM_SAMPLERS, apis.RANDOM_SPLIT,
+})
+
+
+def _plan(name: str) -> str:
+    """_KEEP_LOCAL for the file's own functions, _FULL for a name some check in _call_events knows,
+    else _KEEP / _PLAIN (whether the call is kept as a fact)."""
+    if name.startswith(LOCAL) or name.startswith("<self>."):
+        return _KEEP_LOCAL
+    mod, _, leaf = name.rpartition(".")
+    if (name in _SPECIAL_CALLS or name.endswith("._set_cudnn_benchmark") or _global_draw(name)
+            or (mod == "torch.nn.init" and leaf in apis.TORCH_INIT_RANDOM)
+            or (mod == "torch.nn" and leaf in apis.NN_RANDOM_INIT)
+            or name.startswith("torchvision.transforms.") or op_match.has_call_form(name)):
+        return _FULL
+    return _KEEP if _keep_call(name) else _PLAIN
+
+
 def has_workers(site: CallSite) -> bool:
     """Does a DataLoader call start worker processes? (absent num_workers is 0; a non-literal may be > 0)"""
     nw = site.arg(6, "num_workers")
@@ -993,6 +1151,14 @@ _CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {
     cls: tuple(f for f in cls._fields if f not in _SKIP_FIELDS)
     for cls in (c for c in vars(ast).values() if isinstance(c, type) and issubclass(c, ast.AST))
 }
+_UNSEEN = object()
+_SELF = object()  # the first parameter of a method
+# node types worth visiting: every AST node type but the leaves
+_VISITABLE = frozenset(c for c in _CHILD_FIELDS if c not in _LEAVES)
+_WALKED = _VISITABLE | {ast.Name}
+# statements that bind no name in their scope (``_bind_stmt`` returns at once)
+_BINDS_NOTHING = frozenset(c for c in (ast.Expr, ast.Return, ast.Raise, ast.Assert, ast.Delete, ast.Pass, ast.Break,
+                                       ast.Continue, ast.Global, ast.Nonlocal))
 Analyzer._dispatch = {  # type: ignore[attr-defined]
     getattr(ast, name[len("visit_"):]): fn
     for name, fn in vars(Analyzer).items()
