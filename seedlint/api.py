@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,7 +182,6 @@ def _check_project(root: Path, group: List[Path], cfg: Config, excludes: Tuple[s
                    jobs: Optional[int], progress: bool, keep_results: bool = False) -> _Outcome:
     from seedlint.engine.cache import FactCache
     from seedlint.engine.parallel import stat_files
-    from seedlint.project.analysis import ProgramInfo
 
     # the analysis reads the rest of the project: a file's findings do not depend on which files were named
     project_files, _ = discover([root], root, excludes, cfg.respect_gitignore)
@@ -194,25 +194,146 @@ def _check_project(root: Path, group: List[Path], cfg: Config, excludes: Tuple[s
     cache = FactCache(root, cfg.fingerprint(), enabled=not no_cache)
     stats, failed = stat_files(all_files)
     digests = {p: cache.digest_for(p, st) for p, st in stats.items()}
+    inputs = _project_inputs(root, all_files, cfg) if cache.enabled else ""
     pkey = None
-    if cache.enabled and not failed and all(digests.values()):
-        pkey = cache.project_key((p, d) for p, d in digests.items() if d)
-        data = None if keep_results else cache.load_project(pkey)
-        if data is not None:
-            return _Outcome(
-                targets=targets, diagnostics=data["diagnostics"], errors=[], skipped=set(data["skipped"]),
-                noqa={p: {int(k): (frozenset(v) if v is not None else None) for k, v in m.items()}
-                      for p, m in data["noqa"].items()},
-                programs=[ProgramInfo(*p[:2], p[2], frozenset(p[3]), frozenset(p[4]), p[5], p[6])
-                          for p in data["programs"]],
-                results={}, cache_hits=len(all_files), analysed=0,
-            )
-    return _analyse_project(root, cfg, cache, stats, failed, all_files, targets, pkey, jobs=jobs, progress=progress)
+    if cache.enabled and not failed and not keep_results:
+        if all(digests.values()):
+            pkey = cache.project_key(digests.items(), inputs)
+            data = cache.load_project(pkey)
+            if data is not None:
+                return _outcome_from_cache(data, targets, hits=len(all_files), analysed=0)
+        else:
+            outcome = _check_changed_files(cache, stats, digests, all_files, targets, inputs)
+            if outcome is not None:
+                return outcome
+    return _analyse_project(root, cfg, cache, stats, failed, all_files, targets, pkey, inputs, jobs=jobs,
+                            progress=progress)
+
+
+def _outcome_from_cache(data: Dict[str, Any], targets: Set[str], *, hits: int, analysed: int) -> _Outcome:
+    from seedlint.project.analysis import ProgramInfo
+
+    return _Outcome(
+        targets=targets, diagnostics=data["diagnostics"], errors=[], skipped=set(data["skipped"]),
+        noqa={p: {int(k): (frozenset(v) if v is not None else None) for k, v in m.items()}
+              for p, m in data["noqa"].items()},
+        programs=[ProgramInfo(*p[:2], p[2], frozenset(p[3]), frozenset(p[4]), p[5], p[6]) for p in data["programs"]],
+        results={}, cache_hits=hits, analysed=analysed,
+    )
+
+
+def _project_data(diagnostics: Dict[str, List[Dict[str, Any]]], skipped: Set[str], noqa: Dict[str, Any],
+                  programs: List[Any]) -> Dict[str, Any]:
+    """A project outcome as the cache stores it."""
+    return {
+        "diagnostics": diagnostics, "skipped": sorted(skipped),
+        "noqa": {p: {str(k): (sorted(v) if v is not None else None) for k, v in m.items()} for p, m in noqa.items()},
+        "programs": [(p.entry, p.label, p.function, sorted(p.used), sorted(p.seeded), p.cuda, p.deterministic)
+                     for p in programs],
+    }
+
+
+# past this many changed files, the whole analysis (in parallel) beats analysing them one by one here
+INCREMENTAL_LIMIT = 64
+
+
+def _check_changed_files(cache: Any, stats: Dict[str, Any], digests: Dict[str, Optional[str]], all_files: List[str],
+                         targets: Set[str], inputs: str) -> Optional[_Outcome]:
+    """The previous project outcome with the changed files' lines mapped, when that is the exact answer
+    (see seedlint/engine/incremental.py); None when the whole analysis must run."""
+    import hashlib
+
+    from seedlint.engine.filepass import process_source
+    from seedlint.engine.incremental import line_mapping, remap_diagnostics
+
+    changed = [p for p, d in digests.items() if d is None]
+    if len(changed) > INCREMENTAL_LIMIT or set(cache.saved_stats) != set(all_files):
+        return None  # too many to do one by one, or files were added or removed
+    old = {p: cache.recorded_digest(p) for p in changed}
+    old_key = cache.project_key(((p, d or old[p]) for p, d in digests.items()), inputs)
+    data = cache.load_project(old_key)
+    if data is None:
+        return None
+    quoted = {(p, line) for ds in data["diagnostics"].values() for d in ds for p, line in d.get("refs", ())}
+    diagnostics = dict(data["diagnostics"])
+    noqa = dict(data["noqa"])
+    new_digests = dict(digests)
+    analysed = 0
+    for path in changed:
+        try:
+            with open(path, "rb") as fh:
+                content = fh.read()
+        except OSError:
+            return None
+        digest = hashlib.sha256(content).hexdigest()
+        new_digests[path] = digest
+        if digest == old[path]:  # touched, not changed
+            cache.store(path, stats[path], digest, None, known=True)
+            continue
+        before = cache.peek_digest(old[path])
+        if before is None:
+            return None
+        after = cache.peek_digest(digest)
+        known = after is not None
+        if after is None:
+            after = process_source(path, content, digest).to_json()
+            analysed += 1
+        mapping = line_mapping(before, after)
+        if mapping is None or any(p == path and mapping.get(line) != line for p, line in quoted):
+            return None  # not the same facts; or a message names a line of this file that moved
+        if path in diagnostics:
+            moved = remap_diagnostics(diagnostics[path], mapping)
+            if moved is None:
+                return None
+            diagnostics[path] = moved
+            lines = {d["line"] for d in moved} | {d["end_line"] for d in moved}
+            noqa[path] = {str(k): (sorted(v) if v is not None else None) for k, v in _noqa(path, lines).items()}
+        cache.store(path, stats[path], digest, after, known=known)
+    data = {**data, "diagnostics": diagnostics, "noqa": noqa}
+    cache.save(live_paths=all_files)
+    cache.save_project(cache.project_key(new_digests.items(), inputs), data)
+    return _outcome_from_cache(data, targets, hits=len(all_files) - analysed, analysed=analysed)
+
+
+def _project_inputs(root: Path, files: Sequence[str], cfg: Config) -> str:
+    """What the project analysis reads besides the sources: the settings it uses, which folders hold a
+    project marker (nested projects change how imports resolve) and the ``pyproject.toml`` files (their
+    ``[project.scripts]`` are entry points). Part of the project outcome's cache key."""
+    import hashlib
+
+    from seedlint.project.analysis import PROJECT_MARKERS
+
+    h = hashlib.sha256(cfg.analysis_fingerprint().encode())
+    top = str(root)
+    folders: Set[str] = set()
+    for f in files:
+        d = os.path.dirname(f)
+        while d not in folders:
+            folders.add(d)
+            parent = os.path.dirname(d)
+            if d == top or parent == d:
+                break
+            d = parent
+    for d in sorted(folders):
+        for marker in PROJECT_MARKERS:
+            p = os.path.join(d, marker)
+            if os.path.isfile(p):
+                h.update(p.encode() + b"\0")
+                if marker == "pyproject.toml":
+                    try:
+                        with open(p, "rb") as fh:
+                            h.update(hashlib.sha256(fh.read()).digest())
+                    except OSError:
+                        pass
+    pp = root / "pyproject.toml"
+    if pp.is_file() and str(root) not in folders:
+        h.update(hashlib.sha256(pp.read_bytes()).digest())
+    return h.hexdigest()
 
 
 def _analyse_project(root: Path, cfg: Config, cache: Any, stats: Dict[str, Any], failed: Dict[str, FileResult],
-                     all_files: List[str], targets: Set[str], pkey: Optional[str], *, jobs: Optional[int],
-                     progress: bool) -> "_Outcome":
+                     all_files: List[str], targets: Set[str], pkey: Optional[str], inputs: str, *,
+                     jobs: Optional[int], progress: bool) -> "_Outcome":
     from seedlint.engine.parallel import process_files
     from seedlint.project.analysis import analyze_project
 
@@ -238,7 +359,10 @@ def _analyse_project(root: Path, cfg: Config, cache: Any, stats: Dict[str, Any],
             if not diagnostics[path]:
                 del diagnostics[path]
     for d in prog_diags:
-        diagnostics.setdefault(d.path, []).append({k: v for k, v in d.to_dict().items() if k != "path"})
+        entry = {k: v for k, v in d.to_dict().items() if k != "path"}
+        if d.refs:
+            entry["refs"] = [list(r) for r in d.refs]
+        diagnostics.setdefault(d.path, []).append(entry)
     errors.extend(prog_errors)
     skipped = {p for p, r in results.items() if r.skipped}
     noqa = {p: _noqa(p, {d["line"] for d in ds} | {d.get("end_line", d["line"]) for d in ds})
@@ -247,14 +371,9 @@ def _analyse_project(root: Path, cfg: Config, cache: Any, stats: Dict[str, Any],
     if pkey is None and cache.enabled and not failed:
         digests = {p: r.digest for p, r in results.items()}
         if all(digests.values()):
-            pkey = cache.project_key(digests.items())
+            pkey = cache.project_key(digests.items(), inputs)
     if pkey is not None and not errors:
-        cache.save_project(pkey, {
-            "diagnostics": diagnostics, "skipped": sorted(skipped),
-            "noqa": {p: {str(k): (sorted(v) if v is not None else None) for k, v in m.items()} for p, m in noqa.items()},
-            "programs": [(p.entry, p.label, p.function, sorted(p.used), sorted(p.seeded), p.cuda, p.deterministic)
-                         for p in programs],
-        })
+        cache.save_project(pkey, _project_data(diagnostics, skipped, noqa, programs))
     return _Outcome(targets, diagnostics, errors, skipped, noqa, programs, results, cache.hits, analysed)
 
 

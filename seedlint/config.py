@@ -49,6 +49,11 @@ class Config:
         """What of the config can change per-file facts (part of the cache key)."""
         return repr((self.seeding_functions, self.target_torch_version))
 
+    def analysis_fingerprint(self) -> str:
+        """What of the config the project analysis reads (part of the project outcome's cache key)."""
+        return repr((self.seeding_functions, self.target_torch_version, self.entry_points, self.seed_function,
+                     str(self.path) if self.path else None))
+
 
 def _key_error(key: str, path: Path, what: str) -> ConfigError:
     return ConfigError(f"{path}: [tool.seedlint] {key}: {what}")

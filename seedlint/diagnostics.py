@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 
 class FixSafety(str, enum.Enum):
@@ -31,6 +31,8 @@ class Diagnostic:
     end_line: int = 0
     end_col: int = 0
     fix: FixSafety = field(default=FixSafety.NONE, compare=False)
+    # places the message quotes, as (path, line): the cache must not reuse the message once they move
+    refs: Tuple[Tuple[str, int], ...] = field(default=(), compare=False, repr=False)
 
     def to_dict(self) -> Dict[str, Any]:
         return {
@@ -45,7 +47,8 @@ class Diagnostic:
         }
 
     def with_path(self, path: str) -> "Diagnostic":
-        return Diagnostic(path, self.line, self.col, self.code, self.message, self.end_line, self.end_col, self.fix)
+        return Diagnostic(path, self.line, self.col, self.code, self.message, self.end_line, self.end_col, self.fix,
+                          self.refs)
 
 
 

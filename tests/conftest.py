@@ -1,4 +1,6 @@
+import importlib.util
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -23,3 +25,21 @@ def run_seedlint():
                               capture_output=True, text=True, input=input, timeout=timeout)
 
     return run
+
+
+def torch_dir() -> Path:
+    spec = importlib.util.find_spec("torch")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("torch is not installed (it is in the test extras)")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+@pytest.fixture(scope="session")
+def real_tree(tmp_path_factory):
+    """A sizeable real tree: torch's data loading, nn and optim packages (a few hundred files)."""
+    src = torch_dir()
+    dst = tmp_path_factory.mktemp("real") / "torchsub"
+    for sub in ("utils/data", "nn", "optim", "distributed/elastic"):
+        shutil.copytree(src / sub, dst / sub, ignore=shutil.ignore_patterns("__pycache__"))
+    (dst / "pyproject.toml").write_text("[project]\nname = 'torchsub'\nversion = '0'\n")
+    return dst

@@ -2,36 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from seedlint.api import check_paths
 from seedlint.engine import parallel
-from tests.conftest import REPO
-
-
-def _torch_dir() -> Path:
-    spec = importlib.util.find_spec("torch")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip("torch is not installed (it is in the test extras)")
-    return Path(list(spec.submodule_search_locations)[0])
-
-
-@pytest.fixture(scope="module")
-def real_tree(tmp_path_factory):
-    """A sizeable real tree: torch's data loading, nn and optim packages (a few hundred files)."""
-    src = _torch_dir()
-    dst = tmp_path_factory.mktemp("real") / "torchsub"
-    for sub in ("utils/data", "nn", "optim", "distributed/elastic"):
-        shutil.copytree(src / sub, dst / sub, ignore=shutil.ignore_patterns("__pycache__"))
-    (dst / "pyproject.toml").write_text("[project]\nname = 'torchsub'\nversion = '0'\n")
-    return dst
+from tests.conftest import REPO, torch_dir as _torch_dir
 
 
 def _key(res):
@@ -75,9 +55,12 @@ def test_cache_survives_a_corrupt_cache_file(tmp_path, monkeypatch):
     (tmp_path / "a.py").write_text("import torch\ntorch.backends.cudnn.benchmark = True\n")
     monkeypatch.chdir(tmp_path)
     check_paths([tmp_path])
-    for f in (tmp_path / ".seedlint_cache").iterdir():
+    corrupted = 0
+    for f in (tmp_path / ".seedlint_cache").rglob("*"):
         if f.is_file() and f.name != ".gitignore":
             f.write_bytes(b"\x00garbage")
+            corrupted += 1
+    assert corrupted >= 3  # stats, project outcome, a file's facts
     assert [d.code for d in check_paths([tmp_path]).diagnostics] == ["SDL101"]
 
 

@@ -1,16 +1,17 @@
 """Caches in ``.seedlint_cache/`` at the project root (like ruff's ``.ruff_cache``).
 
-Three files:
-
 * ``stats.marshal``: ``path -> (mtime_ns, size, content digest)``, small, read on every run;
-* ``facts.marshal``: ``content digest -> per-file result`` (facts and single-file findings), read only
-  when some file changed;
+* ``facts/<digest>``: one file per distinct file content: its per-file result (facts and single-file
+  findings), read only for the files a run needs;
 * ``project.marshal``: the project-level outcome (every finding of every file, before selection and
-  suppression), keyed by the digests of all files: a run where nothing changed reads only this.
+  suppression), keyed by the digests of all files and the settings the analysis reads: a run where
+  nothing changed reads only this.
 
 A changed file is re-read and hashed; if its content is already known (a touched file, a branch switch),
-its result is reused by digest. The key includes seedlint's version and a fingerprint of its own
-sources, so a new seedlint never reads an old cache.
+its result is reused by digest. Every file carries the cache key, which includes seedlint's version and a
+fingerprint of its own sources, so a new seedlint never reads an old cache. Every write is atomic (a
+temporary file, then a rename), so two runs at once can lose each other's entries but never read half of
+one; an entry that is missing or unreadable is only a cache miss.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import hashlib
 import marshal
 import os
 import tempfile
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Iterable, Optional, Tuple
@@ -26,7 +28,8 @@ from typing import Any, Dict, Iterable, Optional, Tuple
 from seedlint import __version__
 
 CACHE_DIR = ".seedlint_cache"
-_FORMAT = 5
+FACTS_DIR = "facts"
+_FORMAT = 6
 
 
 @lru_cache(maxsize=None)
@@ -41,28 +44,30 @@ def code_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
-def _load(path: Path) -> Optional[Dict[str, Any]]:
+def _load(path: Path) -> Optional[Any]:
     try:
         with open(path, "rb") as fh:
-            data = marshal.load(fh)
+            return marshal.load(fh)
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    return data if isinstance(data, dict) else None
 
 
 class FactCache:
     def __init__(self, root: Path, key: str, enabled: bool = True) -> None:
         self.enabled = enabled
         self.folder = root / CACHE_DIR
+        self.facts_folder = self.folder / FACTS_DIR
         self.key = f"{_FORMAT}:{__version__}:{code_fingerprint()}:{key}"
         self.stats: Dict[str, Tuple[int, int, str]] = {}
-        self._results: Optional[Dict[str, Any]] = None
+        self.saved_stats: Dict[str, Tuple[int, int, str]] = {}  # as read: what the project outcome was made from
+        self._pending: Dict[str, Any] = {}  # digest -> result, written by save()
         self.dirty = False
         self.hits = 0
         if enabled:
             data = _load(self.folder / "stats.marshal")
-            if data is not None and data.get("key") == self.key:
-                self.stats = data.get("stats", {})
+            if isinstance(data, dict) and data.get("key") == self.key and isinstance(data.get("stats"), dict):
+                self.stats = data["stats"]
+                self.saved_stats = dict(self.stats)
 
     # -------------------------------------------------------------------- per file
     def digest_for(self, path: str, st: os.stat_result) -> Optional[str]:
@@ -74,32 +79,46 @@ class FactCache:
             return entry[2]
         return None
 
-    @property
-    def results(self) -> Dict[str, Any]:
-        if self._results is None:
-            data = _load(self.folder / "facts.marshal") if self.enabled else None
-            self._results = data.get("results", {}) if data is not None and data.get("key") == self.key else {}
-        return self._results
+    def recorded_digest(self, path: str) -> Optional[str]:
+        """The digest of ``path`` as the cache last saw it, changed since or not."""
+        entry = self.saved_stats.get(path)
+        return entry[2] if entry else None
 
     def lookup_digest(self, digest: str) -> Optional[Any]:
-        if not self.enabled:
-            return None
-        res = self.results.get(digest)
+        """The stored result of a file content (counted as a hit), or None."""
+        res = self.peek_digest(digest)
         if res is not None:
             self.hits += 1
         return res
 
-    def store(self, path: str, st: Optional[os.stat_result], digest: str, result: Any) -> None:
+    def peek_digest(self, digest: str) -> Optional[Any]:
+        """The stored result of a file content, or None (not counted as a hit)."""
+        if not self.enabled or not digest:
+            return None
+        res = self._pending.get(digest)
+        if res is not None:
+            return res
+        data = _load(self.facts_folder / digest)
+        if isinstance(data, tuple) and len(data) == 2 and data[0] == self.key and isinstance(data[1], dict):
+            return data[1]
+        return None
+
+    def store(self, path: str, st: Optional[os.stat_result], digest: str, result: Any, *, known: bool = False) -> None:
+        """Record ``path``'s digest; ``result`` is written unless it is ``known`` to be stored already."""
         if not self.enabled or not digest:
             return
         if st is not None:
             self.stats[path] = (st.st_mtime_ns, st.st_size, digest)
-        self.results[digest] = result
+        if not known:
+            self._pending[digest] = result
         self.dirty = True
 
     # -------------------------------------------------------------------- project
-    def project_key(self, digests: Iterable[Tuple[str, str]]) -> str:
+    def project_key(self, digests: Iterable[Tuple[str, str]], inputs: str = "") -> str:
+        """The key of a project outcome: every file's digest, plus ``inputs`` (settings and project files
+        the analysis reads besides the sources)."""
         h = hashlib.sha256(self.key.encode())
+        h.update(inputs.encode())
         for path, digest in sorted(digests):
             h.update(f"{path}\0{digest}\n".encode())
         return h.hexdigest()
@@ -108,13 +127,13 @@ class FactCache:
         if not self.enabled:
             return None
         data = _load(self.folder / "project.marshal")
-        if data is None or data.get("pkey") != pkey:
+        if not isinstance(data, dict) or data.get("pkey") != pkey:
             return None
         return data
 
     def save_project(self, pkey: str, data: Dict[str, Any]) -> None:
         if self.enabled:
-            self._write("project.marshal", {"pkey": pkey, **data})
+            self._write(self.folder / "project.marshal", {**data, "pkey": pkey})
 
     # -------------------------------------------------------------------- writing
     def save(self, live_paths: Optional[Iterable[str]] = None) -> None:
@@ -123,20 +142,54 @@ class FactCache:
         if live_paths is not None:
             keep = set(live_paths)
             self.stats = {p: v for p, v in self.stats.items() if p in keep}
-        live = {d for (_, _, d) in self.stats.values()}
-        results = {d: r for d, r in self.results.items() if d in live}
-        self._write("facts.marshal", {"key": self.key, "results": results})
-        self._write("stats.marshal", {"key": self.key, "stats": self.stats})
+        if self._pending:
+            try:
+                self.facts_folder.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                return  # a read-only project is fine: the cache is an optimisation
+            for digest, result in self._pending.items():
+                self._write(self.facts_folder / digest, (self.key, result), mkdir=False)
+            self._pending = {}
+        self._write(self.folder / "stats.marshal", {"key": self.key, "stats": self.stats})
+        self._prune()
 
-    def _write(self, name: str, data: Dict[str, Any]) -> None:
+    def _prune(self) -> None:
+        """Delete the stored results no file has any more (old versions of edited files)."""
+        live = {d for (_, _, d) in self.stats.values()}
         try:
-            self.folder.mkdir(exist_ok=True)
-            gi = self.folder / ".gitignore"
-            if not gi.exists():
-                gi.write_text("# Automatically created by seedlint.\n*\n", encoding="utf-8")
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{name}-", suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                marshal.dump(data, fh)
-            os.replace(tmp, self.folder / name)
+            names = os.listdir(self.facts_folder)
+        except OSError:
+            return
+        now = time.time()
+        for name in names:
+            if name in live:
+                continue
+            path = self.facts_folder / name
+            try:
+                # a temporary file may be another run's write in progress: only an old one is a leftover
+                if name.startswith(".") and now - os.stat(path).st_mtime < 3600:
+                    continue
+                os.unlink(path)
+            except OSError:
+                pass
+
+    def _write(self, target: Path, data: Any, *, mkdir: bool = True) -> None:
+        try:
+            if mkdir:
+                self.folder.mkdir(exist_ok=True)
+                gi = self.folder / ".gitignore"
+                if not gi.exists():
+                    gi.write_text("# Automatically created by seedlint.\n*\n", encoding="utf-8")
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}-", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    marshal.dump(data, fh)
+                os.replace(tmp, target)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
         except (OSError, ValueError):
             pass  # a read-only project is fine: the cache is an optimisation

@@ -47,6 +47,7 @@ def process_files(
     """Return ({path: FileResult}, files analysed) for the files in ``stats``."""
     results: Dict[str, FileResult] = {}
     todo: List[str] = []
+    changed: List[str] = []
     for path in files:
         st = stats.get(path)
         if st is None:
@@ -55,25 +56,24 @@ def process_files(
         cached = cache.lookup_digest(digest) if digest else None
         if cached is not None:
             results[path] = FileResult.from_json(path, cached)
+        elif digest is None and cache.enabled and cache.recorded_digest(path):
+            changed.append(path)
         else:
             todo.append(path)
-    # files whose stat changed but whose content did not: found by content hash
-    if todo and cache.enabled and cache.results:
-        still: List[str] = []
-        for path in todo:
-            try:
-                with open(path, "rb") as fh:
-                    digest = hashlib.sha256(fh.read()).hexdigest()
-            except OSError:
-                still.append(path)
-                continue
-            cached = cache.lookup_digest(digest)
-            if cached is not None:
-                results[path] = FileResult.from_json(path, cached)
-                cache.store(path, stats.get(path), digest, cached)
-            else:
-                still.append(path)
-        todo = still
+    # files whose stat changed: their content may be known all the same (touched, a branch switched back)
+    for path in changed:
+        try:
+            with open(path, "rb") as fh:
+                digest = hashlib.sha256(fh.read()).hexdigest()
+        except OSError:
+            todo.append(path)
+            continue
+        cached = cache.lookup_digest(digest)
+        if cached is not None:
+            results[path] = FileResult.from_json(path, cached)
+            cache.store(path, stats.get(path), digest, cached, known=True)
+        else:
+            todo.append(path)
     analysed = len(todo)
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if todo:

@@ -17,7 +17,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from seedlint.config import Config
 from seedlint.diagnostics import Diagnostic, FixSafety, InternalError
@@ -29,47 +29,54 @@ WORKER_METHODS = frozenset({"__getitem__", "__getitems__", "__iter__", "__next__
 LOCAL = "<local>."
 SELF = "<self>."
 TEST_NAMES = ("test_", "conftest")
+PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")  # a folder with one is a (nested) project root
 NOT_ENTRY_NAMES = frozenset({"setup.py", "conftest.py", "__init__.py", "noxfile.py", "fabfile.py", "conf.py"})
 
 Fid = Tuple[str, str]  # (path, local function id)
 
 
-@dataclass(frozen=True)
-class Site:
+class Site(NamedTuple):
+    """A place in the project (many per run, often dict keys: a tuple, hashed and built in C)."""
+
     path: str
     line: int
     col: int
     what: str = ""
 
 
-@dataclass
 class Summary:
     """What running a function does, including everything it calls.
 
-    Site collections are dicts used as ordered sets (first occurrence wins, merging is linear).
+    Site collections are dicts used as ordered sets (first occurrence wins, merging is linear). One is
+    made per function and round, hence slots and a plain constructor.
     """
 
-    seeds: Dict[str, Site] = field(default_factory=dict)  # rng -> first seeding site
-    # (site, rngs, guards of enclosing ifs, names the seed argument reads)
-    seed_sites: Dict[Tuple[Site, Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]], None] = field(default_factory=dict)
-    det_on: Optional[Site] = None  # any deterministic switch, cuDNN's flag included (SDL102)
-    det_algos: Optional[Site] = None  # deterministic algorithms (`use_deterministic_algorithms`) (SDL301)
-    det_raise: Optional[Site] = None  # deterministic algorithms that raise (no warn_only) (SDL302)
-    uses: Dict[str, Site] = field(default_factory=dict)  # rng -> first use outside DataLoader workers
-    worker_uses: Dict[str, Site] = field(default_factory=dict)  # rng -> first use inside Dataset methods
-    cuda: Optional[Site] = None
-    loader_workers: bool = False
-    worker_seeding: bool = False  # Lightning seed_everything(workers=True)
-    spawns: Dict[Tuple[Site, Optional[Fid], str], None] = field(default_factory=dict)
-    distsamplers: Dict[Site, None] = field(default_factory=dict)
-    set_epoch: bool = False
-    cublas: bool = False
-    off_by_default: Dict[Tuple[Site, str], None] = field(default_factory=dict)  # SDL008 sites
-    # SDL008 candidates: a None seed under a condition on settings (site, why, names in the condition)
-    maybe_off: Dict[Tuple[Site, str, Tuple[str, ...]], None] = field(default_factory=dict)
-    # `if opt.seed is None: opt.seed = random.randint(...)` (site, setting name, where the value comes from)
-    none_fallbacks: Dict[Tuple[Site, str, str], None] = field(default_factory=dict)
-    entropy_calls: Dict[Tuple[Site, str], None] = field(default_factory=dict)  # SDL005 via project helpers
+    __slots__ = ("seeds", "seed_sites", "det_on", "det_algos", "det_raise", "uses", "worker_uses", "cuda",
+                 "loader_workers", "worker_seeding", "spawns", "distsamplers", "set_epoch", "cublas",
+                 "off_by_default", "maybe_off", "none_fallbacks", "entropy_calls")
+
+    def __init__(self) -> None:
+        self.seeds: Dict[str, Site] = {}  # rng -> first seeding site
+        # (site, rngs, guards of enclosing ifs, names the seed argument reads)
+        self.seed_sites: Dict[Tuple[Site, Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]], None] = {}
+        self.det_on: Optional[Site] = None  # any deterministic switch, cuDNN's flag included (SDL102)
+        self.det_algos: Optional[Site] = None  # deterministic algorithms (`use_deterministic_algorithms`) (SDL301)
+        self.det_raise: Optional[Site] = None  # deterministic algorithms that raise (no warn_only) (SDL302)
+        self.uses: Dict[str, Site] = {}  # rng -> first use outside DataLoader workers
+        self.worker_uses: Dict[str, Site] = {}  # rng -> first use inside Dataset methods
+        self.cuda: Optional[Site] = None
+        self.loader_workers = False
+        self.worker_seeding = False  # Lightning seed_everything(workers=True)
+        self.spawns: Dict[Tuple[Site, Optional[Fid], str], None] = {}
+        self.distsamplers: Dict[Site, None] = {}
+        self.set_epoch = False
+        self.cublas = False
+        self.off_by_default: Dict[Tuple[Site, str], None] = {}  # SDL008 sites
+        # SDL008 candidates: a None seed under a condition on settings (site, why, names in the condition)
+        self.maybe_off: Dict[Tuple[Site, str, Tuple[str, ...]], None] = {}
+        # `if opt.seed is None: opt.seed = random.randint(...)` (site, setting name, where the value comes from)
+        self.none_fallbacks: Dict[Tuple[Site, str, str], None] = {}
+        self.entropy_calls: Dict[Tuple[Site, str], None] = {}  # SDL005 via project helpers
 
     def merge(self, other: "Summary", *, uses: bool = True) -> None:
         # hot: about two merges per call edge; empty fields are skipped without a loop or a write
@@ -163,6 +170,10 @@ class Project:
         self._summary: Dict[Fid, Summary] = {}
         self._prev_summary: Dict[Fid, Summary] = {}
         self._mcall_cache: Dict[str, Summary] = {}
+        self._tainted: Set[Fid] = set()  # summaries of this round that read a cut edge (see solve())
+        self._mcall_tainted: Set[str] = set()
+        self._mcall_busy: Set[str] = set()
+        self._taint = False  # does the summary being computed depend on a cut edge?
         self._cycle_hit = False
         self._straight: Dict[Fid, Straight] = {}
         self._in_progress: Set[Fid] = set()
@@ -190,7 +201,7 @@ class Project:
             d = os.path.dirname(p)
             while d not in seen:
                 seen.add(d)
-                if any(os.path.isfile(os.path.join(d, m)) for m in ("pyproject.toml", "setup.py", "setup.cfg")):
+                if any(os.path.isfile(os.path.join(d, m)) for m in PROJECT_MARKERS):
                     dirs.add(d)
                 parent = os.path.dirname(d)
                 if d == root or parent == d:
@@ -432,16 +443,23 @@ class Project:
     def summary(self, fid: Fid) -> Summary:
         s = self._summary.get(fid)
         if s is not None:
+            if fid in self._tainted:
+                self._taint = True
             return s
         if fid in self._in_progress:
             # recursion: use what the previous round of solve() knew (nothing, in the first round)
             self._cycle_hit = True
+            self._taint = True
             return self._prev_summary.get(fid) or Summary()
         self._in_progress.add(fid)
+        outer, self._taint = self._taint, False
         try:
             s = self._compute_summary(fid)
         finally:
             self._in_progress.discard(fid)
+        if self._taint:
+            self._tainted.add(fid)
+        self._taint = outer or self._taint
         self._summary[fid] = s
         return s
 
@@ -455,15 +473,24 @@ class Project:
         stop early when nothing was cut, or when what the rules read stops changing. Inputs are sorted, so
         the result never depends on the order files were analysed in.
         """
+        # A summary is *tainted* when its computation read a cut edge (or a name-matched method summary
+        # still being worked out), directly or through a callee. An untainted summary depends on nothing a
+        # later round changes, so it is the value a later round would compute again: it is kept, and only
+        # the tainted ones are recomputed, in the same order as a full round would reach them.
         sig = None
-        for _ in range(max_rounds):
+        for round_no in range(max_rounds):
             self._cycle_hit = False
-            self._prev_summary, self._summary = self._summary, {}
-            self._mcall_cache = {}
+            prev = self._summary
+            self._prev_summary = prev
+            self._summary = {fid: s for fid, s in prev.items() if fid not in self._tainted}
+            self._mcall_cache = {m: v for m, v in self._mcall_cache.items() if m not in self._mcall_tainted}
+            self._tainted, self._mcall_tainted = set(), set()
             for fid in starts:
                 self.summary(fid)
+            if not self._cycle_hit or round_no == max_rounds - 1:
+                return
             new_sig = self._signature()
-            if not self._cycle_hit or new_sig == sig:
+            if new_sig == sig:
                 return
             sig = new_sig
 
@@ -659,15 +686,25 @@ class Project:
         if seeding is None:
             seeding = Summary()
             self._mcall_cache[m] = seeding  # also the guard against recursion through the same name
-            for fid in self.methods_by_name[m][:20]:
-                callee = self.summary(fid)
-                if callee.seeds or callee.det_on:
-                    for r, site in callee.seeds.items():
-                        seeding.seeds.setdefault(r, site)
-                    seeding.det_on = seeding.det_on or callee.det_on
-                    seeding.det_algos = seeding.det_algos or callee.det_algos
-                    seeding.det_raise = seeding.det_raise or callee.det_raise
-                    seeding.worker_seeding |= callee.worker_seeding
+            self._mcall_busy.add(m)
+            outer, self._taint = self._taint, False
+            try:
+                for fid in self.methods_by_name[m][:20]:
+                    callee = self.summary(fid)
+                    if callee.seeds or callee.det_on:
+                        for r, site in callee.seeds.items():
+                            seeding.seeds.setdefault(r, site)
+                        seeding.det_on = seeding.det_on or callee.det_on
+                        seeding.det_algos = seeding.det_algos or callee.det_algos
+                        seeding.det_raise = seeding.det_raise or callee.det_raise
+                        seeding.worker_seeding |= callee.worker_seeding
+            finally:
+                self._mcall_busy.discard(m)
+            if self._taint:
+                self._mcall_tainted.add(m)
+            self._taint = outer or self._taint
+        elif m in self._mcall_busy or m in self._mcall_tainted:
+            self._taint = True  # a partial (recursion) or tainted result
         for r, site in seeding.seeds.items():
             s.seeds.setdefault(r, site)
         s.det_on = s.det_on or seeding.det_on
@@ -1082,7 +1119,8 @@ def _dedupe(diags: List[Diagnostic]) -> List[Diagnostic]:
         if others:
             first = Diagnostic(first.path, first.line, first.col, first.code,
                                first.message + f" (also in {others} other program{'s' if others > 1 else ''})",
-                               first.end_line, first.end_col, first.fix)
+                               first.end_line, first.end_col, first.fix,
+                               tuple(dict.fromkeys(r for d in group for r in d.refs)))
         out.append(first)
     return out
 
@@ -1159,6 +1197,8 @@ class ProjectContext:
         return on, raising
 
 
-def diag(site: Site, code: str, message: str, fix: FixSafety = FixSafety.NONE) -> Diagnostic:
+def diag(site: Site, code: str, message: str, fix: FixSafety = FixSafety.NONE,
+         quotes: Tuple[Site, ...] = ()) -> Diagnostic:
+    """A finding at ``site``; ``quotes``: the other places whose line the message names."""
     return Diagnostic(path=site.path, line=site.line, col=site.col, code=code, message=message,
-                      end_line=site.line, end_col=site.col, fix=fix)
+                      end_line=site.line, end_col=site.col, fix=fix, refs=tuple((q.path, q.line) for q in quotes))

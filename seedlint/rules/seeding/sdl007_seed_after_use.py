@@ -85,4 +85,4 @@ class SeedAfterUse(Rule):
                 what = f" ({use_site.what})" if use_site.what else ""
                 yield diag(seed_site, self.code,
                            f"{_NAMES[rng]} is seeded here, after it was already used at {where}{what}: what was "
-                           "drawn before the seed is not reproducible; seed first", self.fix)
+                           "drawn before the seed is not reproducible; seed first", self.fix, quotes=(use_site,))

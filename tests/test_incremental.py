@@ -1,0 +1,164 @@
+"""A run after a few files changed: answered from the previous outcome when exact, always the cold findings."""
+
+from __future__ import annotations
+
+import random
+import shutil
+
+import pytest
+
+import seedlint.api as api
+from seedlint.api import check_paths
+from seedlint.engine.filepass import process_source
+from seedlint.engine.incremental import line_mapping
+from tests.conftest import REPO
+
+
+def _result(src: str) -> dict:
+    return process_source("/p/m.py", src.encode(), "d").to_json()
+
+
+BASE = (
+    "import random\nimport torch\n\n\ndef helper(x, seed=None):\n    torch.manual_seed(seed)\n"
+    "    return random.random()\n\n\nif __name__ == '__main__':\n    helper(1, seed=3)\n"
+)
+
+
+def test_line_mapping_pairs_moved_lines():
+    moved = BASE.replace("\n\n\ndef helper", "\n# a comment\n\n\n\ndef helper")
+    mapping = line_mapping(_result(BASE), _result(moved))
+    assert mapping is not None
+    assert mapping[5] == 7 and mapping[11] == 13 and mapping[1] == 1
+
+
+def test_line_mapping_identity_for_a_comment_at_the_end():
+    mapping = line_mapping(_result(BASE), _result(BASE + "# done\n"))
+    assert mapping is not None and all(k == v for k, v in mapping.items())
+
+
+@pytest.mark.parametrize("edit", [
+    ("helper(1, seed=3)", "helper(1, seed=4)"),  # an argument the facts keep
+    ("    helper(1, seed=3)", "    _ = helper(1, seed=3)"),  # same line, other column: columns are kept
+    ("    return random.random()\n", "    random.shuffle([1])\n    return random.random()\n"),  # a new fact
+    ("def helper(x, seed=None)", "def helper(x, seed=0)"),  # a default the facts keep
+])
+def test_line_mapping_refuses_other_facts(edit):
+    old, new = edit
+    assert old in BASE
+    assert line_mapping(_result(BASE), _result(BASE.replace(old, new))) is None
+
+
+def test_line_mapping_refuses_two_lines_becoming_one():
+    src = "import random\nrandom.random()\nrandom.random()\n"
+    merged = "import random\nrandom.random(); random.random()\n"
+    assert line_mapping(_result(src), _result(merged)) is None
+
+
+def _key(res):
+    return sorted((d.path, d.line, d.col, d.end_line, d.end_col, d.code, d.message) for d in res.diagnostics)
+
+
+def _edit(lines, kind, rnd):
+    k = rnd.randrange(len(lines) + 1)
+    if kind == "append":
+        lines.append("# appended")
+    elif kind == "blank":
+        lines.insert(k, "")
+    elif kind == "comment":
+        indent = len(lines[k]) - len(lines[k].lstrip()) if k < len(lines) else 0
+        lines.insert(k, " " * indent + "# a comment")
+    elif kind == "delete_blank":
+        blanks = [j for j, line in enumerate(lines) if not line.strip()]
+        if blanks:
+            del lines[rnd.choice(blanks)]
+    elif kind == "call":
+        lines.append("import random\nrandom.shuffle([1, 2])")
+    elif kind == "duplicate":
+        j = rnd.randrange(len(lines))
+        lines.insert(j, lines[j])
+
+
+@pytest.mark.parametrize("tree", ["fixtures", "real"])
+def test_after_random_edits_the_cached_findings_are_the_cold_ones(tree, real_tree, tmp_path, monkeypatch):
+    """Random edits (comments, blank lines, new code, duplicated lines) one file at a time; after each, the
+    cached run (incremental or not) must give exactly the findings of a run without the cache."""
+    src = REPO / "fixtures" if tree == "fixtures" else real_tree
+    root = tmp_path / "tree"
+    shutil.copytree(src, root, ignore=shutil.ignore_patterns(".seedlint_cache"))
+    if not (root / "pyproject.toml").exists():
+        (root / "pyproject.toml").write_text("[project]\nname = 'tree'\nversion = '0'\n")
+    monkeypatch.chdir(root)
+    taken = {"reused": 0, "analysed": 0}
+    original = api._check_changed_files
+
+    def spy(*a, **k):
+        out = original(*a, **k)
+        taken["reused" if out is not None else "analysed"] += 1
+        return out
+
+    monkeypatch.setattr(api, "_check_changed_files", spy)
+    check_paths([root])
+    files = sorted(root.rglob("*.py"))
+    rnd = random.Random(7)
+    for _ in range(25):
+        f = rnd.choice(files)
+        lines = f.read_text(encoding="utf-8").split("\n")
+        _edit(lines, rnd.choice(["append", "blank", "comment", "delete_blank", "call", "duplicate"]), rnd)
+        f.write_text("\n".join(lines), encoding="utf-8")
+        target = rnd.choice([[root], [f]])
+        assert _key(check_paths(target)) == _key(check_paths(target, no_cache=True)), f
+    # both ways were taken: edits that only move lines reuse the outcome, the others analyse again
+    assert taken["reused"] >= 5 and taken["analysed"] >= 3, taken
+
+
+def test_a_comment_line_reuses_the_outcome_with_lines_moved(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\nversion = '0'\n")
+    train = tmp_path / "train.py"
+    train.write_text("import random\nif __name__ == '__main__':\n    random.shuffle([1, 2])\n")
+    monkeypatch.chdir(tmp_path)
+    assert [(d.code, d.line) for d in check_paths([tmp_path]).diagnostics] == [("SDL001", 3)]
+    train.write_text("# header\nimport random\nif __name__ == '__main__':\n    random.shuffle([1, 2])\n")
+    monkeypatch.setattr(api, "_analyse_project", None)  # the whole analysis must not run
+    res = check_paths([train])
+    assert [(d.code, d.line) for d in res.diagnostics] == [("SDL001", 4)]
+    assert res.analysed == 1
+
+
+def test_a_quoted_line_that_moves_is_not_reused(tmp_path, monkeypatch):
+    """SDL007 names the line of the earlier use: when that line moves, the message must change too."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\nversion = '0'\n")
+    train = tmp_path / "train.py"
+    body = "import numpy as np\nidx = np.random.permutation(5)\nnp.random.seed(1)\n"
+    train.write_text(body)
+    monkeypatch.chdir(tmp_path)
+    (first,) = [d for d in check_paths([tmp_path]).diagnostics if d.code == "SDL007"]
+    assert "line 2" in first.message
+    train.write_text("# header\n" + body)
+    (moved,) = [d for d in check_paths([tmp_path]).diagnostics if d.code == "SDL007"]
+    assert "line 3" in moved.message and moved.line == 4
+
+
+def test_changed_project_scripts_are_seen_by_a_warm_run(tmp_path, monkeypatch):
+    """[project.scripts] entries are part of what the project outcome is cached on."""
+    pkg = tmp_path / "app"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "cli.py").write_text("import random\ndef main():\n    return random.random()\n")
+    (pkg / "other.py").write_text("def main():\n    return 1\n")
+    pp = tmp_path / "pyproject.toml"
+    pp.write_text("[project]\nname = 'app'\nversion = '0'\n[project.scripts]\napp = 'app.other:main'\n")
+    monkeypatch.chdir(tmp_path)
+    assert check_paths([tmp_path]).diagnostics == []
+    pp.write_text("[project]\nname = 'app'\nversion = '0'\n[project.scripts]\napp = 'app.cli:main'\n")
+    assert [d.code for d in check_paths([tmp_path]).diagnostics] == ["SDL001"]
+    assert _key(check_paths([tmp_path])) == _key(check_paths([tmp_path], no_cache=True))
+
+
+def test_entry_points_setting_is_part_of_the_cache_key(tmp_path, monkeypatch):
+    (tmp_path / "lib.py").write_text("import random\ndef run():\n    return random.random()\n")
+    pp = tmp_path / "pyproject.toml"
+    pp.write_text("[project]\nname = 'p'\nversion = '0'\n")
+    monkeypatch.chdir(tmp_path)
+    assert check_paths([tmp_path]).diagnostics == []
+    pp.write_text("[project]\nname = 'p'\nversion = '0'\n[tool.seedlint]\nentry-points = ['lib:run']\n")
+    assert [d.code for d in check_paths([tmp_path]).diagnostics] == ["SDL001"]
