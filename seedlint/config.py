@@ -6,6 +6,7 @@ line naming the key and the file (the CLI prints it and exits 2).
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -86,7 +87,38 @@ def parse_version(text: str) -> Tuple[int, ...]:
 
 
 def installed_torch_version() -> Optional[Tuple[int, ...]]:
-    """The installed torch's version from package metadata, without importing torch."""
+    """The installed torch's version from its package metadata, without importing torch.
+
+    The first ``torch-*.dist-info`` (or ``.egg-info``) on ``sys.path`` is the one ``import torch`` and
+    ``importlib.metadata`` would find; reading it directly spares importing ``importlib.metadata``
+    (about 20 ms, much of a warm run). Anything unusual falls back to ``importlib.metadata``.
+    """
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            m = _DIST_RE.match(name)
+            if m is None:
+                continue
+            meta = os.path.join(entry or ".", name)
+            if os.path.isdir(meta):
+                meta = os.path.join(meta, "METADATA" if name.lower().endswith(".dist-info") else "PKG-INFO")
+            try:
+                with open(meta, encoding="utf-8", errors="replace") as fh:
+                    for line in fh:
+                        if line.startswith("Version:"):
+                            return parse_version(line.split(":", 1)[1])
+                        if not line.strip():
+                            break  # end of the headers
+            except (OSError, ValueError):
+                pass
+            return _metadata_torch_version()
+    return None
+
+
+def _metadata_torch_version() -> Optional[Tuple[int, ...]]:
     try:
         from importlib.metadata import PackageNotFoundError, version
     except ImportError:  # pragma: no cover
@@ -95,6 +127,9 @@ def installed_torch_version() -> Optional[Tuple[int, ...]]:
         return parse_version(version("torch"))
     except (PackageNotFoundError, ValueError):
         return None
+
+
+_DIST_RE = re.compile(r"^torch-[^-]+\.(?:dist-info|egg-info)$", re.IGNORECASE)
 
 
 _KEYS = {

@@ -161,6 +161,26 @@ def test_bad_config_is_one_line_exit_two(tmp_path, run_seedlint, body, message):
     assert message in err and "pyproject.toml" in err and "Traceback" not in err
 
 
+def test_installed_torch_version_read_from_metadata_agrees_with_importlib(tmp_path, monkeypatch):
+    from importlib.metadata import PackageNotFoundError, version
+
+    from seedlint.config import installed_torch_version, parse_version
+
+    try:
+        expected = parse_version(version("torch"))
+    except PackageNotFoundError:
+        expected = None
+    assert installed_torch_version() == expected
+    # the first torch metadata on sys.path wins, as for import; a folder without one is skipped
+    fake = tmp_path / "site"
+    (fake / "torch-1.8.2.dist-info").mkdir(parents=True)
+    (fake / "torch-1.8.2.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: torch\nVersion: 1.8.2\n\nbody\n")
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "missing"), str(fake)] + sys.path)
+    assert installed_torch_version() == (1, 8, 2)
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "missing")])
+    assert installed_torch_version() is None
+
+
 def test_config_select_exclude_and_per_file_ignores(tmp_path, run_seedlint):
     project(tmp_path, {"a.py": BENCH, "old/b.py": BENCH, "tests/c.py": BENCH + UNSEEDED_GEN},
             pyproject="[tool.seedlint]\nexclude = ['old']\nper-file-ignores = {'tests/*' = ['SDL101']}\n")

@@ -10,9 +10,10 @@ import fnmatch
 import os
 import re
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Pattern, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Pattern, Sequence, Tuple
 
-import pathspec
+if TYPE_CHECKING:  # pragma: no cover
+    import pathspec
 
 DEFAULT_EXCLUDES = (
     ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", ".eggs", "__pycache__", "node_modules",
@@ -44,6 +45,13 @@ def _compile(patterns: Iterable[str]) -> Tuple[Optional[Pattern[str]], Optional[
     return (re.compile("|".join(names)) if names else None, re.compile("|".join(paths)) if paths else None)
 
 
+def _gitignore_spec(lines: List[str]) -> Any:
+    # imported here: pathspec costs about 20 ms to import, and a tree without .gitignore files never needs it
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
 class _Ignorer:
     """Excludes plus ``.gitignore`` files, on string paths."""
 
@@ -51,9 +59,9 @@ class _Ignorer:
         self.root = root
         self.name_re, self.path_re = _compile(excludes)
         self.use_gitignore = use_gitignore
-        self._specs: Dict[str, Optional[pathspec.PathSpec]] = {}
+        self._specs: Dict[str, Optional["pathspec.PathSpec"]] = {}
 
-    def gitignore(self, folder: str) -> Optional[pathspec.PathSpec]:
+    def gitignore(self, folder: str) -> Optional["pathspec.PathSpec"]:
         if folder in self._specs:
             return self._specs[folder]
         spec = None
@@ -61,7 +69,7 @@ class _Ignorer:
         if self.use_gitignore and os.path.isfile(f):
             try:
                 with open(f, encoding="utf-8", errors="replace") as fh:
-                    spec = pathspec.GitIgnoreSpec.from_lines(fh.read().splitlines())
+                    spec = _gitignore_spec(fh.read().splitlines())
             except (OSError, ValueError):
                 spec = None
         self._specs[folder] = spec
@@ -76,9 +84,8 @@ class _Ignorer:
             return
         parts = os.path.relpath(path, folder).replace(os.sep, "/").split("/")
         prefixes = ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-        kept = [ln for ln in lines
-                if not any(pathspec.GitIgnoreSpec.from_lines([ln]).match_file(pre) for pre in prefixes)]
-        self._specs[folder] = pathspec.GitIgnoreSpec.from_lines(kept)
+        kept = [ln for ln in lines if not any(_gitignore_spec([ln]).match_file(pre) for pre in prefixes)]
+        self._specs[folder] = _gitignore_spec(kept)
 
     def ignored_by_gitignore(self, path: str, folder: str) -> bool:
         spec = self.gitignore(folder)
