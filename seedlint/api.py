@@ -26,7 +26,7 @@ class UsageError(Exception):
 class CheckResult:
     diagnostics: List[Diagnostic]
     errors: List[InternalError]
-    files: List[Path]  # the files that were asked about
+    target_paths: List[str]  # the files that were asked about (sorted absolute paths)
     root: Path
     config: Config
     cache_hits: int = 0
@@ -34,13 +34,36 @@ class CheckResult:
     results: Dict[str, FileResult] = field(default_factory=dict)
     programs: List[Any] = field(default_factory=list)  # seedlint.project.analysis.ProgramInfo
 
+    @property
+    def files(self) -> List[Path]:
+        """The files that were asked about."""
+        return [Path(p) for p in self.target_paths]
+
+
+class _Display:
+    """Paths as reported: relative to the current folder (symlinks resolved) when under it, else as given."""
+
+    def __init__(self) -> None:
+        cwd = os.path.realpath(os.getcwd())
+        self.prefix = cwd if cwd.endswith(os.sep) else cwd + os.sep
+        self.memo: Dict[str, str] = {}
+
+    def __call__(self, path: str) -> str:
+        shown = self.memo.get(path)
+        if shown is None:
+            shown = path
+            if os.path.isabs(path):
+                real = os.path.realpath(path)
+                if real.startswith(self.prefix):
+                    shown = real[len(self.prefix):].replace(os.sep, "/")
+                elif real + os.sep == self.prefix:
+                    shown = "."
+            self.memo[path] = shown
+        return shown
+
 
 def _display(path: Path) -> str:
-    cwd = Path.cwd()
-    try:
-        return Path(path).resolve().relative_to(cwd.resolve()).as_posix() if Path(path).is_absolute() else str(path)
-    except ValueError:
-        return str(path)
+    return _Display()(str(path))
 
 
 def load_settings(paths: Sequence[Path], config_path: Optional[Path]) -> Config:
@@ -144,7 +167,8 @@ def _check_paths(
         errors.extend(e for e in outcome.errors if e.path in outcome.targets or e.path == str(root))
         for path in sorted(outcome.targets):
             diagnostics.extend(to_diagnostic(path, d) for d in outcome.diagnostics.get(path, ()))
-    errors = [InternalError(_display(Path(e.path)), e.rule, e.message) for e in errors]
+    display = _Display()
+    errors = [InternalError(display(e.path), e.rule, e.message) for e in errors]
     root = next(iter(groups))
 
     kept: List[Diagnostic] = []
@@ -157,10 +181,9 @@ def _check_paths(
             continue
         if pfi and _per_file_ignored(d, cfg.path.parent if cfg.path else root, pfi):
             continue
-        kept.append(d.with_path(_display(Path(d.path))))
+        kept.append(d.with_path(display(d.path)))
     kept = sorted(set(kept), key=lambda d: (d.path, d.line, d.col, d.code, d.message))
-    return CheckResult(kept, errors, [Path(p) for p in sorted(target_set)], root, cfg, hits, analysed, results,
-                       programs)
+    return CheckResult(kept, errors, sorted(target_set), root, cfg, hits, analysed, results, programs)
 
 
 @dataclass
@@ -183,18 +206,23 @@ def _check_project(root: Path, group: List[Path], cfg: Config, excludes: Tuple[s
     from seedlint.engine.cache import FactCache
     from seedlint.engine.parallel import stat_files
 
+    from seedlint.project.analysis import PROJECT_MARKERS
+
     # the analysis reads the rest of the project: a file's findings do not depend on which files were named
-    project_files, _ = discover([root], root, excludes, cfg.respect_gitignore)
+    listing: Dict[str, Tuple[str, ...]] = {}  # folder -> the project markers in it
+    project_files, _ = discover([root], root, excludes, cfg.respect_gitignore, watch=PROJECT_MARKERS,
+                                 listing=listing)
     if any(p.resolve() == root for p in group):
-        targets = {str(p) for p in project_files}
+        targets = set(project_files)
+        all_files = project_files
     else:
         found, _ = discover(group, root, excludes, cfg.respect_gitignore)
-        targets = {str(p) for p in found}
-    all_files = sorted({*map(str, project_files), *targets})
+        targets = set(found)
+        all_files = sorted({*project_files, *targets})
     cache = FactCache(root, cfg.fingerprint(), enabled=not no_cache)
     stats, failed = stat_files(all_files)
     digests = {p: cache.digest_for(p, st) for p, st in stats.items()}
-    inputs = _project_inputs(root, all_files, cfg) if cache.enabled else ""
+    inputs = _project_inputs(root, all_files, cfg, listing) if cache.enabled else ""
     pkey = None
     if cache.enabled and not failed and not keep_results:
         if all(digests.values()):
@@ -295,7 +323,8 @@ def _check_changed_files(cache: Any, stats: Dict[str, Any], digests: Dict[str, O
     return _outcome_from_cache(data, targets, hits=len(all_files) - analysed, analysed=analysed)
 
 
-def _project_inputs(root: Path, files: Sequence[str], cfg: Config) -> str:
+def _project_inputs(root: Path, files: Sequence[str], cfg: Config,
+                    listing: Optional[Dict[str, Tuple[str, ...]]] = None) -> str:
     """What the project analysis reads besides the sources: the settings it uses, which folders hold a
     project marker (nested projects change how imports resolve) and the ``pyproject.toml`` files (their
     ``[project.scripts]`` are entry points). Part of the project outcome's cache key."""
@@ -306,25 +335,27 @@ def _project_inputs(root: Path, files: Sequence[str], cfg: Config) -> str:
     h = hashlib.sha256(cfg.analysis_fingerprint().encode())
     top = str(root)
     folders: Set[str] = set()
-    for f in files:
-        d = os.path.dirname(f)
+    for d in {os.path.dirname(f) for f in files}:
         while d not in folders:
             folders.add(d)
             parent = os.path.dirname(d)
             if d == top or parent == d:
                 break
             d = parent
+    listing = listing or {}
     for d in sorted(folders):
-        for marker in PROJECT_MARKERS:
+        present = listing.get(d)
+        if present is None:  # a folder discovery did not list (a file named explicitly in an excluded one)
+            present = tuple(m for m in PROJECT_MARKERS if os.path.isfile(os.path.join(d, m)))
+        for marker in present:
             p = os.path.join(d, marker)
-            if os.path.isfile(p):
-                h.update(p.encode() + b"\0")
-                if marker == "pyproject.toml":
-                    try:
-                        with open(p, "rb") as fh:
-                            h.update(hashlib.sha256(fh.read()).digest())
-                    except OSError:
-                        pass
+            h.update(p.encode() + b"\0")
+            if marker == "pyproject.toml":
+                try:
+                    with open(p, "rb") as fh:
+                        h.update(hashlib.sha256(fh.read()).digest())
+                except OSError:
+                    pass
     pp = root / "pyproject.toml"
     if pp.is_file() and str(root) not in folders:
         h.update(hashlib.sha256(pp.read_bytes()).digest())

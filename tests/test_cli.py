@@ -296,3 +296,19 @@ def test_explicit_folder_inside_an_ignored_folder_is_checked(tmp_path, run_seedl
 def test_seedlint_is_clean_under_seedlint(run_seedlint):
     r = run_seedlint("check", str(REPO / "seedlint"), "--no-cache", "--quiet")
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_reported_paths_are_relative_to_the_current_folder_when_under_it(tmp_path, monkeypatch):
+    from seedlint.api import _Display
+
+    (tmp_path / "proj" / "pkg").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "proj")
+    monkeypatch.chdir(tmp_path / "proj")
+    show = _Display()
+    assert show(str(tmp_path / "proj" / "pkg" / "a.py")) == "pkg/a.py"
+    assert show(str(tmp_path / "link" / "pkg" / "a.py")) == "pkg/a.py"  # symlinks resolved
+    assert show(str(tmp_path / "proj")) == "."
+    assert show(str(tmp_path / "proj2" / "a.py")) == str(tmp_path / "proj2" / "a.py")  # a sibling, not under it
+    assert show(str(tmp_path / "elsewhere" / "b.py")) == str(tmp_path / "elsewhere" / "b.py")
+    assert show("pkg/a.py") == "pkg/a.py"

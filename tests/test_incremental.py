@@ -162,3 +162,26 @@ def test_entry_points_setting_is_part_of_the_cache_key(tmp_path, monkeypatch):
     assert check_paths([tmp_path]).diagnostics == []
     pp.write_text("[project]\nname = 'p'\nversion = '0'\n[tool.seedlint]\nentry-points = ['lib:run']\n")
     assert [d.code for d in check_paths([tmp_path]).diagnostics] == ["SDL001"]
+
+
+def test_project_inputs_from_the_discovery_listing_equal_those_read_from_disk(tmp_path):
+    """The markers discovery saw while listing folders give the same cache key as a stat per folder."""
+    from seedlint.config import Config
+    from seedlint.engine.discovery import discover
+    from seedlint.project.analysis import PROJECT_MARKERS
+
+    for rel, text in {"pyproject.toml": "[project]\nname = 'p'\n", "a.py": "", "sub/setup.py": "",
+                      "sub/pkg/b.py": "", "sub/pkg/pyproject.toml": "[tool.x]\n", "other/setup.cfg": "",
+                      "other/c.py": "", "old/d.py": ""}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    (tmp_path / "other" / "pyproject.toml").mkdir()  # a folder, not a marker
+    listing: dict = {}
+    files, _ = discover([tmp_path], tmp_path, ("old",), watch=PROJECT_MARKERS, listing=listing)
+    assert listing[str(tmp_path / "sub")] == ("setup.py",)
+    assert listing[str(tmp_path / "other")] == ("setup.cfg",)
+    files.append(str(tmp_path / "old" / "d.py"))  # named explicitly: its folder was not listed
+    cfg = Config()
+    assert api._project_inputs(tmp_path, files, cfg, listing) == api._project_inputs(tmp_path, files, cfg)
+    (tmp_path / "old" / "setup.py").write_text("")
+    assert api._project_inputs(tmp_path, files, cfg, listing) == api._project_inputs(tmp_path, files, cfg)

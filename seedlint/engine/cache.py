@@ -35,12 +35,22 @@ _FORMAT = 6
 @lru_cache(maxsize=None)
 def code_fingerprint() -> str:
     """Sizes and mtimes of seedlint's own files: an edited seedlint invalidates every cache."""
-    pkg = Path(__file__).resolve().parents[1]
+    pkg = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    found = []
+    stack = [""]
+    while stack:
+        rel = stack.pop()
+        with os.scandir(os.path.join(pkg, rel)) as entries:
+            for e in entries:
+                if e.is_dir():
+                    if e.name != "__pycache__":
+                        stack.append(os.path.join(rel, e.name))
+                elif e.name.endswith((".py", ".json")):
+                    st = e.stat()
+                    found.append(f"{os.path.join(rel, e.name)}:{st.st_size}:{st.st_mtime_ns};")
     h = hashlib.sha256()
-    for p in sorted(pkg.rglob("*")):
-        if p.suffix in (".py", ".json") and "__pycache__" not in p.parts:
-            st = p.stat()
-            h.update(f"{p.relative_to(pkg)}:{st.st_size}:{st.st_mtime_ns};".encode())
+    for item in sorted(found):
+        h.update(item.encode())
     return h.hexdigest()[:16]
 
 

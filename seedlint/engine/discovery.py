@@ -130,9 +130,15 @@ def _gitignore_chain(root: str, folder: str) -> List[str]:
 
 
 def discover(
-    paths: Sequence[Path], root: Path, excludes: Iterable[str] = (), use_gitignore: bool = True
-) -> Tuple[List[Path], List[Path]]:
-    """Return (files to check, explicit paths that do not exist)."""
+    paths: Sequence[Path], root: Path, excludes: Iterable[str] = (), use_gitignore: bool = True, *,
+    watch: Tuple[str, ...] = (), listing: Optional[Dict[str, Tuple[str, ...]]] = None,
+) -> Tuple[List[str], List[Path]]:
+    """Return (files to check, sorted absolute paths; explicit paths that do not exist).
+
+    With ``listing``, each folder listed is recorded there with the names in ``watch`` that are files in it
+    (in ``watch``'s order), which spares the caller a ``stat`` per folder.
+    """
+    watched = frozenset(watch)
     root_s = os.path.abspath(str(root))
     ignorer = _Ignorer(root_s, (*DEFAULT_EXCLUDES, *excludes), use_gitignore)
     found: List[str] = []
@@ -163,6 +169,9 @@ def discover(
                 entries = list(os.scandir(folder))
             except OSError:
                 continue
+            if listing is not None:
+                names = {e.name for e in entries if e.name in watched}
+                listing[folder] = tuple(n for n in watch if n in names and _is_file(folder, n))
             if use_gitignore and folder != p and any(e.name == ".gitignore" for e in entries):
                 if ignorer.gitignore(folder) is not None:
                     gchain = [*gchain, folder]
@@ -184,4 +193,8 @@ def discover(
                     seen.add(path)
                     found.append(path)
     found.sort()
-    return [Path(f) for f in found], missing
+    return found, missing
+
+
+def _is_file(folder: str, name: str) -> bool:
+    return os.path.isfile(os.path.join(folder, name))
