@@ -57,7 +57,8 @@ def code_fingerprint() -> str:
 def _load(path: Path) -> Optional[Any]:
     try:
         with open(path, "rb") as fh:
-            return marshal.load(fh)
+            data = fh.read()
+        return marshal.loads(data)  # (marshal.load on a file object reads it piecemeal: several times slower)
     except (OSError, EOFError, ValueError, TypeError):
         return None
 
@@ -193,7 +194,7 @@ class FactCache:
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}-", suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    marshal.dump(data, fh)
+                    fh.write(marshal.dumps(data))
                 os.replace(tmp, target)
             except BaseException:
                 try:
