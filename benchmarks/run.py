@@ -495,7 +495,7 @@ def _run(args: argparse.Namespace, repeat: int, src: Path, tmp: Path) -> int:
         return before
 
     def semantic_edit(i: int) -> None:
-        changed.write_bytes(original + f"\n_seedlint_benchmark_edit_{i} = {i}\n".encode())
+        changed.write_bytes(original + f"\n\ndef _seedlint_benchmark_edit_{i}():\n    return {i}\n".encode())
 
     b.log("seedlint, one file changed")
     try:
@@ -503,8 +503,8 @@ def _run(args: argparse.Namespace, repeat: int, src: Path, tmp: Path) -> int:
                    [*sl, "--quiet", "--exit-zero", changed], repeat, before=edit("file"), seedlint=True))
         add(b.step("seedlint_one_corpus", "seedlint, 1 file changed, whole corpus",
                    [*sl, "--quiet", "--exit-zero", corpus], repeat, before=edit("corpus"), seedlint=True))
-        # An edit that changes the file's facts (a new module-level name): the project analysis runs again
-        # over every file's cached facts.
+        # An edit that changes the file's facts (a new function): the project analysis runs again over every
+        # file's cached facts.
         add(b.step("seedlint_one_semantic", "seedlint, 1 file's code changed, whole corpus",
                    [*sl, "--quiet", "--exit-zero", corpus], repeat, before=semantic_edit, seedlint=True))
     finally:

@@ -101,3 +101,16 @@ def test_project_analysis_does_not_depend_on_the_order_files_arrive_in(tree, rea
         rnd.shuffle(order)
         assert findings(order) == baseline
     assert findings(list(reversed(keys))) == baseline
+
+
+@pytest.mark.parametrize("prefix", ["", "é = 'ü'; "])
+def test_columns_are_characters_in_ascii_and_non_ascii_files(prefix):
+    """Findings and fact events give 1-based character columns; a non-ASCII line shifts byte offsets."""
+    from seedlint.engine.filepass import process_source
+
+    src = f"import torch\n{prefix}torch.backends.cudnn.benchmark = True\n{prefix}torch.manual_seed(0)\n"
+    res = process_source("/p/m.py", src.encode(), "d")
+    col = len(prefix) + 1
+    assert [(d["code"], d["line"], d["col"]) for d in res.diagnostics] == [("SDL101", 2, col)]
+    events = [(ev["l"], ev["c"]) for fn in res.facts["functions"].values() for ev in fn["events"] if ev["l"] == 3]
+    assert events and all(c == col for _, c in events)

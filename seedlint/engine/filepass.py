@@ -97,7 +97,8 @@ def process_source(path: str, data: bytes, digest: str = "") -> FileResult:
     except (ValueError, RecursionError, MemoryError) as exc:
         res.diagnostics.append(_sdl000(1, 1, f"cannot parse file: {exc}"))
         return res
-    lines = source.splitlines()
+    # an ASCII file's byte offsets are its character offsets: its lines are not needed to convert them
+    lines = None if source.isascii() else source.splitlines()
     try:
         ctx, facts = analyze(tree, path, source)
     except RecursionError:
@@ -119,24 +120,29 @@ def process_source(path: str, data: bytes, digest: str = "") -> FileResult:
                     end_bcol = getattr(node, "end_col_offset", None) or bcol
                 else:
                     line, bcol, end_line, end_bcol = finding.line, finding.col, finding.line, finding.col
+                if lines is not None:
+                    bcol, end_bcol = char_col(lines, line, bcol), char_col(lines, end_line, end_bcol)
                 res.diagnostics.append({
-                    "line": line, "col": char_col(lines, line, bcol) + 1,
-                    "end_line": end_line, "end_col": char_col(lines, end_line, end_bcol) + 1,
+                    "line": line, "col": bcol + 1, "end_line": end_line, "end_col": end_bcol + 1,
                     "code": code, "message": finding.message, "fix": rule.fix.value,
                 })
         except Exception as exc:
             tb = traceback.extract_tb(exc.__traceback__)
             where = f" ({tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno})" if tb else ""
             res.errors.append((code, f"{type(exc).__name__}: {exc}{where}"))
-    # positions of fact events are converted to character columns once, here
+    # positions of fact events are converted to 1-based character columns once, here
     _convert_event_columns(facts, lines)
     return res
 
 
-def _convert_event_columns(facts: Dict[str, Any], lines: List[str]) -> None:
+def _convert_event_columns(facts: Dict[str, Any], lines: Optional[List[str]]) -> None:
     for fn in facts["functions"].values():
-        for ev in fn["events"]:
-            ev["c"] = char_col(lines, ev["l"], ev["c"]) + 1
+        if lines is None:
+            for ev in fn["events"]:
+                ev["c"] += 1
+        else:
+            for ev in fn["events"]:
+                ev["c"] = char_col(lines, ev["l"], ev["c"]) + 1
 
 
 def process_file(path: str) -> FileResult:

@@ -15,6 +15,8 @@ NoqaMap = Dict[int, Optional[FrozenSet[str]]]  # line -> None (all codes) or the
 
 def file_is_skipped(source: str) -> bool:
     """``# seedlint: noqa`` in the file's header: the comment lines before the first statement."""
+    if _FILE_NOQA.search(source) is None:  # nowhere in the file: no need to split it into lines
+        return False
     for line in source.splitlines()[:50]:
         stripped = line.strip()
         if not stripped:

@@ -401,7 +401,9 @@ class Project:
     def _import_targets(self, path: str, imp: Dict[str, Any]) -> List[str]:
         """The project modules an import statement runs (memoised: each import is resolved once)."""
         names = imp["n"]
-        key = (path, imp["m"], imp["lv"], tuple(names) if names is not None else None)
+        # an absolute import resolves the same from every file of a folder (roots_for() depends on the folder)
+        where = path if imp["lv"] else path[:path.rfind(os.sep) + 1]
+        key = (where, imp["m"], imp["lv"], tuple(names) if names is not None else None)
         hit = self._targets_cache.get(key)
         if hit is None:
             hit = self._targets_cache[key] = self._compute_import_targets(path, imp)

@@ -78,7 +78,9 @@ class GlobalRngDataOrder(Rule):
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         for site in ctx.calls:
             name = site.name
-            if name is None or site.kwarg("generator") is not None or site.has_star_kwargs():
+            if name != apis.DATALOADER and name != apis.RANDOM_SPLIT and name not in apis.RANDOM_SAMPLERS:
+                continue
+            if site.kwarg("generator") is not None or site.has_star_kwargs():
                 continue
             if name == apis.DATALOADER:
                 if literal(site.kwarg("shuffle")) is True or (
