@@ -35,7 +35,7 @@ import tempfile
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024
@@ -213,6 +213,7 @@ class Step:
     runs: List[Run] = field(default_factory=list)
     skipped: Optional[str] = None  # reason
     note: str = ""
+    paired_with: Optional[str] = None  # the step whose runs alternated with this one's, run for run
 
     @property
     def timed_out(self) -> bool:
@@ -237,6 +238,7 @@ class Step:
             "note": self.note,
             "walls_s": w,
             "median_s": self.median,
+            "paired_with": self.paired_with,
             "min_s": min(w) if w else None,
             "max_s": max(w) if w else None,
             "exit_codes": [r.rc for r in self.runs],
@@ -302,6 +304,26 @@ class Bench:
                 break
             self.log(f"    {r.wall:.2f} s, exit {r.rc}, peak {r.peak_mem / MIB:.0f} MiB")
         return st
+
+    def pair(self, a: Tuple[str, str, Sequence[str]], b: Tuple[str, str, Sequence[str]], repeat: int, *,
+             before=None, seedlint=False) -> Tuple[Step, Step]:
+        """Two steps run in turn, A B A B ...: their ratio is taken run for run, so that a machine whose
+        speed drifts (other work on a shared host) shifts both sides of each ratio alike."""
+        sa, sb = Step(a[0], a[1], paired_with=b[0]), Step(b[0], b[1], paired_with=a[0])
+        for i in range(repeat):
+            for st, cmd, is_a in ((sa, a[2], True), (sb, b[2], False)):
+                if is_a and before is not None:
+                    before(i)
+                self.log(f"  {st.label} [{i + 1}/{repeat}] ...")
+                r = self.measure(cmd)
+                st.runs.append(r)
+                if seedlint and is_a:
+                    self.seedlint_runs.append(r)
+                if r.timed_out:
+                    self.log(f"    > timeout ({self.args.timeout:.0f} s)")
+                    return sa, sb
+                self.log(f"    {r.wall:.2f} s, exit {r.rc}, peak {r.peak_mem / MIB:.0f} MiB")
+        return sa, sb
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -475,20 +497,53 @@ def _run(args: argparse.Namespace, repeat: int, src: Path, tmp: Path) -> int:
     b.measure([py, "-m", "compileall", "-q", REPO_ROOT / "seedlint"])
     b.measure([*sl, "--no-cache", "--quiet", "--exit-zero", changed])
 
-    # 1. seedlint cold
-    b.log("seedlint, cold (--no-cache)")
-    add(b.step("seedlint_cold", "seedlint check --no-cache (cold)",
-               [*sl, "--no-cache", "--quiet", "--exit-zero", corpus], repeat, seedlint=True))
+    # Ratios are taken from runs made in turn (A B A B ...), pair by pair: on a shared machine the speed drifts
+    # over minutes, and two blocks of runs measured minutes apart would carry that drift into the ratio.
+    rc = [ruff, "check", "--isolated", "--select", "NPY002,S311", "--exit-zero"] if ruff else []
+    ruff_warm_cmd = [*rc, "--cache-dir", ruff_cache, corpus]
 
-    # 2. seedlint warm
-    b.log("seedlint, warm (cache filled by one untimed run)")
+    def with_ruff_warm(key: str, label: str, cmd: Sequence[str], before=None) -> None:
+        """A seedlint step, each run next to a warm ruff run (hidden row ``pair_ruff_warm_KEY``)."""
+        if not ruff:
+            add(b.step(key, label, cmd, repeat, before=before, seedlint=True))
+            return
+        sa, sb = b.pair((key, label, cmd), (f"pair_ruff_warm_{key}", "ruff, warm cache", ruff_warm_cmd), repeat,
+                        before=before, seedlint=True)
+        add(sa)
+        add(sb)
+
+    # 1. seedlint cold, next to CPython's parser
+    b.log("seedlint, cold (--no-cache), in turn with CPython ast.parse")
+    for st in b.pair(("seedlint_cold", "seedlint check --no-cache (cold)",
+                      [*sl, "--no-cache", "--quiet", "--exit-zero", corpus]),
+                     ("ast_parse", "CPython ast.parse, every file, 1 process", [py, "-c", AST_SCRIPT, file_list]),
+                     repeat, seedlint=True):
+        add(st)
+
+    # 2. ruff (its warm cache is then filled for the rows below)
+    if ruff:
+        b.log("ruff")
+        add(b.step("ruff_cold", "ruff check --select NPY002,S311 --no-cache", [*rc, "--no-cache", corpus], repeat))
+        shutil.rmtree(ruff_cache, ignore_errors=True)
+        b.measure(ruff_warm_cmd)  # fill
+    else:
+        add(Step("ruff_cold", "ruff check --select NPY002,S311 --no-cache", skipped="not installed"))
+        add(Step("ruff_warm", "ruff, warm cache", skipped="not installed"))
+
+    # 3. seedlint warm, in turn with ruff warm
+    b.log("seedlint, warm (cache filled by the first run)")
     shutil.rmtree(cache_dir, ignore_errors=True)
     add(b.step("seedlint_fill", "seedlint check, empty cache (fills it)",
                [*sl, "--quiet", "--exit-zero", corpus], 1, seedlint=True))
-    add(b.step("seedlint_warm", "seedlint check, warm cache",
-               [*sl, "--quiet", "--exit-zero", corpus], repeat, seedlint=True))
+    if ruff:
+        for st in b.pair(("seedlint_warm", "seedlint check, warm cache", [*sl, "--quiet", "--exit-zero", corpus]),
+                         ("ruff_warm", "ruff, warm cache", ruff_warm_cmd), repeat, seedlint=True):
+            add(st)
+    else:
+        add(b.step("seedlint_warm", "seedlint check, warm cache",
+                   [*sl, "--quiet", "--exit-zero", corpus], repeat, seedlint=True))
 
-    # 3. one file changed: a new comment line before each run, so every run sees a changed file.
+    # 4. one file changed: a new comment line before each run, so every run sees a changed file.
     def edit(tag: str):
         def before(i: int) -> None:
             changed.write_bytes(original + f"\n# seedlint benchmark edit {tag} {i}\n".encode())
@@ -499,34 +554,18 @@ def _run(args: argparse.Namespace, repeat: int, src: Path, tmp: Path) -> int:
 
     b.log("seedlint, one file changed")
     try:
-        add(b.step("seedlint_one_file", "seedlint, 1 file changed, that file only",
-                   [*sl, "--quiet", "--exit-zero", changed], repeat, before=edit("file"), seedlint=True))
-        add(b.step("seedlint_one_corpus", "seedlint, 1 file changed, whole corpus",
-                   [*sl, "--quiet", "--exit-zero", corpus], repeat, before=edit("corpus"), seedlint=True))
+        with_ruff_warm("seedlint_one_file", "seedlint, 1 file changed, that file only",
+                       [*sl, "--quiet", "--exit-zero", changed], before=edit("file"))
+        with_ruff_warm("seedlint_one_corpus", "seedlint, 1 file changed, whole corpus",
+                       [*sl, "--quiet", "--exit-zero", corpus], before=edit("corpus"))
         # An edit that changes the file's facts (a new function): the project analysis runs again over every
         # file's cached facts.
-        add(b.step("seedlint_one_semantic", "seedlint, 1 file's code changed, whole corpus",
-                   [*sl, "--quiet", "--exit-zero", corpus], repeat, before=semantic_edit, seedlint=True))
+        with_ruff_warm("seedlint_one_semantic", "seedlint, 1 file's code changed, whole corpus",
+                       [*sl, "--quiet", "--exit-zero", corpus], before=semantic_edit)
     finally:
         changed.write_bytes(original)
 
-    # 4. ruff
-    if ruff:
-        b.log("ruff")
-        rc = [ruff, "check", "--isolated", "--select", "NPY002,S311", "--exit-zero"]
-        add(b.step("ruff_cold", "ruff check --select NPY002,S311 --no-cache", [*rc, "--no-cache", corpus], repeat))
-        shutil.rmtree(ruff_cache, ignore_errors=True)
-        b.measure([*rc, "--cache-dir", ruff_cache, corpus])  # fill
-        add(b.step("ruff_warm", "ruff, warm cache", [*rc, "--cache-dir", ruff_cache, corpus], repeat))
-    else:
-        add(Step("ruff_cold", "ruff check --select NPY002,S311 --no-cache", skipped="not installed"))
-        add(Step("ruff_warm", "ruff, warm cache", skipped="not installed"))
-
-    # 5. ast.parse
-    b.log("CPython ast.parse")
-    add(b.step("ast_parse", "CPython ast.parse, every file, 1 process", [py, "-c", AST_SCRIPT, file_list], repeat))
-
-    # 6. libcst parse
+    # 5. libcst parse
     slow_reason = "--skip-slow" if args.skip_slow else None
     if slow_reason:
         add(Step("libcst_parse", "libcst parse_module, every file, 1 process", skipped=slow_reason))
@@ -537,7 +576,7 @@ def _run(args: argparse.Namespace, repeat: int, src: Path, tmp: Path) -> int:
         add(b.step("libcst_parse", "libcst parse_module, every file, 1 process",
                    [py, "-c", LIBCST_SCRIPT, file_list], repeat))
 
-    # 7. TorchFix and Fixit, cold
+    # 6. TorchFix and Fixit, cold
     for key, label, module, cmd_tail in (
         ("torchfix", "TorchFix (torchfix), cold", "torchfix", [corpus]),
         ("fixit", "Fixit (fixit lint), cold", "fixit", ["lint", corpus]),
@@ -607,6 +646,13 @@ def _run(args: argparse.Namespace, repeat: int, src: Path, tmp: Path) -> int:
         return st.median if st else None
 
     def ratio(a: str, bkey: str) -> Optional[float]:
+        sa = steps.get(a)
+        partner = steps.get(sa.paired_with) if sa is not None and sa.paired_with else None
+        if partner is not None and partner.key in (bkey, f"pair_{bkey}_{a}") and not (sa.timed_out or
+                                                                                        partner.timed_out):
+            # runs made in turn: the median of the run-for-run ratios
+            pairs = [x / y for x, y in zip(sa.walls, partner.walls) if y > 0]
+            return statistics.median(pairs) if pairs else None
         x, y = med(a), med(bkey)
         if x is None or y is None or y == 0:
             return None
@@ -662,7 +708,7 @@ def _run(args: argparse.Namespace, repeat: int, src: Path, tmp: Path) -> int:
     print(file=out)
     rows = [("step", "median", "min", "max", "peak mem", "runs", "")]
     for st in steps.values():
-        if st.key.startswith("check_"):
+        if st.key.startswith(("check_", "pair_")):
             continue
         if st.skipped:
             rows.append((st.label, "-", "", "", "", "", f"skipped: {st.skipped}"))
@@ -699,6 +745,7 @@ def _run(args: argparse.Namespace, repeat: int, src: Path, tmp: Path) -> int:
                         for j, c in enumerate(row)).rstrip(), file=out)
         if i == 0:
             print("  ".join("-" * w for w in widths), file=out)
+    print("(a ratio of two steps run in turn is the median of their run-for-run ratios)", file=out)
     print(file=out)
     print("checks:", file=out)
     ok = checks["seedlint_exit_ok"] and not checks["seedlint_tracebacks"]

@@ -206,7 +206,7 @@ def _check_project(root: Path, group: List[Path], cfg: Config, excludes: Tuple[s
     from seedlint.engine.cache import FactCache
     from seedlint.engine.parallel import stat_files
 
-    from seedlint.project.analysis import PROJECT_MARKERS
+    from seedlint.engine.discovery import PROJECT_MARKERS
 
     # the analysis reads the rest of the project: a file's findings do not depend on which files were named
     listing: Dict[str, Tuple[str, ...]] = {}  # folder -> the project markers in it
@@ -239,7 +239,7 @@ def _check_project(root: Path, group: List[Path], cfg: Config, excludes: Tuple[s
 
 
 def _outcome_from_cache(data: Dict[str, Any], targets: Set[str], *, hits: int, analysed: int) -> _Outcome:
-    from seedlint.project.analysis import ProgramInfo
+    from seedlint.project.program_info import ProgramInfo
 
     return _Outcome(
         targets=targets, diagnostics=data["diagnostics"], errors=[], skipped=set(data["skipped"]),
@@ -330,7 +330,7 @@ def _project_inputs(root: Path, files: Sequence[str], cfg: Config,
     ``[project.scripts]`` are entry points). Part of the project outcome's cache key."""
     import hashlib
 
-    from seedlint.project.analysis import PROJECT_MARKERS
+    from seedlint.engine.discovery import PROJECT_MARKERS
 
     h = hashlib.sha256(cfg.analysis_fingerprint().encode())
     top = str(root)

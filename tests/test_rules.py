@@ -78,3 +78,11 @@ def test_codes_and_names_are_unique():
     names = [r.name for r in RULES.values()]
     assert len(names) == len(set(names))
     assert list(RULES) == sorted(RULES)
+
+
+def test_rule_index_equals_the_registry():
+    """seedlint/rules/_index.py (read by runs answered from the cache) lists every rule and its default."""
+    from seedlint.rules._index import DEFAULTS
+
+    actual = {code: rule.default for code, rule in RULES.items()}
+    assert DEFAULTS == actual, f"put this table in seedlint/rules/_index.py: DEFAULTS = {actual!r}"

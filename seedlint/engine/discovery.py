@@ -22,6 +22,7 @@ DEFAULT_EXCLUDES = (
 )
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")  # a folder with one is a (nested) project root
 
 
 def find_project_root(paths: Sequence[Path]) -> Path:

@@ -58,7 +58,7 @@ def _text(result: Any, stream: IO[str], quiet: bool) -> None:
         return
     n = len(result.diagnostics)
     if n == 0:
-        stream.write(f"All checks passed! ({len(result.files)} files checked)\n")
+        stream.write(f"All checks passed! ({len(result.target_paths)} files checked)\n")
         return
     files = len({d.path for d in result.diagnostics})
     fixable = sum(1 for d in result.diagnostics if d.fix.value != "none")
@@ -109,7 +109,7 @@ def to_json(result: Any) -> Dict[str, Any]:
         "summary": {
             "findings": len(findings),
             "files_with_findings": len({d.path for d in result.diagnostics}),
-            "files_checked": len(result.files),
+            "files_checked": len(result.target_paths),
             "fixable": sum(1 for d in result.diagnostics if d.fix.value != "none"),
         },
     }

@@ -21,15 +21,16 @@ from typing import Any, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, S
 
 from seedlint.config import Config
 from seedlint.diagnostics import Diagnostic, FixSafety, InternalError
+from seedlint.engine.discovery import PROJECT_MARKERS
 from seedlint.knowledge import apis
 from seedlint.knowledge.helpers import HELPERS_BY_NAME, LIGHTNING_CLI, LIGHTNING_TRAINERS, Helper
+from seedlint.project.program_info import ProgramInfo
 
 RNGS = ("random", "numpy", "torch")
 WORKER_METHODS = frozenset({"__getitem__", "__getitems__", "__iter__", "__next__"})
 LOCAL = "<local>."
 SELF = "<self>."
 TEST_NAMES = ("test_", "conftest")
-PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")  # a folder with one is a (nested) project root
 NOT_ENTRY_NAMES = frozenset({"setup.py", "conftest.py", "__init__.py", "noxfile.py", "fabfile.py", "conf.py"})
 
 Fid = Tuple[str, str]  # (path, local function id)
@@ -1028,23 +1029,6 @@ def relative_label(path: str, root: Path) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- entry
-@dataclass(frozen=True)
-class ProgramInfo:
-    """What the fixer needs to know about one program."""
-
-    entry: str  # path of the entry module
-    label: str
-    function: Optional[str]  # the entry function for [project.scripts] targets, else None
-    used: FrozenSet[str]  # RNGs the program draws from (outside covered DataLoader workers)
-    seeded: FrozenSet[str]  # RNGs something on its way seeds
-    cuda: bool
-    deterministic: bool
-
-    @property
-    def missing(self) -> FrozenSet[str]:
-        return self.used - self.seeded
-
-
 def program_infos(programs: List[Program]) -> List[ProgramInfo]:
     out = []
     for p in programs:

@@ -5,15 +5,18 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from functools import lru_cache
-from typing import Dict, Iterable, List, Optional, Sequence, Set
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Set
 
-from seedlint.rules.base import Rule
+if TYPE_CHECKING:  # pragma: no cover
+    from seedlint.rules.base import Rule
 
 _FAMILIES = ("syntax", "seeding", "backend", "dataloader", "ops")
 
 
 @lru_cache(maxsize=None)
-def all_rules() -> Dict[str, Rule]:
+def all_rules() -> Dict[str, "Rule"]:
+    from seedlint.rules.base import Rule
+
     rules: Dict[str, Rule] = {}
     for family in _FAMILIES:
         pkg = importlib.import_module(f"seedlint.rules.{family}")
@@ -29,16 +32,23 @@ def all_rules() -> Dict[str, Rule]:
     return dict(sorted(rules.items()))
 
 
+def rule_defaults() -> Dict[str, bool]:
+    """Every rule code -> on by default, from the table in ``_index.py`` (no rule module is imported)."""
+    from seedlint.rules._index import DEFAULTS
+
+    return DEFAULTS
+
+
 def is_known_selector(sel: str) -> bool:
     sel = sel.strip().upper()
     if sel == "ALL":
         return True
-    return any(code.startswith(sel) for code in all_rules())
+    return any(code.startswith(sel) for code in rule_defaults())
 
 
 def _matching(selectors: Iterable[str]) -> Set[str]:
     out: Set[str] = set()
-    codes = all_rules()
+    codes = rule_defaults()
     for sel in selectors:
         s = sel.strip().upper()
         for code in codes:
@@ -54,11 +64,11 @@ def resolve_selection(
 
     As in ruff, a more specific selector wins: ``--ignore SDL1 --select SDL101`` keeps SDL101.
     """
-    codes = all_rules()
+    codes = rule_defaults()
     if select:
         chosen = _matching(select)
     else:
-        chosen = {c for c, r in codes.items() if r.default}
+        chosen = {c for c, on in codes.items() if on}
     chosen |= _matching(extend_select)
     for sel in ignore:
         s = sel.strip().upper()
@@ -74,6 +84,6 @@ def resolve_selection(
     return chosen
 
 
-def rules_for(codes: Iterable[str]) -> List[Rule]:
+def rules_for(codes: Iterable[str]) -> List["Rule"]:
     r = all_rules()
     return [r[c] for c in sorted(codes) if c in r]
