@@ -376,6 +376,19 @@ def tool_bin(name: str) -> Optional[str]:
     return shutil.which(name)
 
 
+def cli_version(name: str) -> Optional[str]:
+    """``NAME --version`` of an executable found by tool_bin(), its last word (None if there is none)."""
+    exe = tool_bin(name)
+    if exe is None:
+        return None
+    try:
+        proc = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    words = proc.stdout.split()
+    return words[-1] if proc.returncode == 0 and words else None
+
+
 def version_of(dist: str) -> Optional[str]:
     try:
         return importlib.metadata.version(dist)
@@ -480,8 +493,8 @@ def _run(args: argparse.Namespace, repeat: int, src: Path, tmp: Path) -> int:
         "seedlint": seedlint_commit(),
         "ruff": None,
         "libcst": version_of("libcst"),
-        "torchfix": version_of("torchfix"),
-        "fixit": version_of("fixit"),
+        "torchfix": version_of("torchfix") or cli_version("torchfix"),
+        "fixit": version_of("fixit") or cli_version("fixit"),
         "torch": version_of("torch"),
     }
     if ruff:
@@ -584,10 +597,11 @@ def _run(args: argparse.Namespace, repeat: int, src: Path, tmp: Path) -> int:
         if slow_reason:
             add(Step(key, label, skipped=slow_reason))
             continue
-        if importlib.util.find_spec(module) is None:
+        # its own executable (it may live in another environment, on PATH), else this interpreter's module
+        exe = tool_bin(module)
+        if exe is None and importlib.util.find_spec(module) is None:
             add(Step(key, label, skipped="not installed"))
             continue
-        exe = tool_bin(module)
         cmd = [exe, *cmd_tail] if exe else [py, "-m", module, *cmd_tail]
         b.log(f"{label} (slow)")
         add(b.step(key, label, cmd, repeat))
