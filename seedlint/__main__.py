@@ -1,4 +1,4 @@
-from seedlint.cli import main
+from seedlint.entry import main
 
 if __name__ == "__main__":
     main()

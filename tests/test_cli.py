@@ -312,3 +312,65 @@ def test_reported_paths_are_relative_to_the_current_folder_when_under_it(tmp_pat
     assert show(str(tmp_path / "proj2" / "a.py")) == str(tmp_path / "proj2" / "a.py")  # a sibling, not under it
     assert show(str(tmp_path / "elsewhere" / "b.py")) == str(tmp_path / "elsewhere" / "b.py")
     assert show("pkg/a.py") == "pkg/a.py"
+
+
+_CHECK_LINES = [
+    ["check"],
+    ["check", "."],
+    ["check", "src", "train.py", "--quiet"],
+    ["check", "-q", "--exit-zero", "--no-cache", "a.py"],
+    ["check", "--select", "SDL0,SDL101", "--select", "SDL2", "--ignore", "SDL004", "x"],
+    ["check", "--extend-select", " SDL301 , ", "--statistics"],
+    ["check", "--output-format", "json", "--jobs", "3", "-j", "1", "--config", "cfg/pyproject.toml", "p"],
+    ["check", "--output-format", "sarif", "--output-format", "github", "dir/", "--no-cache"],
+    ["check", "--select", ""],
+]
+_TYPER_ONLY = [
+    [], ["rules"], ["check", "--help"], ["check", "--fix"], ["check", "--select=SDL1"], ["check", "--jobs", "x"],
+    ["check", "--jobs"], ["check", "--select", "-q"], ["check", "--", "-odd.py"], ["check", "-qj2"],
+    ["check", "--jobs", "-1"], ["check", "--unknown"], ["check", "--jobs", "\u0663"],
+]
+
+
+@pytest.mark.parametrize("argv", _CHECK_LINES, ids=" ".join)
+def test_fast_check_parsing_equals_typers(argv, monkeypatch):
+    """seedlint.entry parses these command lines itself (typer is not imported): exactly as typer would."""
+    import typer
+
+    from seedlint import api
+    from seedlint.cli import app
+    from seedlint.entry import parse_check
+
+    seen = {}
+
+    def capture(**kw):
+        seen.update(kw)
+        return 0
+
+    monkeypatch.setattr(api, "check_command", capture)
+    with pytest.raises((SystemExit, typer.Exit)):
+        app(argv, standalone_mode=True)
+    assert seen, "typer did not reach check_command"
+    assert parse_check(argv) == seen
+
+
+@pytest.mark.parametrize("argv", _TYPER_ONLY, ids=lambda a: " ".join(a) or "(none)")
+def test_other_command_lines_are_left_to_typer(argv):
+    from seedlint.entry import parse_check
+
+    assert parse_check(argv) is None
+
+
+def test_a_plain_check_does_not_import_typer(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "a.py").write_text(BENCH)
+    code = ("import sys\nfrom seedlint.entry import main\nsys.argv = ['seedlint', 'check', '--quiet', 'a.py']\n"
+            "try:\n    main()\nexcept SystemExit as e:\n    print('EXIT', e.code)\n"
+            "print('TYPER', 'typer' in sys.modules, 'click' in sys.modules)\n")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    import subprocess
+
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path,
+                       timeout=300)
+    assert "a.py:2:1: SDL101" in r.stdout and "EXIT 1" in r.stdout, r.stdout + r.stderr
+    assert "TYPER False False" in r.stdout
