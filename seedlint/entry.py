@@ -32,8 +32,8 @@ def _split_codes(values: Optional[List[str]]) -> Optional[List[str]]:
 
 def parse_check(argv: Sequence[str]) -> Optional[Dict[str, Any]]:
     """The keyword arguments of ``api.check_command`` for a simple ``check`` command line, else None."""
-    if not argv or argv[0] != "check":
-        return None
+    if not argv or argv[0] != "check" or os.name == "nt":
+        return None  # (on Windows, click expands wildcards in the arguments first)
     kw: Dict[str, Any] = {"output_format": "text", "statistics": False, "exit_zero": False, "quiet": False,
                           "no_cache": False, "jobs": None, "config_path": None}
     lists: Dict[str, Optional[List[str]]] = {"select": None, "ignore": None, "extend_select": None}
