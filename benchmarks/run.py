@@ -289,20 +289,26 @@ class Bench:
         return Run(d["wall"], d["rc"], d["timed_out"], d["maxrss"], d["tree_peak"], d["tree_kind"],
                    d["tree_rss_peak"], d["cpu"], out, err)
 
+    def _one(self, st: Step, cmd: Sequence[str], i: int, repeat: int, seedlint: bool) -> bool:
+        """One timed run of ``cmd`` added to ``st``; False when it timed out."""
+        self.log(f"  {st.label} [{i + 1}/{repeat}] ...")
+        r = self.measure(cmd)
+        st.runs.append(r)
+        if seedlint:
+            self.seedlint_runs.append(r)
+        if r.timed_out:
+            self.log(f"    > timeout ({self.args.timeout:.0f} s)")
+            return False
+        self.log(f"    {r.wall:.2f} s, exit {r.rc}, peak {r.peak_mem / MIB:.0f} MiB")
+        return True
+
     def step(self, key: str, label: str, cmd: Sequence[str], repeat: int, *, before=None, seedlint=False) -> Step:
         st = Step(key, label)
         for i in range(repeat):
             if before is not None:
                 before(i)
-            self.log(f"  {label} [{i + 1}/{repeat}] ...")
-            r = self.measure(cmd)
-            st.runs.append(r)
-            if seedlint:
-                self.seedlint_runs.append(r)
-            if r.timed_out:
-                self.log(f"    > timeout ({self.args.timeout:.0f} s)")
+            if not self._one(st, cmd, i, repeat, seedlint):
                 break
-            self.log(f"    {r.wall:.2f} s, exit {r.rc}, peak {r.peak_mem / MIB:.0f} MiB")
         return st
 
     def pair(self, a: Tuple[str, str, Sequence[str]], b: Tuple[str, str, Sequence[str]], repeat: int, *,
@@ -311,18 +317,10 @@ class Bench:
         speed drifts (other work on a shared host) shifts both sides of each ratio alike."""
         sa, sb = Step(a[0], a[1], paired_with=b[0]), Step(b[0], b[1], paired_with=a[0])
         for i in range(repeat):
-            for st, cmd, is_a in ((sa, a[2], True), (sb, b[2], False)):
-                if is_a and before is not None:
-                    before(i)
-                self.log(f"  {st.label} [{i + 1}/{repeat}] ...")
-                r = self.measure(cmd)
-                st.runs.append(r)
-                if seedlint and is_a:
-                    self.seedlint_runs.append(r)
-                if r.timed_out:
-                    self.log(f"    > timeout ({self.args.timeout:.0f} s)")
-                    return sa, sb
-                self.log(f"    {r.wall:.2f} s, exit {r.rc}, peak {r.peak_mem / MIB:.0f} MiB")
+            if before is not None:
+                before(i)
+            if not (self._one(sa, a[2], i, repeat, seedlint) and self._one(sb, b[2], i, repeat, False)):
+                break
         return sa, sb
 
 

@@ -62,10 +62,6 @@ class _Display:
         return shown
 
 
-def _display(path: Path) -> str:
-    return _Display()(str(path))
-
-
 def load_settings(paths: Sequence[Path], config_path: Optional[Path]) -> Config:
     if config_path is not None:
         if not config_path.is_file():
@@ -306,6 +302,8 @@ def _check_changed_files(cache: Any, stats: Dict[str, Any], digests: Dict[str, O
         if after is None:
             after = process_source(path, content, digest).to_json()
             analysed += 1
+        # recorded now: when the whole analysis has to run after all, it reuses this result
+        cache.store(path, stats[path], digest, after, known=known)
         mapping = line_mapping(before, after)
         if mapping is None or any(p == path and mapping.get(line) != line for p, line in quoted):
             return None  # not the same facts; or a message names a line of this file that moved
@@ -316,7 +314,6 @@ def _check_changed_files(cache: Any, stats: Dict[str, Any], digests: Dict[str, O
             diagnostics[path] = moved
             lines = {d["line"] for d in moved} | {d["end_line"] for d in moved}
             noqa[path] = {str(k): (sorted(v) if v is not None else None) for k, v in _noqa(path, lines).items()}
-        cache.store(path, stats[path], digest, after, known=known)
     data = {**data, "diagnostics": diagnostics, "noqa": noqa}
     cache.save(live_paths=all_files)
     cache.save_project(cache.project_key(new_digests.items(), inputs), data)

@@ -14,6 +14,7 @@ from typing import List, Optional
 import typer
 
 from seedlint import __version__
+from seedlint.entry import split_codes as _split_codes
 
 app = typer.Typer(
     name="seedlint",
@@ -42,15 +43,6 @@ def _root(
     ),
 ) -> None:
     """Find and fix what makes PyTorch / NumPy training runs non-reproducible."""
-
-
-def _split_codes(values: Optional[List[str]]) -> Optional[List[str]]:
-    if values is None:
-        return None
-    out: List[str] = []
-    for v in values:
-        out.extend(part.strip() for part in v.split(",") if part.strip())
-    return out
 
 
 @app.command()

@@ -21,7 +21,8 @@ _LISTS = {"--select": "select", "--ignore": "ignore", "--extend-select": "extend
 _VALUES = {"--output-format": "output_format", "--jobs": "jobs", "-j": "jobs", "--config": "config_path"}
 
 
-def _split_codes(values: Optional[List[str]]) -> Optional[List[str]]:
+def split_codes(values: Optional[List[str]]) -> Optional[List[str]]:
+    """``--select A,B --select C`` -> ``["A", "B", "C"]`` (None when the option was not given)."""
     if values is None:
         return None
     out: List[str] = []
@@ -66,7 +67,7 @@ def parse_check(argv: Sequence[str]) -> Optional[Dict[str, Any]]:
         i += 1
     kw["paths"] = paths or [Path(".")]
     for name, values in lists.items():
-        kw[name] = _split_codes(values)
+        kw[name] = split_codes(values)
     return kw
 
 

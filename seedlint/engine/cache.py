@@ -74,6 +74,7 @@ class FactCache:
         self._pending: Dict[str, Any] = {}  # digest -> result, written by save()
         self.dirty = False
         self.hits = 0
+        self.fresh_reused = 0  # lookups answered by a result computed earlier in this run (not a hit)
         if enabled:
             data = _load(self.folder / "stats.marshal")
             if isinstance(data, dict) and data.get("key") == self.key and isinstance(data.get("stats"), dict):
@@ -96,10 +97,13 @@ class FactCache:
         return entry[2] if entry else None
 
     def lookup_digest(self, digest: str) -> Optional[Any]:
-        """The stored result of a file content (counted as a hit), or None."""
+        """The stored result of a file content (counted as a hit unless this run computed it), or None."""
         res = self.peek_digest(digest)
         if res is not None:
-            self.hits += 1
+            if digest in self._pending:
+                self.fresh_reused += 1
+            else:
+                self.hits += 1
         return res
 
     def peek_digest(self, digest: str) -> Optional[Any]:

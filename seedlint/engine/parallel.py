@@ -74,7 +74,8 @@ def process_files(
             cache.store(path, stats.get(path), digest, cached, known=True)
         else:
             todo.append(path)
-    analysed = len(todo)
+    # (a file the incremental path analysed before the whole analysis had to run counts as analysed)
+    analysed = len(todo) + cache.fresh_reused
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if todo:
         fresh = _run_pool(todo, workers, progress) if workers > 1 and len(todo) >= POOL_THRESHOLD else _run_serial(

@@ -50,7 +50,7 @@ def initial_state(paths: Sequence[Path], config: Config, *, select, ignore, exte
     kw = dict(config=config, select=select, ignore=ignore, extend_select=extend_select, jobs=jobs)
     # without the cache a second check would analyse everything again: keep the facts of the first
     res = api.check_paths(paths, no_cache=no_cache, keep_results=no_cache, **kw)
-    targets = {str(p) for p in res.files}
+    targets = set(res.target_paths)
     enabled = resolve_selection(
         select if select else (config.select or None),
         (*config.extend_select, *(extend_select or ())),

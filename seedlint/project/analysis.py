@@ -695,12 +695,7 @@ class Project:
                 for fid in self.methods_by_name[m][:20]:
                     callee = self.summary(fid)
                     if callee.seeds or callee.det_on:
-                        for r, site in callee.seeds.items():
-                            seeding.seeds.setdefault(r, site)
-                        seeding.det_on = seeding.det_on or callee.det_on
-                        seeding.det_algos = seeding.det_algos or callee.det_algos
-                        seeding.det_raise = seeding.det_raise or callee.det_raise
-                        seeding.worker_seeding |= callee.worker_seeding
+                        _take_seeding(seeding, callee)
             finally:
                 self._mcall_busy.discard(m)
             if self._taint:
@@ -708,12 +703,7 @@ class Project:
             self._taint = outer or self._taint
         elif m in self._mcall_busy or m in self._mcall_tainted:
             self._taint = True  # a partial (recursion) or tainted result
-        for r, site in seeding.seeds.items():
-            s.seeds.setdefault(r, site)
-        s.det_on = s.det_on or seeding.det_on
-        s.det_algos = s.det_algos or seeding.det_algos
-        s.det_raise = s.det_raise or seeding.det_raise
-        s.worker_seeding |= seeding.worker_seeding
+        _take_seeding(s, seeding)
 
     # ------------------------------------------------------------------ straight-line flow (SDL007)
     def straight(self, fid: Fid) -> Straight:
@@ -780,6 +770,16 @@ class Project:
 
 
 _SEEDISH = ("seed", "determin", "reproducib")
+
+
+def _take_seeding(dst: Summary, src: Summary) -> None:
+    """Add ``src``'s seeding and deterministic mode to ``dst`` (the first site of each RNG stays)."""
+    for r, site in src.seeds.items():
+        dst.seeds.setdefault(r, site)
+    dst.det_on = dst.det_on or src.det_on
+    dst.det_algos = dst.det_algos or src.det_algos
+    dst.det_raise = dst.det_raise or src.det_raise
+    dst.worker_seeding |= src.worker_seeding
 
 
 def _may_seed_file(f: Dict[str, Any]) -> bool:
