@@ -268,7 +268,8 @@ def _check_changed_files(cache: Any, stats: Dict[str, Any], digests: Dict[str, O
     import hashlib
 
     from seedlint.engine.filepass import process_source
-    from seedlint.engine.incremental import line_mapping, remap_diagnostics
+    from seedlint.engine.incremental import inert_mapping, line_mapping, remap_diagnostics
+    from seedlint.rules._index import FILE_ONLY
 
     changed = [p for p, d in digests.items() if d is None]
     if len(changed) > INCREMENTAL_LIMIT or set(cache.saved_stats) != set(all_files):
@@ -283,6 +284,7 @@ def _check_changed_files(cache: Any, stats: Dict[str, Any], digests: Dict[str, O
     noqa = dict(data["noqa"])
     new_digests = dict(digests)
     analysed = 0
+    reads: Optional[Dict[str, Any]] = None  # loaded when a file's facts changed
     for path in changed:
         try:
             with open(path, "rb") as fh:
@@ -305,15 +307,31 @@ def _check_changed_files(cache: Any, stats: Dict[str, Any], digests: Dict[str, O
         # recorded now: when the whole analysis has to run after all, it reuses this result
         cache.store(path, stats[path], digest, after, known=known)
         mapping = line_mapping(before, after)
+        renewed = False  # the file's findings of file-pass rules are the new ones
+        if mapping is None:
+            if reads is None:
+                reads = cache.load_reads(data.get("reads_id"))
+                if reads is None:
+                    return None
+            mapping = inert_mapping(before, after, reads.get(path, frozenset()), FILE_ONLY)
+            renewed = True
         if mapping is None or any(p == path and mapping.get(line) != line for p, line in quoted):
-            return None  # not the same facts; or a message names a line of this file that moved
-        if path in diagnostics:
-            moved = remap_diagnostics(diagnostics[path], mapping)
-            if moved is None:
-                return None
+            return None  # other facts the analysis reads; or a message names a line of this file that moved
+        current = diagnostics.get(path, [])
+        if renewed:
+            current = [d for d in current if d["code"] not in FILE_ONLY]
+        moved = remap_diagnostics(current, mapping)
+        if moved is None:
+            return None
+        if renewed:
+            moved.extend(d for d in after.get("diagnostics") or () if d["code"] in FILE_ONLY)
+        if moved:
             diagnostics[path] = moved
             lines = {d["line"] for d in moved} | {d["end_line"] for d in moved}
             noqa[path] = {str(k): (sorted(v) if v is not None else None) for k, v in _noqa(path, lines).items()}
+        else:
+            diagnostics.pop(path, None)
+            noqa.pop(path, None)
     data = {**data, "diagnostics": diagnostics, "noqa": noqa}
     cache.save(live_paths=all_files)
     cache.save_project(cache.project_key(new_digests.items(), inputs), data)
@@ -376,8 +394,9 @@ def _analyse_project(root: Path, cfg: Config, cache: Any, stats: Dict[str, Any],
             errors.append(InternalError(path, code, msg))
     programs: List[Any] = []
     withdrawn: Set[Tuple[str, int, int, str]] = set()
+    reads: Dict[str, Any] = {}
     try:
-        prog_diags, prog_errors = analyze_project(results, root, cfg, set(results), programs, withdrawn)
+        prog_diags, prog_errors = analyze_project(results, root, cfg, set(results), programs, withdrawn, reads)
     except RecursionError:  # pragma: no cover
         prog_diags, prog_errors = [], [InternalError(str(root), None, "project analysis recursed too deeply")]
     if withdrawn:
@@ -401,7 +420,8 @@ def _analyse_project(root: Path, cfg: Config, cache: Any, stats: Dict[str, Any],
         if all(digests.values()):
             pkey = cache.project_key(digests.items(), inputs)
     if pkey is not None and not errors:
-        cache.save_project(pkey, _project_data(diagnostics, skipped, noqa, programs))
+        cache.save_reads(pkey, reads)
+        cache.save_project(pkey, {**_project_data(diagnostics, skipped, noqa, programs), "reads_id": pkey})
     return _Outcome(targets, diagnostics, errors, skipped, noqa, programs, results, cache.hits, analysed)
 
 

@@ -10,7 +10,8 @@ import pytest
 import seedlint.api as api
 from seedlint.api import check_paths
 from seedlint.engine.filepass import process_source
-from seedlint.engine.incremental import line_mapping
+from seedlint.engine.incremental import inert_mapping, line_mapping
+from seedlint.rules._index import FILE_ONLY
 from tests.conftest import REPO
 
 
@@ -76,6 +77,20 @@ def _edit(lines, kind, rnd):
     elif kind == "duplicate":
         j = rnd.randrange(len(lines))
         lines.insert(j, lines[j])
+    elif kind == "function":  # a new function, called by no one
+        lines.append(rnd.choice(["def _edit():\n    return 1", "def _edit():\n    import random\n    random.random()",
+                                 "def _edit():\n    return torch.Generator()", "def _edit():\n    return random.random()",
+                                 "class _Edit:\n    def step(self):\n        return self.seed()"]))
+    elif kind == "body":  # a statement at the start of a function (reached by a program or not)
+        defs = [j for j in range(len(lines) - 1) if lines[j].lstrip().startswith("def ")
+                and lines[j].rstrip().endswith(":") and lines[j + 1].strip()
+                and len(lines[j + 1]) - len(lines[j + 1].lstrip()) > len(lines[j]) - len(lines[j].lstrip())]
+        if defs:
+            j = rnd.choice(defs)
+            indent = " " * (len(lines[j + 1]) - len(lines[j + 1].lstrip()))
+            lines.insert(j + 1, indent + rnd.choice(["import random; random.random()", "_ = len([])", "random.random()",
+                                                     "import numpy as np; np.random.seed(0)", "_edit = helper(1)",
+                                                     "torch.manual_seed(0)", "pass"]))
 
 
 @pytest.mark.parametrize("tree", ["fixtures", "real"])
@@ -97,18 +112,31 @@ def test_after_random_edits_the_cached_findings_are_the_cold_ones(tree, real_tre
         return out
 
     monkeypatch.setattr(api, "_check_changed_files", spy)
+    import seedlint.engine.incremental as incremental
+
+    inert = incremental.inert_mapping
+
+    def inert_spy(*a, **k):
+        out = inert(*a, **k)
+        taken["inert"] = taken.get("inert", 0) + (out is not None)
+        return out
+
+    monkeypatch.setattr(incremental, "inert_mapping", inert_spy)
     check_paths([root])
     files = sorted(root.rglob("*.py"))
     rnd = random.Random(7)
-    for _ in range(25):
+    for _ in range(30):
         f = rnd.choice(files)
         lines = f.read_text(encoding="utf-8").split("\n")
-        _edit(lines, rnd.choice(["append", "blank", "comment", "delete_blank", "call", "duplicate"]), rnd)
+        _edit(lines, rnd.choice(["append", "blank", "comment", "delete_blank", "call", "duplicate", "function",
+                                 "body", "body"]), rnd)
         f.write_text("\n".join(lines), encoding="utf-8")
         target = rnd.choice([[root], [f]])
         assert _key(check_paths(target)) == _key(check_paths(target, no_cache=True)), f
     # both ways were taken: edits that only move lines reuse the outcome, the others analyse again
     assert taken["reused"] >= 5 and taken["analysed"] >= 3, taken
+    if tree == "real":  # and in a large project, some edits were in functions no program runs
+        assert taken.get("inert", 0) >= 1, taken
 
 
 def test_a_comment_line_reuses_the_outcome_with_lines_moved(tmp_path, monkeypatch):
@@ -185,3 +213,81 @@ def test_project_inputs_from_the_discovery_listing_equal_those_read_from_disk(tm
     assert api._project_inputs(tmp_path, files, cfg, listing) == api._project_inputs(tmp_path, files, cfg)
     (tmp_path / "old" / "setup.py").write_text("")
     assert api._project_inputs(tmp_path, files, cfg, listing) == api._project_inputs(tmp_path, files, cfg)
+
+
+def _reads(project_files: dict, path: str = "/p/m.py") -> frozenset:
+    """What the project analysis reads of ``path``'s functions, in a project of in-memory files."""
+    from pathlib import Path
+
+    from seedlint.config import Config
+    from seedlint.project.analysis import analyze_project
+
+    results = {p: process_source(p, src.encode(), p) for p, src in project_files.items()}
+    reads: dict = {}
+    analyze_project(results, Path("/p"), Config(), set(results), [], set(), reads)
+    return reads.get(path, frozenset())
+
+
+LIB = (
+    "import random\nimport torch\n\n\ndef used():\n    return random.random()\n\n\ndef unused():\n    return 1\n\n\n"
+    "class Model:\n    def step(self):\n        return 2\n"
+)
+TRAIN = "from m import used\n\nif __name__ == '__main__':\n    used()\n"
+
+
+def _inert(new_lib: str) -> bool:
+    reads = _reads({"/p/m.py": LIB, "/p/train.py": TRAIN})
+    return inert_mapping(_result(LIB), _result(new_lib), reads, FILE_ONLY) is not None
+
+
+def test_the_analysis_records_the_functions_it_reads():
+    reads = _reads({"/p/m.py": LIB, "/p/train.py": TRAIN})
+    assert "used" in reads and "unused" not in reads and "Model.step" not in reads
+
+
+@pytest.mark.parametrize("new, inert", [
+    (LIB.replace("    return 1", "    return random.random()"), True),  # a function no program runs
+    (LIB + "\n\ndef added():\n    return random.random()\n", True),  # a new function no one calls
+    (LIB.replace("    return 1", "    return torch.Generator()"), True),  # a finding of the file pass
+    (LIB.replace("    return 1", "    import numpy\n    return 1"), False),  # an import: the file's imports change
+    ("# moved\n" + LIB.replace("    return 1", "    x = 1\n    return x"), True),  # with lines moved
+    (LIB.replace("    return random.random()", "    random.seed(0)\n    return random.random()"), False),  # run
+    (LIB.replace("def unused", "def used2"), True),  # renamed, and no one looks the names up
+    (LIB.replace("def unused():\n    return 1", "def used():\n    return 1"), False),  # a name looked up
+    (LIB.replace("    return 1", "    return torch.bincount(x, weights=w)"), False),  # an op: rules scan all
+    (LIB.replace("        return 2", "        random.seed(0)\n        return 2"), False),  # reachable as obj.step()
+])
+def test_inert_mapping_accepts_only_edits_the_analysis_never_read(new, inert):
+    assert _inert(new) is inert
+    if inert:  # and the project's findings are then those of the unedited file, lines mapped
+        assert _project_key({"m.py": new, "train.py": TRAIN}, cached_from={"m.py": LIB, "train.py": TRAIN})
+
+
+def _project_key(files: dict, cached_from: dict) -> bool:
+    """A cached run after the edit gives the findings of a run without the cache."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as d:
+        root = Path(d)
+        (root / "pyproject.toml").write_text("[project]\nname = 'p'\nversion = '0'\n")
+        for name, text in cached_from.items():
+            (root / name).write_text(text)
+        check_paths([root])
+        for name, text in files.items():
+            (root / name).write_text(text)
+        return _key(check_paths([root])) == _key(check_paths([root], no_cache=True))
+
+
+def test_an_edit_in_a_function_no_program_runs_reuses_the_outcome(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\nversion = '0'\n")
+    (tmp_path / "m.py").write_text(LIB)
+    (tmp_path / "train.py").write_text(TRAIN)
+    monkeypatch.chdir(tmp_path)
+    assert [(d.code, d.line) for d in check_paths([tmp_path]).diagnostics] == [("SDL001", 6)]
+    # a new unseeded generator in a function no program runs: a finding of the file pass alone
+    (tmp_path / "m.py").write_text("# header\n" + LIB.replace("    return 1", "    x = 1\n    return torch.Generator()"))
+    monkeypatch.setattr(api, "_analyse_project", None)  # the whole analysis must not run
+    res = check_paths([tmp_path])
+    assert [(d.code, d.line) for d in res.diagnostics] == [("SDL001", 7), ("SDL004", 12)]
+    assert res.analysed == 1

@@ -86,3 +86,12 @@ def test_rule_index_equals_the_registry():
 
     actual = {code: rule.default for code, rule in RULES.items()}
     assert DEFAULTS == actual, f"put this table in seedlint/rules/_index.py: DEFAULTS = {actual!r}"
+
+
+def test_rule_index_lists_the_rules_of_the_file_pass_alone():
+    """FILE_ONLY (a changed file's findings the incremental path may replace) is exactly the rules that run
+    in the file pass and take nothing back."""
+    from seedlint.rules._index import FILE_ONLY
+
+    actual = {code for code, rule in RULES.items() if rule.scope == "file" and not hasattr(rule, "withdraw")}
+    assert FILE_ONLY == actual, f"put this set in seedlint/rules/_index.py: FILE_ONLY = {sorted(actual)!r}"

@@ -6,6 +6,8 @@
 * ``project.marshal``: the project-level outcome (every finding of every file, before selection and
   suppression), keyed by the digests of all files and the settings the analysis reads: a run where
   nothing changed reads only this.
+* ``reads.marshal``: what the project analysis that made the outcome read of each file's functions
+  (see seedlint/engine/incremental.py), read only when a file changed.
 
 A changed file is re-read and hashed; if its content is already known (a touched file, a branch switch),
 its result is reused by digest. Every file carries the cache key, which includes seedlint's version and a
@@ -29,7 +31,7 @@ from seedlint import __version__
 
 CACHE_DIR = ".seedlint_cache"
 FACTS_DIR = "facts"
-_FORMAT = 6
+_FORMAT = 7
 
 
 @lru_cache(maxsize=None)
@@ -149,6 +151,20 @@ class FactCache:
     def save_project(self, pkey: str, data: Dict[str, Any]) -> None:
         if self.enabled:
             self._write(self.folder / "project.marshal", {**data, "pkey": pkey})
+
+    def load_reads(self, reads_id: Optional[str]) -> Optional[Dict[str, Any]]:
+        """What the analysis identified by ``reads_id`` read of each file (path -> frozenset), or None."""
+        if not self.enabled or not reads_id:
+            return None
+        data = _load(self.folder / "reads.marshal")
+        if not isinstance(data, dict) or data.get("key") != self.key or data.get("id") != reads_id:
+            return None
+        reads = data.get("reads")
+        return reads if isinstance(reads, dict) else None
+
+    def save_reads(self, reads_id: str, reads: Dict[str, Any]) -> None:
+        if self.enabled:
+            self._write(self.folder / "reads.marshal", {"key": self.key, "id": reads_id, "reads": reads})
 
     # -------------------------------------------------------------------- writing
     def save(self, live_paths: Optional[Iterable[str]] = None) -> None:

@@ -182,11 +182,14 @@ class Project:
         self._targets_cache: Dict[Tuple[str, str, int, Optional[Tuple[str, ...]]], List[str]] = {}
         self._class_methods: Dict[Tuple[str, str], List[str]] = {}
         self._module_index: Optional[Dict[Tuple[str, str], str]] = None
+        # path -> what of its functions the analysis read: the local ids of the functions it read or looked
+        # up (found or not), and "@Class" for a class whose methods it listed (see incremental.inert_mapping)
+        self.reads: Dict[str, Set[str]] = {p: set() for p in facts}
         # methods that may seed (their file seeds, switches determinism or calls something that might),
         # by name: a call `obj.name()` on an object of unknown type may reach one of them
         self.methods_by_name: Dict[str, List[Fid]] = {}
         for path, f in facts.items():
-            if not _may_seed_file(f):
+            if not f["ms"]:  # (see facts.may_seed)
                 continue
             for lid, fn in f["functions"].items():
                 if fn.get("class") is not None:
@@ -320,6 +323,7 @@ class Project:
             return ("module", mod) if f is not None else None
         name = rest[0]
         funcs = f["functions"]
+        self.reads[mod].add(name)
         if len(rest) == 1 and name in funcs:
             return ("func", (mod, name))
         if name in f["classes"]:
@@ -340,6 +344,7 @@ class Project:
         if f is None:
             return None
         lid = f"{cls}.{meth}"
+        self.reads[mod].add(lid)
         if lid in f["functions"]:
             return ("func", (mod, lid))
         info = f["classes"].get(cls)
@@ -367,6 +372,7 @@ class Project:
 
     def class_methods(self, path: str, cls: str) -> List[str]:
         """Local ids of the methods a class defines itself, ``__init__`` aside, in file order."""
+        self.reads[path].add("@" + cls)
         out = self._class_methods.get((path, cls))
         if out is None:
             by_class: Dict[str, List[str]] = {}
@@ -492,10 +498,11 @@ class Project:
                 self.summary(fid)
             if not self._cycle_hit or round_no == max_rounds - 1:
                 return
-            new_sig = self._signature()
-            if new_sig == sig:
-                return
-            sig = new_sig
+            if sig is not None or round_no + 2 < max_rounds:  # (only a signature a later round compares)
+                new_sig = self._signature()
+                if new_sig == sig:
+                    return
+                sig = new_sig
 
     def _signature(self) -> int:
         """What the rules read of the summaries (which RNGs are seeded / used, switches, CUDA): the rounds
@@ -509,7 +516,10 @@ class Project:
 
     def _fn(self, fid: Fid) -> Optional[Dict[str, Any]]:
         f = self.facts.get(fid[0])
-        return None if f is None else f["functions"].get(fid[1])
+        if f is None:
+            return None
+        self.reads[fid[0]].add(fid[1])
+        return f["functions"].get(fid[1])
 
     def _compute_summary(self, fid: Fid) -> Summary:
         path, lid = fid
@@ -769,9 +779,6 @@ class Project:
         return st
 
 
-_SEEDISH = ("seed", "determin", "reproducib")
-
-
 def _take_seeding(dst: Summary, src: Summary) -> None:
     """Add ``src``'s seeding and deterministic mode to ``dst`` (the first site of each RNG stays)."""
     for r, site in src.seeds.items():
@@ -780,22 +787,6 @@ def _take_seeding(dst: Summary, src: Summary) -> None:
     dst.det_algos = dst.det_algos or src.det_algos
     dst.det_raise = dst.det_raise or src.det_raise
     dst.worker_seeding |= src.worker_seeding
-
-
-def _may_seed_file(f: Dict[str, Any]) -> bool:
-    """Could a method of this file seed (directly, or through a helper whose name says so)?"""
-    for fn in f["functions"].values():
-        for ev in fn["events"]:
-            k = ev["k"]
-            if k in ("seed", "det"):
-                return True
-            if k == "call":
-                t = ev["t"].lower()
-                if any(w in t for w in _SEEDISH) or ev["t"] in HELPERS_BY_NAME:
-                    return True
-        if any(any(w in m.lower() for w in _SEEDISH) for m in fn.get("mc", ())):
-            return True
-    return False
 
 
 def _apply_seed(st: Straight, rngs: Tuple[str, ...], report_site: Site, seed_site: Site) -> None:
@@ -886,6 +877,7 @@ def build_programs(project: Project) -> List[Program]:
             entries[path] = ([(path, "<module>")], relative_label(path, project.root))
     for mod, func, label in _scripts_entries(project):
         starts = [(mod, "<module>"), (mod, "<main>")]
+        project.reads[mod].add(func)
         if func and func in project.facts[mod]["functions"]:
             starts.append((mod, func))
         key = f"{mod}:{func}"
@@ -1044,10 +1036,12 @@ def program_infos(programs: List[Program]) -> List[ProgramInfo]:
 def analyze_project(results: Dict[str, Any], root: Path, cfg: Config, targets: Set[str],
                     programs_out: Optional[List[ProgramInfo]] = None,
                     withdrawn_out: Optional[Set[Tuple[str, int, int, str]]] = None,
+                    reads_out: Optional[Dict[str, FrozenSet[str]]] = None,
                     ) -> Tuple[List[Diagnostic], List[InternalError]]:
     """Run the program-level rules; return diagnostics for files in ``targets`` only.
 
-    When ``programs_out`` is a list, a :class:`ProgramInfo` for each program is appended to it.
+    When ``programs_out`` is a list, a :class:`ProgramInfo` for each program is appended to it. When
+    ``reads_out`` is a dict, it gets what the analysis read of each file's functions (``Project.reads``).
     """
     from seedlint.rules import all_rules
 
@@ -1090,6 +1084,8 @@ def analyze_project(results: Dict[str, Any], root: Path, cfg: Config, targets: S
                 errors.append(InternalError(str(root), code, f"{type(exc).__name__}: {exc}"))
     finally:
         sys.setrecursionlimit(limit)
+    if reads_out is not None:
+        reads_out.update((p, frozenset(r)) for p, r in project.reads.items() if r)
     return _dedupe(diags), errors
 
 
@@ -1109,6 +1105,17 @@ def _dedupe(diags: List[Diagnostic]) -> List[Diagnostic]:
                                tuple(dict.fromkeys(r for d in group for r in d.refs)))
         out.append(first)
     return out
+
+
+# The event kinds rules may look up in every function, reached by a program or not (events(), event_at(),
+# file_det()). Every other read of a function goes through Project._fn() or a lookup Project.reads records:
+# incremental.inert_mapping() relies on both to tell that an edited function cannot change the outcome.
+SCANNED_KINDS = frozenset({"op", "set_epoch", "loader", "det"})
+
+
+def _check_scanned(kind: str) -> None:
+    if kind not in SCANNED_KINDS:
+        raise ValueError(f"event kind {kind!r} is not in SCANNED_KINDS (seedlint/project/analysis.py)")
 
 
 class ProjectContext:
@@ -1145,21 +1152,20 @@ class ProjectContext:
 
     def events(self, kind: str) -> Iterable[Tuple[str, str, Dict[str, Any]]]:
         """Every event of one kind, in file order (an index built on the first call)."""
+        _check_scanned(kind)
         if self._events is None:
             index: Dict[str, List[Tuple[str, str, Dict[str, Any]]]] = {}
             for path, f in self.project.facts.items():
                 for lid, fn in f["functions"].items():
                     for ev in fn["events"]:
                         k = ev["k"]
-                        if k != "call" and k != "import":
+                        if k in SCANNED_KINDS:
                             index.setdefault(k, []).append((path, lid, ev))
             self._events = index
-        if kind == "call" or kind == "import":
-            return (x for path, f in self.project.facts.items() for lid, fn in f["functions"].items()
-                    for ev in fn["events"] if ev["k"] == kind for x in ((path, lid, ev),))
         return iter(self._events.get(kind, ()))
 
     def event_at(self, path: str, kind: str, line: int, col: int) -> Optional[Dict[str, Any]]:
+        _check_scanned(kind)
         f = self.project.facts.get(path)
         if f is None:
             return None

@@ -1250,6 +1250,29 @@ def collect_argparse_defaults(an: Analyzer) -> Dict[str, str]:
     return out
 
 
+def may_seed(functions: Dict[str, Dict[str, Any]]) -> bool:
+    """Could a function of this file seed (directly, or through a helper whose name says so)?
+
+    The project analysis counts a method call on an object of unknown type (``obj.reset()``) as a call to
+    the project methods of that name, but only to those in files where this holds (``"ms"`` in the facts).
+    """
+    for fn in functions.values():
+        for ev in fn["events"]:
+            k = ev["k"]
+            if k == "seed" or k == "det":
+                return True
+            if k == "call":
+                t = ev["t"]
+                low = t.lower()
+                if "seed" in low or "determin" in low or "reproducib" in low or t in HELPERS_BY_NAME:
+                    return True
+        for m in fn.get("mc", ()):
+            low = m.lower()
+            if "seed" in low or "determin" in low or "reproducib" in low:
+                return True
+    return False
+
+
 def analyze(tree: ast.Module, path: str, source: str) -> Tuple[FileContext, Dict[str, Any]]:
     an = Analyzer(tree, path, source)
     an.run()
@@ -1267,13 +1290,13 @@ def analyze(tree: ast.Module, path: str, source: str) -> Tuple[FileContext, Dict
         if "mc" in fn:
             fn["mc"] = sorted(fn["mc"])
     facts = {
+        "ms": may_seed(an.func_facts),
         "imports": an.imports,
         "main_guard": an.has_main_guard,
         "top_level_code": an.top_level_code,
         "functions": {k: v for k, v in an.func_facts.items()},
         "classes": classes,
         "argparse": collect_argparse_defaults(an),
-        "imports_torch": an.imports_torch,
         "bindings": {
             k: (b.target if b.kind == "import" else LOCAL + (b.target or ""))
             for k, b in an.module_scope.bindings.items() if b.kind in ("import", "def", "class")

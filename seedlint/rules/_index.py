@@ -1,4 +1,5 @@
-"""Every rule code and whether it is on by default, without importing the rules.
+"""Every rule code, whether it is on by default, and which rules run in the file pass alone, without
+importing the rules.
 
 Choosing which codes a run reports is all that a run answered from the cache needs to know about the
 rules; importing every rule module (and the analysis they use) costs about 20 ms of such a run. This table
@@ -6,7 +7,7 @@ must equal the registry (``seedlint.rules.all_rules()``); ``tests/test_rules.py`
 when it does not, prints the table to put here.
 """
 
-from typing import Dict
+from typing import Dict, FrozenSet
 
 DEFAULTS: Dict[str, bool] = {
     "SDL000": True, "SDL001": True, "SDL002": True, "SDL003": True, "SDL004": True, "SDL005": True,
@@ -15,3 +16,9 @@ DEFAULTS: Dict[str, bool] = {
     "SDL201": True, "SDL202": True, "SDL203": True, "SDL204": True, "SDL205": True,
     "SDL301": True, "SDL302": True,
 }
+
+# Rules whose findings come from the file pass alone (scope "file") and that take none back once the whole
+# project is known (no ``withdraw``): a file's findings of these codes depend on that file only.
+FILE_ONLY: FrozenSet[str] = frozenset({
+    "SDL004", "SDL006", "SDL101", "SDL103", "SDL202", "SDL204", "SDL205",
+})
