@@ -171,6 +171,7 @@ class Project:
         self._summary: Dict[Fid, Summary] = {}
         self._prev_summary: Dict[Fid, Summary] = {}
         self._mcall_cache: Dict[str, Summary] = {}
+        self._instances: Dict[Tuple[str, str], Tuple[Summary, bool]] = {}  # see _instance(): (summary, tainted)
         self._tainted: Set[Fid] = set()  # summaries of this round that read a cut edge (see solve())
         self._mcall_tainted: Set[str] = set()
         self._mcall_busy: Set[str] = set()
@@ -182,6 +183,7 @@ class Project:
         self._targets_cache: Dict[Tuple[str, str, int, Optional[Tuple[str, ...]]], List[str]] = {}
         self._class_methods: Dict[Tuple[str, str], List[str]] = {}
         self._module_index: Optional[Dict[Tuple[str, str], str]] = None
+        self._module_heads: Set[Tuple[str, str]] = set()  # (folder, first part of a dotted name in the index)
         # path -> what of its functions the analysis read: the local ids of the functions it read or looked
         # up (found or not), and "@Class" for a class whose methods it listed (see incremental.inert_mapping)
         self.reads: Dict[str, Set[str]] = {p: set() for p in facts}
@@ -267,6 +269,7 @@ class Project:
                 base = parent
         # the project root's own __init__.py answers the empty name; a module file wins over a package
         packages.update((k, v) for k, v in plain.items() if k[1])
+        self._module_heads = {(base, dotted.partition(".")[0]) for base, dotted in packages}
         return packages
 
     def resolve(self, path: str, qual: str, depth: int = 0) -> Any:
@@ -305,6 +308,10 @@ class Project:
         return ("external", qual)
 
     def _from_base(self, base: str, parts: List[str], depth: int) -> Any:
+        if self._module_index is None:
+            self._module_index = self._build_module_index()
+        if not parts or (base, parts[0]) not in self._module_heads:
+            return None  # no module below ``base`` starts with that name (most imports are not the project's)
         for i in range(len(parts), 0, -1):
             mod = self._module_file(base, parts[:i])
             if mod is not None:
@@ -493,6 +500,7 @@ class Project:
             self._prev_summary = prev
             self._summary = {fid: s for fid, s in prev.items() if fid not in self._tainted}
             self._mcall_cache = {m: v for m, v in self._mcall_cache.items() if m not in self._mcall_tainted}
+            self._instances = {k: v for k, v in self._instances.items() if not v[1]}
             self._tainted, self._mcall_tainted = set(), set()
             for fid in starts:
                 self.summary(fid)
@@ -601,17 +609,42 @@ class Project:
             s.merge(callee)
             return
         if kind == "class":
-            cpath, cls = hit[1], hit[2]
-            init = self.resolve(cpath, f"{SELF}{cls}.__init__")
-            if init and init[0] == "func":
-                s.merge(self.summary(init[1]))
-            # constructing an object makes its methods (inherited ones included) callable
-            for cpath2, cls2 in self.class_chain(cpath, cls):
-                for lid in self.class_methods(cpath2, cls2):
-                    s.merge(self.summary((cpath2, lid)))
+            s.merge(self._instance(hit[1], hit[2]))
             return
         if kind == "external":
             self._external(s, apis.canonical(hit[1]), args, site, ev)
+
+    def _instance(self, cpath: str, cls: str) -> Summary:
+        """What constructing an object of a project class does: its ``__init__``, and its methods (inherited
+        ones included), which the object makes callable.
+
+        Merging is associative, so this one summary merged into the caller equals merging each part. It is
+        kept for the round unless a part was still being computed (a recursion: that part is a placeholder
+        until it is done); a kept one that read a tainted part taints its readers as the parts would.
+        """
+        done = self._instances.get((cpath, cls))
+        if done is not None:
+            if done[1]:
+                self._taint = True
+            return done[0]
+        outer, self._taint = self._taint, False
+        out = Summary()
+        final = True
+        busy = self._in_progress
+        init = self.resolve(cpath, f"{SELF}{cls}.__init__")
+        if init and init[0] == "func":
+            final = init[1] not in busy
+            out.merge(self.summary(init[1]))
+        for cpath2, cls2 in self.class_chain(cpath, cls):
+            for lid in self.class_methods(cpath2, cls2):
+                fid = (cpath2, lid)
+                if fid in busy:
+                    final = False
+                out.merge(self.summary(fid))
+        if final:
+            self._instances[(cpath, cls)] = (out, self._taint)
+        self._taint = outer or self._taint
+        return out
 
     def _none_entropy_call(self, s: Summary, site: Site, args: Dict[str, Any], ne: List[Any], fname: str) -> None:
         """A call to a project helper that turns a None seed into entropy, with None (or nothing)."""
