@@ -564,19 +564,29 @@ def _run(args: argparse.Namespace, repeat: int, src: Path, tmp: Path) -> int:
     def semantic_edit(i: int) -> None:
         changed.write_bytes(original + f"\n\ndef _seedlint_benchmark_edit_{i}():\n    return {i}\n".encode())
 
-    def module_edit(i: int) -> None:
-        changed.write_bytes(original + f"\n_seedlint_benchmark_edit = sorted([{i}])\n".encode())
-
-    # Whether the edited file's top level is run by a program, as the analysis that filled the cache recorded
-    # it (.seedlint_cache/reads.marshal): if not, the "code the programs run" row would not be what it says.
+    # The row "code the programs run" edits the top level of a module some program runs (imports), as the
+    # analysis that filled the cache recorded it (.seedlint_cache/reads.marshal): the edited file itself if
+    # it is one, else the median-sized of those.
     try:
         reads = marshal.loads((cache_dir / "reads.marshal").read_bytes())["reads"]
-        top_level_run: Optional[bool] = "<module>" in reads.get(str(changed.resolve()), ())
+        run_files = sorted((f for f in files if "<module>" in reads.get(str(f.resolve()), ())),
+                           key=lambda f: (f.stat().st_size, str(f)))
     except (OSError, ValueError, EOFError, KeyError, TypeError):
-        top_level_run = None
+        run_files = []
+    run_file = changed if changed in run_files or not run_files else run_files[len(run_files) // 2]
+    run_original = run_file.read_bytes()
     run_label = "seedlint, 1 file: code the programs run, whole corpus"
-    if top_level_run is False:
-        run_label += " (no program runs this file: pick another with --changed-file)"
+    if not run_files:
+        run_label += " (no program's modules known: may not be what it says)"
+    if run_file != changed:
+        b.log(f"'code the programs run' edits {run_file.relative_to(corpus)}")
+
+    def module_edit(i: int) -> None:
+        # one more RNG call than the run before, so every run sees facts it has not seen (a call the analysis
+        # has no use for, such as sorted(), leaves no fact, and the lines-moved path would answer it)
+        calls = "".join(f"_seedlint_benchmark_edit_{k} = random.random()\n" for k in range(i + 1))
+        run_file.write_bytes(run_original + f"\nimport random\n{calls}".encode())
+
     b.log("seedlint, one file changed")
     try:
         with_ruff_warm("seedlint_one_file", "seedlint, 1 file changed, that file only",
@@ -592,6 +602,7 @@ def _run(args: argparse.Namespace, repeat: int, src: Path, tmp: Path) -> int:
                        [*sl, "--quiet", "--exit-zero", corpus], before=module_edit)
     finally:
         changed.write_bytes(original)
+        run_file.write_bytes(run_original)
 
     # 5. libcst parse
     slow_reason = "--skip-slow" if args.skip_slow else None
@@ -735,7 +746,8 @@ def _run(args: argparse.Namespace, repeat: int, src: Path, tmp: Path) -> int:
           f"Python {versions['python']}", file=out)
     print("versions: " + ", ".join(f"{k} {v}" for k, v in versions.items() if k != "python" and v), file=out)
     print(f"corpus: {src} ({len(files)} files, {nbytes / MIB:.1f} MiB); repeats: {repeat}", file=out)
-    print(f"changed file: {changed.relative_to(corpus)}", file=out)
+    print(f"changed file: {changed.relative_to(corpus)}; code the programs run: {run_file.relative_to(corpus)}",
+          file=out)
     print(file=out)
     rows = [("step", "median", "min", "max", "peak mem", "runs", "")]
     for st in steps.values():
@@ -820,7 +832,8 @@ def _run(args: argparse.Namespace, repeat: int, src: Path, tmp: Path) -> int:
                         "release": platform.release()},
             "versions": versions,
             "corpus": {"source": str(src), "files": len(files), "bytes": nbytes,
-                       "changed_file": str(changed.relative_to(corpus))},
+                       "changed_file": str(changed.relative_to(corpus)),
+                       "run_file": str(run_file.relative_to(corpus))},
             "repeat": repeat,
             "timeout_s": args.timeout,
             "steps": {k: st.as_dict() for k, st in steps.items()},
