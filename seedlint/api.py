@@ -200,9 +200,8 @@ class _Outcome:
 def _check_project(root: Path, group: List[Path], cfg: Config, excludes: Tuple[str, ...], *, no_cache: bool,
                    jobs: Optional[int], progress: bool, keep_results: bool = False) -> _Outcome:
     from seedlint.engine.cache import FactCache
-    from seedlint.engine.parallel import stat_files
-
     from seedlint.engine.discovery import PROJECT_MARKERS
+    from seedlint.engine.parallel import stat_files
 
     # the analysis reads the rest of the project: a file's findings do not depend on which files were named
     listing: Dict[str, Tuple[str, ...]] = {}  # folder -> the project markers in it

@@ -14,6 +14,7 @@ from typing import List, Optional
 import typer
 
 from seedlint import __version__
+from seedlint.entry import internal_error
 from seedlint.entry import split_codes as _split_codes
 
 app = typer.Typer(
@@ -187,5 +188,4 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # pragma: no cover - last line of defence
-        print(f"seedlint: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        sys.exit(EXIT_ERROR)
+        internal_error(exc)

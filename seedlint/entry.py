@@ -91,16 +91,17 @@ def main() -> None:
         sys.exit(1)
     except OSError as exc:
         if exc.errno != errno.EPIPE:
-            _internal_error(exc)
+            internal_error(exc)
         # the reader went away (`seedlint check | head`): exit 1, without a second error at exit
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(1)
     except Exception as exc:  # pragma: no cover - last line of defence
-        _internal_error(exc)
+        internal_error(exc)
     sys.exit(code)
 
 
-def _internal_error(exc: BaseException) -> None:
+def internal_error(exc: BaseException) -> None:
+    """The last resort of both entry points: one line naming the error, exit 2."""
     print(f"seedlint: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
     sys.exit(2)

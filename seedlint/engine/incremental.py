@@ -124,23 +124,7 @@ class _Mapping:
 def line_mapping(old: Dict[str, Any], new: Dict[str, Any]) -> Optional[Dict[int, int]]:
     """Old line -> new line when two per-file results (``FileResult.to_json()``) differ only in line
     numbers, mapped one-to-one; None otherwise."""
-    m = _Mapping()
-    if old.get("skipped") != new.get("skipped") or old.get("errors") != new.get("errors"):
-        return None
-    if not m.same_list(old.get("diagnostics") or [], new.get("diagnostics") or [], _DIAG_LINES):
-        return None
-    fo, fn = old.get("facts"), new.get("facts")
-    if fo is None or fn is None:
-        return m.fwd if fo is fn else None
-    if not m.same_file_facts(fo, fn):
-        return None
-    functions, other = fo["functions"], fn["functions"]
-    if list(functions) != list(other):  # the same functions, in the same order
-        return None
-    for lid, fnc in functions.items():
-        if not m.same_function(lid, fnc, other[lid]):
-            return None
-    return m.fwd
+    return _mapping(old, new, None, frozenset())
 
 
 def inert_mapping(old: Dict[str, Any], new: Dict[str, Any], reads: AbstractSet[str],
@@ -148,8 +132,12 @@ def inert_mapping(old: Dict[str, Any], new: Dict[str, Any], reads: AbstractSet[s
     """Old line -> new line when two per-file results differ, beyond line numbers, only in functions the
     project analysis did not read (``reads``: what it read of this file) and in findings of ``file_only``
     rules (see the module's docstring); None otherwise."""
-    from seedlint.project.analysis import SCANNED_KINDS
+    return _mapping(old, new, reads, file_only)
 
+
+def _mapping(old: Dict[str, Any], new: Dict[str, Any], reads: Optional[AbstractSet[str]],
+             file_only: AbstractSet[str]) -> Optional[Dict[int, int]]:
+    """Both of the above: with ``reads`` None, every function must be the same."""
     m = _Mapping()
     if old.get("skipped") != new.get("skipped") or old.get("errors") != new.get("errors"):
         return None
@@ -163,6 +151,14 @@ def inert_mapping(old: Dict[str, Any], new: Dict[str, Any], reads: AbstractSet[s
     if not m.same_file_facts(fo, fn, reads):
         return None
     functions, other = fo["functions"], fn["functions"]
+    if reads is None:
+        if list(functions) != list(other):  # the same functions, in the same order
+            return None
+        if all(m.same_function(lid, fnc, other[lid]) for lid, fnc in functions.items()):
+            return m.fwd
+        return None
+    from seedlint.project.analysis import SCANNED_KINDS
+
     edited: Set[str] = {lid for lid in functions if lid not in other} | {lid for lid in other if lid not in functions}
     for lid, fnc in functions.items():
         if lid not in edited and not m.attempt(lid, fnc, other[lid]):

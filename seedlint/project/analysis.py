@@ -182,8 +182,8 @@ class Project:
         self._imports: Dict[str, Set[str]] = {}
         self._targets_cache: Dict[Tuple[str, str, int, Optional[Tuple[str, ...]]], List[str]] = {}
         self._class_methods: Dict[Tuple[str, str], List[str]] = {}
-        self._module_index: Optional[Dict[Tuple[str, str], str]] = None
-        self._module_heads: Set[Tuple[str, str]] = set()  # (folder, first part of a dotted name in the index)
+        # (folder, dotted name) -> file; and the (folder, first part) of every name in it
+        self._module_index, self._module_heads = self._build_module_index()
         # path -> what of its functions the analysis read: the local ids of the functions it read or looked
         # up (found or not), and "@Class" for a class whose methods it listed (see incremental.inert_mapping)
         self.reads: Dict[str, Set[str]] = {p: set() for p in facts}
@@ -238,13 +238,11 @@ class Project:
 
     def _module_file(self, base: str, parts: Sequence[str]) -> Optional[str]:
         """The project file of module ``parts`` below folder ``base`` (``a/b.py`` before ``a/b/__init__.py``)."""
-        index = self._module_index
-        if index is None:
-            index = self._module_index = self._build_module_index()
-        return index.get((base, ".".join(parts)))
+        return self._module_index.get((base, ".".join(parts)))
 
-    def _build_module_index(self) -> Dict[Tuple[str, str], str]:
-        """(folder, dotted name) -> file, for every folder above every project file."""
+    def _build_module_index(self) -> Tuple[Dict[Tuple[str, str], str], Set[Tuple[str, str]]]:
+        """(folder, dotted name) -> file, for every folder above every project file; and the (folder, first
+        part of the name) of every entry."""
         plain: Dict[Tuple[str, str], str] = {}
         packages: Dict[Tuple[str, str], str] = {}
         for path in self.paths:
@@ -269,8 +267,7 @@ class Project:
                 base = parent
         # the project root's own __init__.py answers the empty name; a module file wins over a package
         packages.update((k, v) for k, v in plain.items() if k[1])
-        self._module_heads = {(base, dotted.partition(".")[0]) for base, dotted in packages}
-        return packages
+        return packages, {(base, dotted.partition(".")[0]) for base, dotted in packages}
 
     def resolve(self, path: str, qual: str, depth: int = 0) -> Any:
         """Resolve a qualified name as seen from ``path``.
@@ -308,8 +305,6 @@ class Project:
         return ("external", qual)
 
     def _from_base(self, base: str, parts: List[str], depth: int) -> Any:
-        if self._module_index is None:
-            self._module_index = self._build_module_index()
         if not parts or (base, parts[0]) not in self._module_heads:
             return None  # no module below ``base`` starts with that name (most imports are not the project's)
         for i in range(len(parts), 0, -1):
@@ -910,9 +905,10 @@ def build_programs(project: Project) -> List[Program]:
             entries[path] = ([(path, "<module>")], relative_label(path, project.root))
     for mod, func, label in _scripts_entries(project):
         starts = [(mod, "<module>"), (mod, "<main>")]
-        project.reads[mod].add(func)
-        if func and func in project.facts[mod]["functions"]:
-            starts.append((mod, func))
+        if func:
+            project.reads[mod].add(func)
+            if func in project.facts[mod]["functions"]:
+                starts.append((mod, func))
         key = f"{mod}:{func}"
         entries[key] = (starts, label)
     project.solve([fid for key in sorted(entries) for fid in entries[key][0]])
