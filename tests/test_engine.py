@@ -114,3 +114,30 @@ def test_columns_are_characters_in_ascii_and_non_ascii_files(prefix):
     assert [(d["code"], d["line"], d["col"]) for d in res.diagnostics] == [("SDL101", 2, col)]
     events = [(ev["l"], ev["c"]) for fn in res.facts["functions"].values() for ev in fn["events"] if ev["l"] == 3]
     assert events and all(c == col for _, c in events)
+
+
+def test_a_sealed_summary_is_hollow_only_when_every_field_is_empty():
+    """Merging skips a hollow summary at once: a field that seal() forgets would drop facts silently."""
+    from seedlint.project.analysis import Site, Summary
+
+    site = Site("a.py", 1, 1)
+    empty = Summary()
+    empty.seal()
+    assert empty.hollow
+    for name in Summary.__slots__:
+        if name == "hollow":
+            continue
+        s = Summary()
+        value = getattr(s, name)
+        if isinstance(value, dict):
+            value[("key",)] = site
+        elif isinstance(value, bool):
+            setattr(s, name, True)
+        else:
+            assert value is None, name
+            setattr(s, name, site)
+        s.seal()
+        assert not s.hollow, name
+        into = Summary()
+        into.merge(s)
+        assert getattr(into, name) == getattr(s, name) or name in ("det_algos", "det_raise"), name

@@ -54,7 +54,7 @@ class Summary:
 
     __slots__ = ("seeds", "seed_sites", "det_on", "det_algos", "det_raise", "uses", "worker_uses", "cuda",
                  "loader_workers", "worker_seeding", "spawns", "distsamplers", "set_epoch", "cublas",
-                 "off_by_default", "maybe_off", "none_fallbacks", "entropy_calls")
+                 "off_by_default", "maybe_off", "none_fallbacks", "entropy_calls", "hollow")
 
     def __init__(self) -> None:
         self.seeds: Dict[str, Site] = {}  # rng -> first seeding site
@@ -78,10 +78,21 @@ class Summary:
         # `if opt.seed is None: opt.seed = random.randint(...)` (site, setting name, where the value comes from)
         self.none_fallbacks: Dict[Tuple[Site, str, str], None] = {}
         self.entropy_calls: Dict[Tuple[Site, str], None] = {}  # SDL005 via project helpers
+        # set once a finished summary is known to hold nothing (most do): merging it is then skipped at once
+        self.hollow = False
+
+    def seal(self) -> None:
+        """Mark a finished summary that holds nothing as hollow (it is never changed after this)."""
+        self.hollow = not (self.seeds or self.seed_sites or self.uses or self.worker_uses or self.spawns
+                           or self.distsamplers or self.off_by_default or self.maybe_off or self.none_fallbacks
+                           or self.entropy_calls or self.loader_workers or self.worker_seeding or self.set_epoch
+                           or self.cublas or self.det_on is not None or self.det_algos is not None
+                           or self.det_raise is not None or self.cuda is not None)
 
     def merge(self, other: "Summary", *, uses: bool = True) -> None:
-        # hot: about two merges per call edge; empty fields are skipped without a loop or a write
-        if other is self:
+        # hot: about two merges per call edge; empty fields are skipped without a loop or a write, and a
+        # hollow summary (two in three merged on torch) at once
+        if other.hollow or other is self:
             return
         if other.seeds:
             mine = self.seeds
@@ -172,6 +183,7 @@ class Project:
         self._prev_summary: Dict[Fid, Summary] = {}
         self._mcall_cache: Dict[str, Summary] = {}
         self._instances: Dict[Tuple[str, str], Tuple[Summary, bool]] = {}  # see _instance(): (summary, tainted)
+        self._parts: Dict[Tuple[str, str], Tuple[Summary, bool]] = {}  # see _class_part(): (summary, tainted)
         self._tainted: Set[Fid] = set()  # summaries of this round that read a cut edge (see solve())
         self._mcall_tainted: Set[str] = set()
         self._mcall_busy: Set[str] = set()
@@ -471,6 +483,7 @@ class Project:
         if self._taint:
             self._tainted.add(fid)
         self._taint = outer or self._taint
+        s.seal()
         self._summary[fid] = s
         return s
 
@@ -496,6 +509,7 @@ class Project:
             self._summary = {fid: s for fid, s in prev.items() if fid not in self._tainted}
             self._mcall_cache = {m: v for m, v in self._mcall_cache.items() if m not in self._mcall_tainted}
             self._instances = {k: v for k, v in self._instances.items() if not v[1]}
+            self._parts = {k: v for k, v in self._parts.items() if not v[1]}
             self._tainted, self._mcall_tainted = set(), set()
             for fid in starts:
                 self.summary(fid)
@@ -531,6 +545,7 @@ class Project:
         if fn is None:
             return s
         in_worker = fn.get("name") in WORKER_METHODS and fn.get("class") is not None
+        merged: Set[str] = set()  # modules whose import summary is merged into this one
         for ev in fn["events"]:
             k = ev["k"]
             site = Site(path, ev["l"], ev["c"], ev.get("what", ""))
@@ -569,7 +584,10 @@ class Project:
                 s.spawns[(site, target, ev.get("t") or "the target")] = None
             elif k == "import":
                 for mod in self._import_targets(path, {"m": ev["m"], "lv": ev["lv"], "n": ev["n"]}):
-                    if mod != path:
+                    # a module already merged here gives the same summary again (merging is idempotent);
+                    # on torch that is one import merge in three
+                    if mod != path and mod not in merged:
+                        merged.add(mod)
                         s.merge(self.summary((mod, "<module>")))
             elif k == "call":
                 self._call(s, path, ev, site)
@@ -631,15 +649,40 @@ class Project:
             final = init[1] not in busy
             out.merge(self.summary(init[1]))
         for cpath2, cls2 in self.class_chain(cpath, cls):
-            for lid in self.class_methods(cpath2, cls2):
-                fid = (cpath2, lid)
-                if fid in busy:
-                    final = False
-                out.merge(self.summary(fid))
+            part, part_final = self._class_part(cpath2, cls2)
+            final = final and part_final
+            out.merge(part)
         if final:
+            out.seal()
             self._instances[(cpath, cls)] = (out, self._taint)
         self._taint = outer or self._taint
         return out
+
+    def _class_part(self, cpath: str, cls: str) -> Tuple[Summary, bool]:
+        """The merged summaries of one class's own methods, and whether none was still being computed.
+
+        Kept for the round like :meth:`_instance`: a base class (``nn.Module``) is merged into the instance
+        summary of every subclass once, where each of its methods had been merged one by one.
+        """
+        done = self._parts.get((cpath, cls))
+        if done is not None:
+            if done[1]:
+                self._taint = True
+            return done[0], True
+        outer, self._taint = self._taint, False
+        out = Summary()
+        final = True
+        busy = self._in_progress
+        for lid in self.class_methods(cpath, cls):
+            fid = (cpath, lid)
+            if fid in busy:
+                final = False
+            out.merge(self.summary(fid))
+        if final:
+            out.seal()
+            self._parts[(cpath, cls)] = (out, self._taint)
+        self._taint = outer or self._taint
+        return out, final
 
     def _none_entropy_call(self, s: Summary, site: Site, args: Dict[str, Any], ne: List[Any], fname: str) -> None:
         """A call to a project helper that turns a None seed into entropy, with None (or nothing)."""
