@@ -17,7 +17,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from seedlint.config import Config
 from seedlint.diagnostics import Diagnostic, FixSafety, InternalError
@@ -631,56 +631,57 @@ class Project:
         """What constructing an object of a project class does: its ``__init__``, and its methods (inherited
         ones included), which the object makes callable.
 
-        Merging is associative, so this one summary merged into the caller equals merging each part. It is
-        kept for the round unless a part was still being computed (a recursion: that part is a placeholder
-        until it is done); a kept one that read a tainted part taints its readers as the parts would.
+        Merging is associative, so this one summary merged into the caller equals merging each part.
         """
-        done = self._instances.get((cpath, cls))
-        if done is not None:
-            if done[1]:
-                self._taint = True
-            return done[0]
-        outer, self._taint = self._taint, False
-        out = Summary()
-        final = True
-        busy = self._in_progress
-        init = self.resolve(cpath, f"{SELF}{cls}.__init__")
-        if init and init[0] == "func":
-            final = init[1] not in busy
-            out.merge(self.summary(init[1]))
-        for cpath2, cls2 in self.class_chain(cpath, cls):
-            part, part_final = self._class_part(cpath2, cls2)
-            final = final and part_final
-            out.merge(part)
-        if final:
-            out.seal()
-            self._instances[(cpath, cls)] = (out, self._taint)
-        self._taint = outer or self._taint
-        return out
+        def build() -> Tuple[Summary, bool]:
+            out = Summary()
+            final = True
+            init = self.resolve(cpath, f"{SELF}{cls}.__init__")
+            if init and init[0] == "func":
+                final = init[1] not in self._in_progress
+                out.merge(self.summary(init[1]))
+            for cpath2, cls2 in self.class_chain(cpath, cls):
+                part, part_final = self._class_part(cpath2, cls2)
+                final = final and part_final
+                out.merge(part)
+            return out, final
+
+        return self._kept(self._instances, (cpath, cls), build)[0]
 
     def _class_part(self, cpath: str, cls: str) -> Tuple[Summary, bool]:
-        """The merged summaries of one class's own methods, and whether none was still being computed.
+        """The merged summaries of one class's own methods, and whether none was still being computed: a
+        base class (``nn.Module``) is merged into the instance summary of every subclass once, where each of
+        its methods had been merged one by one."""
+        def build() -> Tuple[Summary, bool]:
+            out = Summary()
+            final = True
+            for lid in self.class_methods(cpath, cls):
+                fid = (cpath, lid)
+                if fid in self._in_progress:
+                    final = False
+                out.merge(self.summary(fid))
+            return out, final
 
-        Kept for the round like :meth:`_instance`: a base class (``nn.Module``) is merged into the instance
-        summary of every subclass once, where each of its methods had been merged one by one.
+        return self._kept(self._parts, (cpath, cls), build)
+
+    def _kept(self, cache: Dict[Tuple[str, str], Tuple[Summary, bool]], key: Tuple[str, str],
+              build: Callable[[], Tuple[Summary, bool]]) -> Tuple[Summary, bool]:
+        """A merged summary kept for the round in ``cache`` as (summary, tainted), and whether it is final.
+
+        ``build`` returns the summary and whether none of its parts was still being computed (a recursion:
+        that part is a placeholder until it is done); only a final one is kept. A kept one that read a
+        tainted part taints its readers as the parts would (solve() drops tainted ones between rounds).
         """
-        done = self._parts.get((cpath, cls))
+        done = cache.get(key)
         if done is not None:
             if done[1]:
                 self._taint = True
             return done[0], True
         outer, self._taint = self._taint, False
-        out = Summary()
-        final = True
-        busy = self._in_progress
-        for lid in self.class_methods(cpath, cls):
-            fid = (cpath, lid)
-            if fid in busy:
-                final = False
-            out.merge(self.summary(fid))
+        out, final = build()
         if final:
             out.seal()
-            self._parts[(cpath, cls)] = (out, self._taint)
+            cache[key] = (out, self._taint)
         self._taint = outer or self._taint
         return out, final
 
