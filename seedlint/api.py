@@ -219,6 +219,7 @@ def _check_project(root: Path, group: List[Path], cfg: Config, excludes: Tuple[s
     digests = {p: cache.digest_for(p, st) for p, st in stats.items()}
     inputs = _project_inputs(root, all_files, cfg, listing) if cache.enabled else ""
     pkey = None
+    carry: Dict[str, Any] = {}  # what a run of the whole analysis may reuse (see _check_changed_files)
     if cache.enabled and not failed and not keep_results:
         if all(digests.values()):
             pkey = cache.project_key(digests.items(), inputs)
@@ -226,11 +227,11 @@ def _check_project(root: Path, group: List[Path], cfg: Config, excludes: Tuple[s
             if data is not None:
                 return _outcome_from_cache(data, targets, hits=len(all_files), analysed=0)
         else:
-            outcome = _check_changed_files(cache, stats, digests, all_files, targets, inputs)
+            outcome = _check_changed_files(cache, stats, digests, all_files, targets, inputs, carry)
             if outcome is not None:
                 return outcome
     return _analyse_project(root, cfg, cache, stats, failed, all_files, targets, pkey, inputs, jobs=jobs,
-                            progress=progress)
+                            progress=progress, imports=carry.get("imports"))
 
 
 def _outcome_from_cache(data: Dict[str, Any], targets: Set[str], *, hits: int, analysed: int) -> _Outcome:
@@ -261,9 +262,11 @@ INCREMENTAL_LIMIT = 64
 
 
 def _check_changed_files(cache: Any, stats: Dict[str, Any], digests: Dict[str, Optional[str]], all_files: List[str],
-                         targets: Set[str], inputs: str) -> Optional[_Outcome]:
+                         targets: Set[str], inputs: str, carry: Dict[str, Any]) -> Optional[_Outcome]:
     """The previous project outcome with the changed files' lines mapped, when that is the exact answer
-    (see seedlint/engine/incremental.py); None when the whole analysis must run."""
+    (see seedlint/engine/incremental.py); None when the whole analysis must run. Then, if no changed file
+    changed what name resolution reads of it (``analysis.import_interface``), ``carry["imports"]`` is the
+    previous analysis's resolution of every import statement, for the new one to reuse."""
     import hashlib
 
     from seedlint.engine.filepass import process_source
@@ -283,7 +286,9 @@ def _check_changed_files(cache: Any, stats: Dict[str, Any], digests: Dict[str, O
     noqa = dict(data["noqa"])
     new_digests = dict(digests)
     analysed = 0
-    reads: Optional[Dict[str, Any]] = None  # loaded when a file's facts changed
+    record: Optional[Dict[str, Any]] = None  # what the previous analysis read: loaded when a file's facts changed
+    rerun = False  # the whole analysis runs: the rest of the loop records the new results, compares imports
+    same_imports = True
     for path in changed:
         try:
             with open(path, "rb") as fh:
@@ -305,23 +310,28 @@ def _check_changed_files(cache: Any, stats: Dict[str, Any], digests: Dict[str, O
             analysed += 1
         # recorded now: when the whole analysis has to run after all, it reuses this result
         cache.store(path, stats[path], digest, after, known=known)
-        mapping = line_mapping(before, after)
+        # (an edit answered below may still add a function or a name: the whole analysis would see it)
+        same_imports = same_imports and _resolve_alike(before, after)
+        mapping = None if rerun else line_mapping(before, after)
         renewed = False  # the file's findings of file-pass rules are the new ones
-        if mapping is None:
-            if reads is None:
-                reads = cache.load_reads(data.get("reads_id"))
-                if reads is None:
+        if mapping is None and not rerun:
+            if record is None:
+                record = cache.load_reads(data.get("reads_id"))
+                if record is None:
                     return None
-            mapping = inert_mapping(before, after, reads.get(path, frozenset()), FILE_ONLY)
+            mapping = inert_mapping(before, after, record["reads"].get(path, frozenset()), FILE_ONLY)
             renewed = True
-        if mapping is None or any(p == path and mapping.get(line) != line for p, line in quoted):
-            return None  # other facts the analysis reads; or a message names a line of this file that moved
+        if rerun or mapping is None or any(p == path and mapping.get(line) != line for p, line in quoted):
+            # other facts the analysis reads; or a message names a line of this file that moved
+            rerun = True
+            continue
         current = diagnostics.get(path, [])
         if renewed:
             current = [d for d in current if d["code"] not in FILE_ONLY]
         moved = remap_diagnostics(current, mapping)
         if moved is None:
-            return None
+            rerun = True
+            continue
         if renewed:
             moved.extend(d for d in after.get("diagnostics") or () if d["code"] in FILE_ONLY)
         if moved:
@@ -331,10 +341,24 @@ def _check_changed_files(cache: Any, stats: Dict[str, Any], digests: Dict[str, O
         else:
             diagnostics.pop(path, None)
             noqa.pop(path, None)
+    if rerun:
+        if same_imports:
+            record = record or cache.load_reads(data.get("reads_id"))
+            if record is not None and record["imports"] is not None:
+                carry["imports"] = record["imports"]
+        return None
     data = {**data, "diagnostics": diagnostics, "noqa": noqa}
     cache.save(live_paths=all_files)
     cache.save_project(cache.project_key(new_digests.items(), inputs), data)
     return _outcome_from_cache(data, targets, hits=len(all_files) - analysed, analysed=analysed)
+
+
+def _resolve_alike(before: Dict[str, Any], after: Dict[str, Any]) -> bool:
+    """Does name resolution read the same of a file's two per-file results?"""
+    from seedlint.project.analysis import import_interface
+
+    interface = import_interface(before)
+    return interface is not None and interface == import_interface(after)
 
 
 def _project_inputs(root: Path, files: Sequence[str], cfg: Config,
@@ -378,7 +402,7 @@ def _project_inputs(root: Path, files: Sequence[str], cfg: Config,
 
 def _analyse_project(root: Path, cfg: Config, cache: Any, stats: Dict[str, Any], failed: Dict[str, FileResult],
                      all_files: List[str], targets: Set[str], pkey: Optional[str], inputs: str, *,
-                     jobs: Optional[int], progress: bool) -> "_Outcome":
+                     jobs: Optional[int], progress: bool, imports: Optional[Dict[str, Any]] = None) -> "_Outcome":
     from seedlint.engine.parallel import process_files
     from seedlint.project.analysis import analyze_project
 
@@ -394,8 +418,10 @@ def _analyse_project(root: Path, cfg: Config, cache: Any, stats: Dict[str, Any],
     programs: List[Any] = []
     withdrawn: Set[Tuple[str, int, int, str]] = set()
     reads: Dict[str, Any] = {}
+    imports_out: Optional[Dict[str, Any]] = {} if cache.enabled else None
     try:
-        prog_diags, prog_errors = analyze_project(results, root, cfg, set(results), programs, withdrawn, reads)
+        prog_diags, prog_errors = analyze_project(results, root, cfg, set(results), programs, withdrawn, reads,
+                                                  imports_in=imports, imports_out=imports_out)
     except RecursionError:  # pragma: no cover
         prog_diags, prog_errors = [], [InternalError(str(root), None, "project analysis recursed too deeply")]
     if withdrawn:
@@ -419,7 +445,7 @@ def _analyse_project(root: Path, cfg: Config, cache: Any, stats: Dict[str, Any],
         if all(digests.values()):
             pkey = cache.project_key(digests.items(), inputs)
     if pkey is not None and not errors:
-        cache.save_reads(pkey, reads)
+        cache.save_reads(pkey, reads, imports_out)
         cache.save_project(pkey, {**_project_data(diagnostics, skipped, noqa, programs), "reads_id": pkey})
     return _Outcome(targets, diagnostics, errors, skipped, noqa, programs, results, cache.hits, analysed)
 

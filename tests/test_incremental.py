@@ -122,6 +122,7 @@ def test_after_random_edits_the_cached_findings_are_the_cold_ones(tree, real_tre
         return out
 
     monkeypatch.setattr(incremental, "inert_mapping", inert_spy)
+    imports_seen = _spy_imports(monkeypatch)
     check_paths([root])
     files = sorted(root.rglob("*.py"))
     rnd = random.Random(7)
@@ -135,6 +136,8 @@ def test_after_random_edits_the_cached_findings_are_the_cold_ones(tree, real_tre
         assert _key(check_paths(target)) == _key(check_paths(target, no_cache=True)), f
     # both ways were taken: edits that only move lines reuse the outcome, the others analyse again
     assert taken["reused"] >= 5 and taken["analysed"] >= 3, taken
+    # and some of the whole analyses reused the previous run's import resolution
+    assert any(state is not None for state in imports_seen), taken
     if tree == "real":  # and in a large project, some edits were in functions no program runs
         assert taken.get("inert", 0) >= 1, taken
 
@@ -291,3 +294,118 @@ def test_an_edit_in_a_function_no_program_runs_reuses_the_outcome(tmp_path, monk
     res = check_paths([tmp_path])
     assert [(d.code, d.line) for d in res.diagnostics] == [("SDL001", 7), ("SDL004", 12)]
     assert res.analysed == 1
+
+
+# ---------------------------------------------------------------- reusing the resolved imports
+
+def _chain(n: int) -> dict:
+    """A package of ``n`` modules, each re-exporting ``f`` from the next; the last defines it."""
+    files = {"/p/pkg/__init__.py": ""}
+    for i in range(n - 1):
+        files[f"/p/pkg/m{i}.py"] = f"from .m{i + 1} import f\n"
+    files[f"/p/pkg/m{n - 1}.py"] = "def f():\n    return 1\n"
+    return files
+
+
+def test_resolution_does_not_depend_on_the_order_of_questions():
+    """A chain of re-exports is cut past a depth. The answer for one module must not depend on whether a
+    longer chain through it was resolved first: a run that reuses another's resolutions asks in another
+    order."""
+    from pathlib import Path
+
+    from seedlint.config import Config
+    from seedlint.project.analysis import Project
+
+    files = _chain(12)
+    facts = {p: process_source(p, s.encode(), p).facts for p, s in files.items()}
+    answers = []
+    for order in (range(12), reversed(range(12))):
+        project = Project(dict(facts), Path("/p"), Config())
+        got = {i: project.resolve("/p/train.py", f"pkg.m{i}.f") for i in order}
+        answers.append(got)
+    assert answers[0] == answers[1]
+    assert answers[0][11] == ("func", ("/p/pkg/m11.py", "f")) and answers[0][10] is not None
+
+
+def test_an_analysis_from_a_previous_import_state_is_the_same():
+    """``imports_in``: the resolved imports of a previous analysis of files that resolve alike give the same
+    findings, programs, reads and import state as resolving them again."""
+    from pathlib import Path
+
+    from seedlint.config import Config
+    from seedlint.project.analysis import analyze_project
+
+    files = {"/p/m.py": LIB, "/p/train.py": TRAIN, **_chain(12),
+             "/p/use_chain.py": "from pkg.m0 import f\nimport pkg.m3\n\nif __name__ == '__main__':\n    f()\n"}
+
+    def run(state=None):
+        results = {p: process_source(p, s.encode(), p) for p, s in files.items()}
+        programs, reads, out = [], {}, {}
+        diags, errors = analyze_project(results, Path("/p"), Config(), set(results), programs, set(), reads,
+                                        imports_in=state, imports_out=out)
+        return (sorted(repr(d) for d in diags), errors, programs, reads), out
+
+    first, state = run()
+    assert state["targets"] and state["reads"]
+    files["/p/m.py"] = LIB.replace("    return random.random()", "    random.seed(0)\n    return random.random()")
+    again, state_again = run()
+    reused, state_reused = run(state)
+    assert reused == again and state_reused == state_again
+    assert reused != first  # (the edit matters: the seed is seen)
+
+
+def _spy_imports(monkeypatch) -> list:
+    """The ``imports_in`` of every whole analysis that runs from now on."""
+    import seedlint.project.analysis as analysis
+
+    seen: list = []
+    original = analysis.analyze_project
+
+    def spy(*a, **k):
+        seen.append(k.get("imports_in"))
+        return original(*a, **k)
+
+    monkeypatch.setattr(analysis, "analyze_project", spy)
+    return seen
+
+
+def test_a_body_edit_reuses_the_resolved_imports_and_an_import_edit_does_not(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\nversion = '0'\n")
+    (tmp_path / "m.py").write_text(LIB)
+    (tmp_path / "train.py").write_text(TRAIN)
+    monkeypatch.chdir(tmp_path)
+    check_paths([tmp_path])
+    seen = _spy_imports(monkeypatch)
+    # a seed in a function the program runs: the whole analysis runs, the imports resolve as before
+    seeded = LIB.replace("    return random.random()", "    random.seed(0)\n    return random.random()")
+    (tmp_path / "m.py").write_text(seeded)
+    assert _key(check_paths([tmp_path])) == _key(check_paths([tmp_path], no_cache=True)) == []
+    assert len(seen) == 2 and seen[0] is not None and seen[1] is None  # (the second ran without the cache)
+    # a new import: resolved afresh
+    seen.clear()
+    (tmp_path / "train.py").write_text("import m\n" + TRAIN)
+    assert _key(check_paths([tmp_path])) == _key(check_paths([tmp_path], no_cache=True))
+    assert seen == [None, None]
+
+
+def test_a_new_function_in_another_changed_file_stops_the_reuse(tmp_path, monkeypatch):
+    """Two files changed: one gains a function no program runs (an edit answered as inert on its own),
+    the other a call the program runs. The whole analysis runs; it reuses no import resolution, since not
+    every file resolves as before."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\nversion = '0'\n")
+    (tmp_path / "m.py").write_text(LIB)
+    (tmp_path / "train.py").write_text(TRAIN)
+    monkeypatch.chdir(tmp_path)
+    check_paths([tmp_path])
+    seen = _spy_imports(monkeypatch)
+    (tmp_path / "m.py").write_text(LIB + "\n\ndef later():\n    return 3\n")
+    (tmp_path / "train.py").write_text(TRAIN + "    used()\n")
+    assert _key(check_paths([tmp_path])) == _key(check_paths([tmp_path], no_cache=True))
+    assert seen[0] is None
+    # the same edit to train.py alone reuses them
+    (tmp_path / "m.py").write_text(LIB)
+    check_paths([tmp_path])
+    seen.clear()
+    (tmp_path / "train.py").write_text(TRAIN + "    used()\n    used()\n")
+    assert _key(check_paths([tmp_path])) == _key(check_paths([tmp_path], no_cache=True))
+    assert seen[0] is not None

@@ -7,7 +7,8 @@
   suppression), keyed by the digests of all files and the settings the analysis reads: a run where
   nothing changed reads only this.
 * ``reads.marshal``: what the project analysis that made the outcome read of each file's functions
-  (see seedlint/engine/incremental.py), read only when a file changed.
+  (see seedlint/engine/incremental.py) and how it resolved every import statement (reused when the
+  analysis runs again and no file's imports, names or bases changed), read only when a file changed.
 
 A changed file is re-read and hashed; if its content is already known (a touched file, a branch switch),
 its result is reused by digest. Every file carries the cache key, which includes seedlint's version and a
@@ -31,7 +32,7 @@ from seedlint import __version__
 
 CACHE_DIR = ".seedlint_cache"
 FACTS_DIR = "facts"
-_FORMAT = 7
+_FORMAT = 8
 
 
 @lru_cache(maxsize=None)
@@ -153,18 +154,25 @@ class FactCache:
             self._write(self.folder / "project.marshal", {**data, "pkey": pkey})
 
     def load_reads(self, reads_id: Optional[str]) -> Optional[Dict[str, Any]]:
-        """What the analysis identified by ``reads_id`` read of each file (path -> frozenset), or None."""
+        """The record of the analysis identified by ``reads_id``, or None: ``reads``, what it read of each
+        file (path -> frozenset), and ``imports``, its resolved import statements (or None)."""
         if not self.enabled or not reads_id:
             return None
         data = _load(self.folder / "reads.marshal")
         if not isinstance(data, dict) or data.get("key") != self.key or data.get("id") != reads_id:
             return None
-        reads = data.get("reads")
-        return reads if isinstance(reads, dict) else None
+        if not isinstance(data.get("reads"), dict):
+            return None
+        imports = data.get("imports")
+        if not (isinstance(imports, dict) and isinstance(imports.get("targets"), list)
+                and isinstance(imports.get("reads"), dict)):
+            imports = None
+        return {"reads": data["reads"], "imports": imports}
 
-    def save_reads(self, reads_id: str, reads: Dict[str, Any]) -> None:
+    def save_reads(self, reads_id: str, reads: Dict[str, Any], imports: Optional[Dict[str, Any]] = None) -> None:
         if self.enabled:
-            self._write(self.folder / "reads.marshal", {"key": self.key, "id": reads_id, "reads": reads})
+            self._write(self.folder / "reads.marshal",
+                        {"key": self.key, "id": reads_id, "reads": reads, "imports": imports})
 
     # -------------------------------------------------------------------- writing
     def save(self, live_paths: Optional[Iterable[str]] = None) -> None:

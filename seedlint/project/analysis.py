@@ -178,7 +178,7 @@ class Project:
             self.seeding_cfg.setdefault(cfg.seed_function.replace(":", "."), RNGS)
         self._sub_roots = self._find_sub_roots()
         self._roots_cache: Dict[str, List[Path]] = {}
-        self._resolve_cache: Dict[Tuple[str, str], Any] = {}
+        self._resolve_cache: Dict[Tuple[Any, ...], Any] = {}
         self._summary: Dict[Fid, Summary] = {}
         self._prev_summary: Dict[Fid, Summary] = {}
         self._mcall_cache: Dict[str, Summary] = {}
@@ -285,8 +285,12 @@ class Project:
         """Resolve a qualified name as seen from ``path``.
 
         Returns ("func", fid) | ("class", path, class id) | ("module", path) | ("external", canonical) | None.
+
+        Memoised by ``depth`` too (a chain of re-exports is cut past a depth): so the answer to a question
+        never depends on which question was asked first, and the resolutions of one run can be reused by
+        the next (see ``imports_in`` of :func:`analyze_project`).
         """
-        key = (path, qual)
+        key: Tuple[Any, ...] = (path, qual) if not depth else (path, qual, depth)
         if key in self._resolve_cache:
             return self._resolve_cache[key]
         self._resolve_cache[key] = None  # cycle guard
@@ -406,6 +410,36 @@ class Project:
             if info and info.get("rng"):
                 return info["rng"]
         return None
+
+    def importers(self) -> Dict[str, Set[str]]:
+        """Module path -> the project files that import it. Resolves every import statement of the project
+        (memoised for the rest of the analysis); the first resolutions of an analysis, so what they read is
+        what :meth:`import_state` records."""
+        out: Dict[str, Set[str]] = {}
+        for path in self.paths:
+            for mod in self.module_imports(path):
+                out.setdefault(mod, set()).add(path)
+        return out
+
+    def import_state(self) -> Dict[str, Any]:
+        """The resolved import statements, and what resolving them read, for :meth:`use_import_state` in a
+        later analysis whose files resolve alike (see ``imports_in`` of :func:`analyze_project`). Taken
+        right after :meth:`importers`, before any other lookup. Strings are shared, so marshal writes each
+        folder and module name once."""
+        canon: Dict[str, str] = {p: p for p in self.paths}
+        def c(x: str) -> str:
+            return canon.setdefault(x, x)
+        targets = [((c(k[0]), c(k[1]), k[2], k[3]), [c(m) for m in v]) for k, v in self._targets_cache.items()]
+        return {"targets": targets, "reads": {c(p): sorted(r) for p, r in self.reads.items() if r}}
+
+    def use_import_state(self, state: Dict[str, Any]) -> None:
+        """Start from ``state`` (:meth:`import_state` of an analysis of files that resolve alike): the
+        resolution of every import statement and what it read, which :meth:`importers` would compute again
+        (resolution is memoised by depth, so an answer never depends on what was asked before it)."""
+        self._targets_cache.update((tuple(k), list(v)) for k, v in state["targets"])
+        for p, names in state["reads"].items():
+            if p in self.reads:
+                self.reads[p].update(names)
 
     def module_imports(self, path: str) -> Set[str]:
         cached = self._imports.get(path)
@@ -874,6 +908,19 @@ def _apply_seed(st: Straight, rngs: Tuple[str, ...], report_site: Site, seed_sit
 
 
 # ---------------------------------------------------------------------------------------------- programs
+def import_interface(result: Optional[Dict[str, Any]]) -> Optional[Tuple[Any, ...]]:
+    """What name resolution (``Project.resolve``, import targets) reads of a file's per-file result: its
+    import statements, the names of its functions and classes, its classes' bases and its module-level
+    bindings. None for a file the analysis leaves out (skipped, or without facts)."""
+    if result is None or result.get("skipped"):
+        return None
+    f = result.get("facts")
+    if f is None:
+        return None
+    return ([(imp["m"], imp["lv"], imp["n"]) for imp in f["imports"]], set(f["functions"]),
+            {c: info.get("bases") for c, info in f["classes"].items()}, f.get("bindings", {}))
+
+
 def _is_test_file(path: str, root: Path) -> bool:
     name = os.path.basename(path)
     if name.startswith(TEST_NAMES) or name.endswith("_test.py"):
@@ -933,11 +980,9 @@ def _resolve_module_at(project: Project, folder: Path, dotted: str) -> Optional[
     return None
 
 
-def build_programs(project: Project) -> List[Program]:
-    importers: Dict[str, Set[str]] = {}
-    for path in project.paths:
-        for mod in project.module_imports(path):
-            importers.setdefault(mod, set()).add(path)
+def build_programs(project: Project, importers: Optional[Dict[str, Set[str]]] = None) -> List[Program]:
+    if importers is None:
+        importers = project.importers()
     entries: Dict[str, Tuple[List[Fid], str]] = {}
     for path, f in sorted(project.facts.items()):
         name = os.path.basename(path)
@@ -1110,11 +1155,17 @@ def analyze_project(results: Dict[str, Any], root: Path, cfg: Config, targets: S
                     programs_out: Optional[List[ProgramInfo]] = None,
                     withdrawn_out: Optional[Set[Tuple[str, int, int, str]]] = None,
                     reads_out: Optional[Dict[str, FrozenSet[str]]] = None,
+                    imports_in: Optional[Dict[str, Any]] = None,
+                    imports_out: Optional[Dict[str, Any]] = None,
                     ) -> Tuple[List[Diagnostic], List[InternalError]]:
     """Run the program-level rules; return diagnostics for files in ``targets`` only.
 
     When ``programs_out`` is a list, a :class:`ProgramInfo` for each program is appended to it. When
     ``reads_out`` is a dict, it gets what the analysis read of each file's functions (``Project.reads``).
+    When ``imports_out`` is a dict, it gets the resolved import statements (:meth:`Project.import_state`).
+    ``imports_in`` is such a state from an analysis of the same files, settings and project markers in
+    which every file had the same :func:`import_interface`: name resolution reads nothing else, so the
+    state is what resolving the imports again would give, and the outcome is the same.
     """
     from seedlint.rules import all_rules
 
@@ -1126,7 +1177,12 @@ def analyze_project(results: Dict[str, Any], root: Path, cfg: Config, targets: S
     errors: List[InternalError] = []
     try:
         project = Project(facts, root, cfg)
-        programs = build_programs(project)
+        if imports_in is not None:
+            project.use_import_state(imports_in)
+        importers = project.importers()
+        if imports_out is not None:
+            imports_out.update(project.import_state())
+        programs = build_programs(project, importers)
         if programs_out is not None:
             programs_out.extend(program_infos(programs))
         ctx = ProjectContext(project, programs)
