@@ -595,7 +595,8 @@ def _run(args: argparse.Namespace, repeat: int, src: Path, tmp: Path) -> int:
                        [*sl, "--quiet", "--exit-zero", corpus], before=edit("corpus"))
         # Edits that change the file's facts. A new function no program runs: the analysis never read it, so
         # the previous outcome still holds. A statement in the module's top level, which the programs that
-        # import the module run: the project analysis runs again over every file's cached facts.
+        # import the module run: the project analysis runs again over every file's cached facts (from the
+        # second run on, the file's imports are those of the run before, so their resolution is reused).
         with_ruff_warm("seedlint_one_semantic", "seedlint, 1 file: a new function, whole corpus",
                        [*sl, "--quiet", "--exit-zero", corpus], before=semantic_edit)
         with_ruff_warm("seedlint_one_run", run_label,
