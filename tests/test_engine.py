@@ -141,3 +141,22 @@ def test_a_sealed_summary_is_hollow_only_when_every_field_is_empty():
         into = Summary()
         into.merge(s)
         assert getattr(into, name) == getattr(s, name) or name in ("det_algos", "det_raise"), name
+
+
+def test_a_module_that_only_warns_on_import_is_no_program(tmp_path):
+    """A file no project file imports and that runs top-level code is a program (a script). A deprecation
+    shim, whose only top-level call warns, is library code: counting it made every module it imports a
+    program's, with CUDA and no deterministic mode (seen in pytorch-ignite and torch's own hipify)."""
+    from tests.helpers import write_project
+
+    write_project(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/core.py": "import torch\n\n\ndef to_gpu(x):\n    return x.cuda()\n\n\nDEVICE = torch.device('cuda')\n",
+        "pkg/old_core.py": "import warnings\nwarnings.warn('moved to pkg.core', DeprecationWarning)\n"
+                           "warnings.simplefilter('default')\nfrom pkg.core import *  # noqa\n",
+        "train.py": "import warnings\nwarnings.filterwarnings('ignore')\nimport torch\nfrom pkg.core import to_gpu\n\n\n"
+                    "def main():\n    torch.manual_seed(0)\n    to_gpu(torch.zeros(1))\n\n\nmain()\n",
+    })
+    res = check_paths([tmp_path], no_cache=True)
+    assert sorted(p.label for p in res.programs) == ["train.py"]
+    assert [d.code for d in res.diagnostics] == ["SDL102"]

@@ -2,7 +2,8 @@
 
 A *program* is an entry point (a file with ``if __name__ == "__main__":``, a script that runs
 top-level code and that no project file imports, a ``[project.scripts]`` target or a configured
-``entry-points`` entry) plus what it executes: its own top level, the modules it imports
+``entry-points`` entry; top-level code that only defines names or warns, as a deprecation shim does, is
+not a script's) plus what it executes: its own top level, the modules it imports
 (transitively: their top levels run on import), and the functions called on the way, across modules,
 through classes it instantiates, and through the seeding helpers of third-party libraries.
 

@@ -38,6 +38,7 @@ _DEFINING_CALLS = frozenset({
     "builtins.str", "builtins.float", "builtins.bool", "builtins.len", "builtins.range", "builtins.sorted",
     "enum.Enum", "enum.auto", "contextvars.ContextVar", "threading.Lock", "threading.local", "threading.RLock",
     "pathlib.Path", "importlib.import_module", "warnings.warn", "builtins.type", "builtins.super",
+    "warnings.filterwarnings", "warnings.simplefilter",
 })
 _DEFINING_PREFIXES = ("os.path.", "typing.", "collections.", "<local>.", "builtins.")
 
@@ -501,7 +502,11 @@ class Analyzer:
         if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith)):
             return True
         if isinstance(stmt, ast.Expr):
-            return isinstance(stmt.value, (ast.Call, ast.Await))
+            value = stmt.value
+            if type(value) is ast.Call:
+                # a library warns (a deprecation shim) or sets warnings up on import: not a script's work
+                return (self.resolve(value.func) or "") not in _DEFINING_CALLS
+            return isinstance(value, ast.Await)
         if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and stmt.value is not None:
             for node in _walk(stmt.value):
                 if type(node) is ast.Call:
