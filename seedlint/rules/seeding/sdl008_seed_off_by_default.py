@@ -15,7 +15,9 @@ class SeedOffByDefault(Rule):
     default is `None`: `if args.seed is not None: torch.manual_seed(args.seed)` where
     `parser.add_argument("--seed", type=int)` has no default (argparse defaults are resolved
     statically across the program's modules), and `if opt.seed is None: opt.seed = random.randint(...)`
-    under such a default (the seed is then drawn from an unseeded RNG or the clock). Also reports calls
+    under such a default (the seed is then drawn from an unseeded RNG or the clock) when the setting is a
+    seed: its name says so (`seed`, `manualSeed`), or a guarded seeding call passes it (an experiment name
+    made from the date when none is given is not one). Also reports calls
     that pass `None` (or nothing) to a seeding helper that turns a `None` seed into entropy: detectron2
     `seed_all_rng(None)`, mmengine `set_random_seed()`, torchtune `set_seed(None)`, MONAI
     `set_determinism(None)`, mmdet / mmcls / mmseg `init_random_seed(args.seed)` under a `None`
@@ -59,6 +61,11 @@ class SeedOffByDefault(Rule):
         "args = p.parse_args()\nif args.seed is not None:\n    torch.manual_seed(args.seed)\n",
         "import torch\nif __name__ == '__main__':\n    torch.manual_seed(0)\n",
         "from detectron2.utils.env import seed_all_rng\nif __name__ == '__main__':\n    seed_all_rng(42)\n",
+        # a setting filled in from the clock when not given, that is no seed (open_clip's experiment name)
+        "import argparse, torch\nfrom datetime import datetime\nif __name__ == '__main__':\n"
+        "    p = argparse.ArgumentParser()\n    p.add_argument('--name', default=None)\n    args = p.parse_args()\n"
+        "    if args.name is None:\n        args.name = datetime.now().strftime('%Y_%m_%d')\n"
+        "    torch.manual_seed(0)\n",
     ]
     INVALID = [
         Invalid("import argparse\nimport torch as th\nif __name__ == '__main__':\n    p = argparse.ArgumentParser()\n"
@@ -105,7 +112,7 @@ class SeedOffByDefault(Rule):
                                                 "default run is not reproducible")
             for site, name, src in prog.summary.none_fallbacks:
                 key = (site.path, site.line, site.col)
-                if key not in done and ctx.argparse_default(prog, name) == "None":
+                if key not in done and _is_seed(prog, name) and ctx.argparse_default(prog, name) == "None":
                     done.add(key)
                     yield diag(site, self.code, f"`{name}` defaults to None, and then the seed is drawn from "
                                                 f"`{src.replace('builtins.', '')}()`: the default run is not "
@@ -123,3 +130,9 @@ class SeedOffByDefault(Rule):
                                        f"seeding runs only when `{g}` is set, and its argparse default is None: the "
                                        "default run is not seeded; give it a default seed")
                         break
+
+
+def _is_seed(prog, name: str) -> bool:
+    """Is the setting ``name`` a seed: named like one, or passed to a seeding call the program makes under
+    a guard (the seed names the facts keep)?"""
+    return "seed" in name.lower() or any(name in seed_names for _, _, _, seed_names in prog.summary.seed_sites)
