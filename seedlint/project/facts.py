@@ -295,6 +295,8 @@ class Analyzer:
         self.top_level_code = False
         self._entropy_memo: Dict[int, Optional[str]] = {}
         self.class_rngs: Dict[str, str] = {}  # class local id -> "Cls.attr" of an RNG object it stores
+        # (class local id, attr) -> what its methods assign to ``self.attr`` (None: a value not followed)
+        self.self_attrs: Dict[Tuple[str, str], List[Tuple[Optional[ast.expr], Scope]]] = {}
         self._loader_events: List[Tuple[Dict[str, Any], CallSite]] = []
         # facts: function id -> {"events": [...], ...}
         self.func_facts: Dict[str, Dict[str, Any]] = {
@@ -676,6 +678,16 @@ class Analyzer:
             self.visit(s)
         self._leave()
 
+    def _note_self_attr(self, target: ast.Attribute, value: Optional[ast.expr]) -> None:
+        """``self.attr = value`` in a method: what a DataLoader's ``self.attr`` dataset can be (dataset_kind)."""
+        scope = self.scope
+        owner = target.value
+        if type(owner) is not ast.Name or owner.id != scope.self_name or scope.class_id is None:
+            return
+        if type(value) is ast.Constant and value.value is None:
+            return  # `self.train_set = None` until setup(): no dataset
+        self.self_attrs.setdefault((scope.class_id, target.attr), []).append((value, scope))
+
     def _note_rng_attribute(self, target: ast.expr, value: ast.expr) -> None:
         if not isinstance(value, ast.Call) or self.resolve(value.func) not in RNG_OBJECTS:
             return
@@ -789,12 +801,16 @@ class Analyzer:
     def _assign_target(self, stmt: ast.AST, target: ast.expr, value: ast.expr) -> None:
         if isinstance(target, (ast.Attribute, ast.Name)) and isinstance(value, ast.Call):
             self._note_rng_attribute(target, value)
+        if type(target) is ast.Attribute and self.scope.self_name is not None:
+            self._note_self_attr(target, value)
         if isinstance(target, (ast.Tuple, ast.List)):
             if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
                 for t, v in zip(target.elts, value.elts):
                     self._assign_target(stmt, t, v)
             else:
                 for t in target.elts:
+                    if type(t) is ast.Attribute and self.scope.self_name is not None:
+                        self._note_self_attr(t, None)  # (unpacked from a call: not followed)
                     if not isinstance(t, ast.Starred):
                         self.visit(t)
             return
@@ -1195,6 +1211,16 @@ def _dataset_expr_kind(an: "Analyzer", expr: ast.expr, scope: Scope, depth: int)
     for value in an.values_of(expr, scope):
         if isinstance(value, (ast.List, ast.Tuple)):
             kinds.extend(_dataset_expr_kind(an, e, scope, depth + 1) for e in value.elts)
+            continue
+        if (type(value) is ast.Attribute and type(value.value) is ast.Name and scope.class_id is not None
+                and value.value.id == scope.self_name):
+            # `DataLoader(self.train_set, ...)` in a method (a Lightning DataModule): what the class's
+            # methods assign to that attribute
+            assigned = an.self_attrs.get((scope.class_id, value.attr))
+            if not assigned or any(v is None for v, _ in assigned):
+                kinds.append(("unknown", None))
+            else:
+                kinds.extend(_dataset_expr_kind(an, v, s, depth + 1) for v, s in assigned)
             continue
         if not isinstance(value, ast.Call):
             continue

@@ -14,7 +14,8 @@ class WorkersWithoutInitFn(Rule):
     Reports `DataLoader(..., num_workers=N)` (N > 0 or not a literal; an absent `num_workers` is 0)
     without `worker_init_fn=`, unless the dataset is known to hold no RNG object: a class of the
     project (any module) that stores none, a library dataset (`torchvision.datasets.*`,
-    `TensorDataset`), or `Subset` / `ConcatDataset` of those; and unless every program running the
+    `TensorDataset`), or `Subset` / `ConcatDataset` of those, also when it is `self.attr` and the
+    class's methods assign only such datasets to it (a Lightning DataModule); and unless every program running the
     loader calls Lightning's `seed_everything(workers=True)` (Lightning then attaches its own
     `worker_init_fn`). A dataset seedlint cannot follow (a function parameter, `loader.dataset`) is
     reported.
@@ -79,6 +80,11 @@ class WorkersWithoutInitFn(Rule):
         Valid({"train.py": "import lightning as L\nfrom torch.utils.data import DataLoader\n"
                            "def loaders(ds):\n    return DataLoader(ds, num_workers=4)\n"
                            "if __name__ == '__main__':\n    L.seed_everything(0, workers=True)\n    loaders([1])\n"}),
+        # a DataModule: what its methods assign to `self.train_set`
+        Valid("import torchvision\nfrom torch.utils.data import DataLoader\nclass Data:\n"
+              "    def __init__(self):\n        self.train_set = None\n    def setup(self):\n"
+              "        self.train_set = torchvision.datasets.MNIST('d')\n    def train_dataloader(self):\n"
+              "        return DataLoader(self.train_set, num_workers=4)\n"),
     ]
     INVALID = [
         Invalid("import numpy as np\nfrom torch.utils.data import DataLoader, Dataset\nclass Noisy(Dataset):\n"
@@ -99,6 +105,22 @@ class WorkersWithoutInitFn(Rule):
                       "from seedlint.runtime import seed_worker\nclass D:\n    def __init__(self):\n"
                       "        self.r = random.Random(1)\nds = D()\n"
                       "dl = DL(ds, batch_size=2, num_workers=2, worker_init_fn=seed_worker)\n"),
+        Invalid("import numpy as np\nfrom torch.utils.data import DataLoader\nclass Noisy:\n    def __init__(self):\n"
+                "        self.rng = np.random.default_rng(0)\nclass Data:\n    def setup(self):\n"
+                "        self.train_set = Noisy()\n    def train_dataloader(self):\n"
+                "        return DataLoader(self.train_set, num_workers=4)\n", expected=((10, 16),),
+                fixed="import numpy as np\nfrom torch.utils.data import DataLoader\n"
+                      "from seedlint.runtime import seed_worker\nclass Noisy:\n    def __init__(self):\n"
+                      "        self.rng = np.random.default_rng(0)\nclass Data:\n    def setup(self):\n"
+                      "        self.train_set = Noisy()\n    def train_dataloader(self):\n"
+                      "        return DataLoader(self.train_set, num_workers=4, worker_init_fn=seed_worker)\n"),
+        # an attribute set from a parameter: the dataset is not known
+        Invalid("from torch.utils.data import DataLoader\nclass Data:\n    def __init__(self, ds):\n"
+                "        self.ds = ds\n    def loader(self):\n        return DataLoader(self.ds, num_workers=4)\n",
+                expected=((6, 16),),
+                fixed="from torch.utils.data import DataLoader\nfrom seedlint.runtime import seed_worker\n"
+                      "class Data:\n    def __init__(self, ds):\n        self.ds = ds\n    def loader(self):\n"
+                      "        return DataLoader(self.ds, num_workers=4, worker_init_fn=seed_worker)\n"),
     ]
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
