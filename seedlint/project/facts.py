@@ -913,8 +913,8 @@ class Analyzer:
             tname = self.resolve(target) if target is not None else None
             self._event("spawn", node, t=tname)
             return
-        if name == apis.DISTRIBUTED_SAMPLER:
-            self._event("distsampler", node)
+        if name == apis.DISTRIBUTED_SAMPLER and literal(site.arg(3, "shuffle")) is not False:
+            self._event("distsampler", node)  # (without shuffling, the epoch changes nothing: SDL203)
         if name == apis.DATALOADER:
             # DataLoader(ds, **kwargs) may start workers: only used to *not* report RNG use in Dataset methods
             self._event("loader", node, w=int(has_workers(site) or site.has_star_kwargs()),

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from typing import Iterator, Set, Tuple
+from typing import Dict, Iterator, Set, Tuple
 
 from seedlint.diagnostics import Diagnostic
-from seedlint.project.analysis import ProjectContext, diag
+from seedlint.project.analysis import ProjectContext, Site, diag
 from seedlint.rules.base import Invalid, Rule, Valid
 
 
@@ -11,8 +11,10 @@ class DistributedSamplerWithoutSetEpoch(Rule):
     """Reports a `DistributedSampler` whose `set_epoch` is never called.
 
     ## What it does
-    Reports `DistributedSampler(...)` in a program where no module on the way from the entry point
-    calls `.set_epoch(...)` (on the sampler, or through the loader: `loader.sampler.set_epoch(epoch)`).
+    Reports `DistributedSampler(...)` (unless `shuffle=False`) when no program that runs it has a module
+    on the way from its entry point that calls `.set_epoch(...)` (on the sampler, or through the loader:
+    `loader.sampler.set_epoch(epoch)`). A sampler built by a shared helper that the training program
+    pairs with `set_epoch` is not reported because an evaluation script reaches the same helper.
 
     ## Why is this bad?
     `DistributedSampler` shuffles with `seed + epoch`. Without `set_epoch(epoch)` the epoch stays 0,
@@ -64,6 +66,15 @@ class DistributedSamplerWithoutSetEpoch(Rule):
         "        self.dl = DataLoader(ds, sampler=DistributedSampler(ds))\n    def run(self):\n"
         "        for e in range(3):\n            self.dl.sampler.set_epoch(e)\nif __name__ == '__main__':\n"
         "    T([1]).run()\n",
+        # no shuffling: the epoch changes nothing
+        "from torch.utils.data import DistributedSampler\nif __name__ == '__main__':\n"
+        "    s = DistributedSampler([1, 2], shuffle=False)\n",
+        # one helper, paired with set_epoch by the training program; the evaluation program has no epochs
+        Valid({"train.py": "from data import make\nif __name__ == '__main__':\n    loader = make()\n"
+                           "    for e in range(2):\n        loader.sampler.set_epoch(e)\n",
+               "val.py": "from data import make\nif __name__ == '__main__':\n    make()\n",
+               "data.py": "from torch.utils.data import DataLoader, DistributedSampler\ndef make():\n"
+                          "    return DataLoader([1], sampler=DistributedSampler([1]))\n"}),
     ]
     INVALID = [
         Invalid("from torch.utils.data import DistributedSampler\nif __name__ == '__main__':\n"
@@ -78,13 +89,17 @@ class DistributedSamplerWithoutSetEpoch(Rule):
 
     def check_project(self, ctx: ProjectContext) -> Iterator[Diagnostic]:
         set_epoch_modules: Set[str] = {path for path, _, _ in ctx.events("set_epoch")}
-        done: Set[Tuple[str, int, int]] = set()
+        paired: Set[Tuple[str, int, int]] = set()  # samplers some program that runs them pairs with set_epoch
+        unpaired: Dict[Tuple[str, int, int], Site] = {}
         for prog in ctx.programs:
-            if prog.modules & set_epoch_modules:
-                continue
+            with_epochs = bool(prog.modules & set_epoch_modules)
             for site in prog.summary.distsamplers:
                 key = (site.path, site.line, site.col)
-                if key not in done:
-                    done.add(key)
-                    yield diag(site, self.code, "`DistributedSampler` shuffles with seed + epoch, but nothing calls "
-                                                "`set_epoch(epoch)`: every epoch repeats the same order")
+                if with_epochs:
+                    paired.add(key)
+                else:
+                    unpaired.setdefault(key, site)
+        for key, site in unpaired.items():
+            if key not in paired:
+                yield diag(site, self.code, "`DistributedSampler` shuffles with seed + epoch, but nothing calls "
+                                            "`set_epoch(epoch)`: every epoch repeats the same order")
