@@ -43,7 +43,8 @@ class DistributedSamplerWithoutSetEpoch(Rule):
 
     ## References
     - Research notes (torch-determinism.md), "DataLoader": `DistributedSampler` shuffles with `seed + epoch`
-      (`torch/utils/data/distributed.py:49-62,108-111`).
+      (`torch/utils/data/distributed.py:49-62,108-111`); the epoch is read only under `if self.shuffle:`
+      (line 108 in torch 2.13), so `shuffle=False` needs no `set_epoch`.
     - PyTorch, `DistributedSampler` docs ("calling set_epoch() ... is necessary"):
       https://pytorch.org/docs/stable/data.html#torch.utils.data.distributed.DistributedSampler
     """
