@@ -808,9 +808,11 @@ class Analyzer:
                 for t, v in zip(target.elts, value.elts):
                     self._assign_target(stmt, t, v)
             else:
+                split = type(value) is ast.Call and self.resolve(value.func) in DATASET_SPLITS
                 for t in target.elts:
                     if type(t) is ast.Attribute and self.scope.self_name is not None:
-                        self._note_self_attr(t, None)  # (unpacked from a call: not followed)
+                        # a part of random_split(ds): a Subset of ds; any other unpacked value is not followed
+                        self._note_self_attr(t, value if split else None)
                     if not isinstance(t, ast.Starred):
                         self.visit(t)
             return
@@ -1193,6 +1195,8 @@ SAFE_DATASET_PREFIXES = ("torchvision.datasets.", "torchaudio.datasets.", "torch
 SAFE_DATASETS = frozenset({"torch.utils.data.TensorDataset", "torch.utils.data.dataset.TensorDataset"})
 DATASET_WRAPPERS = frozenset({"torch.utils.data.Subset", "torch.utils.data.dataset.Subset",
                               "torch.utils.data.ConcatDataset", "torch.utils.data.dataset.ConcatDataset"})
+# `a, b = random_split(ds, ...)`: each part is a Subset of ds
+DATASET_SPLITS = frozenset({"torch.utils.data.random_split", "torch.utils.data.dataset.random_split"})
 
 
 def dataset_kind(an: "Analyzer", site: CallSite) -> Tuple[str, Any]:
@@ -1229,7 +1233,7 @@ def _dataset_expr_kind(an: "Analyzer", expr: ast.expr, scope: Scope, depth: int)
             continue
         if name in SAFE_DATASETS or name.startswith(SAFE_DATASET_PREFIXES):
             kinds.append(("safe", None))
-        elif name in DATASET_WRAPPERS and value.args:
+        elif (name in DATASET_WRAPPERS or name in DATASET_SPLITS) and value.args:
             kinds.append(_dataset_expr_kind(an, value.args[0], scope, depth + 1))
         elif name.startswith(LOCAL) and name[len(LOCAL):] in an.classes:
             holder = an.class_rngs.get(name[len(LOCAL):])

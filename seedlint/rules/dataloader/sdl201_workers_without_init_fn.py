@@ -85,6 +85,11 @@ class WorkersWithoutInitFn(Rule):
               "    def __init__(self):\n        self.train_set = None\n    def setup(self):\n"
               "        self.train_set = torchvision.datasets.MNIST('d')\n    def train_dataloader(self):\n"
               "        return DataLoader(self.train_set, num_workers=4)\n"),
+        # parts of random_split(ds) are Subsets of ds
+        Valid("import torch, torchvision\nfrom torch.utils.data import DataLoader, random_split\nclass Data:\n"
+              "    def setup(self):\n        full = torchvision.datasets.MNIST('d')\n"
+              "        self.train, self.val = random_split(full, [0.9, 0.1], generator=torch.Generator().manual_seed(0))\n"
+              "    def train_dataloader(self):\n        return DataLoader(self.train, num_workers=4)\n"),
     ]
     INVALID = [
         Invalid("import numpy as np\nfrom torch.utils.data import DataLoader, Dataset\nclass Noisy(Dataset):\n"
