@@ -160,3 +160,20 @@ def test_a_module_that_only_warns_on_import_is_no_program(tmp_path):
     res = check_paths([tmp_path], no_cache=True)
     assert sorted(p.label for p in res.programs) == ["train.py"]
     assert [d.code for d in res.diagnostics] == ["SDL102"]
+
+
+def test_a_package_module_that_only_assigns_is_no_program(tmp_path):
+    """In a package, top-level assignments (``example_inputs = (torch.randn(3),)``, a table built with
+    ``np.array``) are library code, unless the module also runs something (a call statement, a loop).
+    Outside a package, a script made of assignments alone is still a program."""
+    from tests.helpers import write_project
+
+    write_project(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/examples.py": "import torch\n\n\nclass Ex(torch.nn.Module):\n    pass\n\n\n"
+                           "example_inputs = (torch.randn(3, 2),)\nmodel = Ex()\n",
+        "pkg/job.py": "import torch\nx = torch.randn(3)\nfor _ in range(2):\n    x = x * 2\n",
+        "loose.py": "import torch\nx = torch.randn(3)\n",
+    })
+    res = check_paths([tmp_path], no_cache=True)
+    assert sorted(p.label for p in res.programs) == ["loose.py", "pkg/job.py"]

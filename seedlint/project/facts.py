@@ -292,7 +292,8 @@ class Analyzer:
         self.imports: List[Dict[str, Any]] = []
         self.imports_torch = False
         self.has_main_guard = False
-        self.top_level_code = False
+        self.top_level_code = False  # top-level statements that do work (a call beyond defining names, a loop)
+        self.top_level_work = False  # ... other than assignments (see analysis.build_programs)
         self._entropy_memo: Dict[int, Optional[str]] = {}
         self.class_rngs: Dict[str, str] = {}  # class local id -> "Cls.attr" of an RNG object it stores
         # (class local id, attr) -> what its methods assign to ``self.attr`` (None: a value not followed)
@@ -495,8 +496,13 @@ class Analyzer:
             for s in stmt.orelse:
                 self.visit(s)
             return
-        if not self.top_level_code and self._runs_code(stmt):
-            self.top_level_code = True
+        if not self.top_level_work:
+            t = type(stmt)
+            if t is ast.Assign or t is ast.AnnAssign or t is ast.AugAssign:
+                if not self.top_level_code and self._runs_code(stmt):
+                    self.top_level_code = True
+            elif self._runs_code(stmt):
+                self.top_level_code = self.top_level_work = True
         self.visit(stmt)
 
     def _runs_code(self, stmt: ast.stmt) -> bool:
@@ -1329,6 +1335,7 @@ def analyze(tree: ast.Module, path: str, source: str) -> Tuple[FileContext, Dict
         "imports": an.imports,
         "main_guard": an.has_main_guard,
         "top_level_code": an.top_level_code,
+        "top_level_work": an.top_level_work,
         "functions": {k: v for k, v in an.func_facts.items()},
         "classes": classes,
         "argparse": collect_argparse_defaults(an),
