@@ -30,7 +30,9 @@ class NondeterministicOp(Rule):
     `EmbeddingBag(mode="max")`; ops whose condition a call cannot show (input requires grad, dtype,
     sparse input) are not reported. CUDA-only ops are reported only for programs that run on CUDA.
     Plain convolutions are left to SDL102. A module that no entry point reaches is judged on its own:
-    it is reported unless it enables deterministic mode itself.
+    it is reported unless it enables deterministic mode itself, or the project has programs and every
+    one of them enables deterministic algorithms (such a module is most likely loaded by name, from a
+    registry or a config, by one of them).
 
     ## Why is this bad?
     On CUDA these ops accumulate with atomic adds (or pick algorithms) whose floating-point results
@@ -69,6 +71,13 @@ class NondeterministicOp(Rule):
         "import torch\nimport pandas as pd\nm = pd.DataFrame({'a': [1]}).median()\nconv = torch.nn.Conv2d(1, 1, 3)\n",
         # a program that never touches CUDA: the CUDA-only op is deterministic on CPU
         Valid("import torch\nif __name__ == '__main__':\n    x = torch.zeros(3).index_add_(0, i, s)\n"),
+        # a model loaded by name: no entry point imports it, and every program enables deterministic mode
+        Valid({"train.py": "import importlib, torch\nif __name__ == '__main__':\n"
+                           "    torch.use_deterministic_algorithms(True)\n"
+                           "    net = importlib.import_module('models.net').Net().cuda()\n",
+               "models/__init__.py": "",
+               "models/net.py": "import torch\nclass Net(torch.nn.Module):\n    def forward(self, x, i, s):\n"
+                                "        return x.index_add_(0, i, s)\n"}, path="models/net.py"),
     ]
     INVALID = [
         Invalid("import torch\ndef agg(x, idx, src):\n    return x.index_add_(0, idx, src)\n", expected=((3, 12),)),
@@ -86,6 +95,9 @@ class NondeterministicOp(Rule):
     ]
 
     def check_project(self, ctx: ProjectContext) -> Iterator[Diagnostic]:
+        # a module no entry point reaches is most likely loaded by name (a registry, a config): when every
+        # program of the project enables deterministic algorithms, so does the one that loads it
+        every_program_det = bool(ctx.programs) and all(p.summary.det_algos is not None for p in ctx.programs)
         for path, lid, ev in ctx.events("op"):
             if ev["api"] in PLAIN_CONV:
                 continue
@@ -100,7 +112,7 @@ class NondeterministicOp(Rule):
                 where = f"program `{culprit.label}` never enables deterministic mode"
             else:
                 on, _ = ctx.file_det(path)
-                if on:
+                if on or every_program_det:
                     continue
                 where = "deterministic mode is not enabled"
             phase = " in backward" if ev.get("bw") else ""
