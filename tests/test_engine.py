@@ -154,7 +154,8 @@ def test_a_module_that_only_warns_on_import_is_no_program(tmp_path):
         "pkg/core.py": "import torch\n\n\ndef to_gpu(x):\n    return x.cuda()\n\n\nDEVICE = torch.device('cuda')\n",
         "pkg/old_core.py": "import warnings\nwarnings.warn('moved to pkg.core', DeprecationWarning)\n"
                            "warnings.simplefilter('default')\nfrom pkg.core import *  # noqa\n",
-        "train.py": "import warnings\nwarnings.filterwarnings('ignore')\nimport torch\nfrom pkg.core import to_gpu\n\n\n"
+        "train.py": "import warnings\nwarnings.filterwarnings('ignore')\nimport torch\n"
+                    "from pkg.core import to_gpu\n\n\n"
                     "def main():\n    torch.manual_seed(0)\n    to_gpu(torch.zeros(1))\n\n\nmain()\n",
     })
     res = check_paths([tmp_path], no_cache=True)

@@ -292,8 +292,8 @@ class Analyzer:
         self.imports: List[Dict[str, Any]] = []
         self.imports_torch = False
         self.has_main_guard = False
-        self.top_level_code = False  # top-level statements that do work (a call beyond defining names, a loop)
-        self.top_level_work = False  # ... other than assignments (see analysis.build_programs)
+        self.top_level_code = False  # a top-level statement does work (a call beyond defining names, a loop)
+        self.top_level_work = False  # ... and one that is not an assignment does (see analysis.build_programs)
         self._entropy_memo: Dict[int, Optional[str]] = {}
         self.class_rngs: Dict[str, str] = {}  # class local id -> "Cls.attr" of an RNG object it stores
         # (class local id, attr) -> what its methods assign to ``self.attr`` (None: a value not followed)
@@ -802,6 +802,8 @@ class Analyzer:
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self.visit(node.value)
+        if type(node.target) is ast.Attribute and self.scope.self_name is not None:
+            self._note_self_attr(node.target, None)  # `self.ds += other`: not followed
         self.visit(node.target)
 
     def _assign_target(self, stmt: ast.AST, target: ast.expr, value: ast.expr) -> None:

@@ -88,7 +88,8 @@ class WorkersWithoutInitFn(Rule):
         # parts of random_split(ds) are Subsets of ds
         Valid("import torch, torchvision\nfrom torch.utils.data import DataLoader, random_split\nclass Data:\n"
               "    def setup(self):\n        full = torchvision.datasets.MNIST('d')\n"
-              "        self.train, self.val = random_split(full, [0.9, 0.1], generator=torch.Generator().manual_seed(0))\n"
+              "        self.train, self.val = random_split(full, [0.9, 0.1],\n"
+              "                                            generator=torch.Generator().manual_seed(0))\n"
               "    def train_dataloader(self):\n        return DataLoader(self.train, num_workers=4)\n"),
     ]
     INVALID = [

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Iterator, Set, Tuple
 
 from seedlint.diagnostics import Diagnostic
-from seedlint.project.analysis import ProjectContext, diag
+from seedlint.project.analysis import Program, ProjectContext, diag
 from seedlint.rules.base import Invalid, Rule
 
 
@@ -132,7 +132,7 @@ class SeedOffByDefault(Rule):
                         break
 
 
-def _is_seed(prog, name: str) -> bool:
+def _is_seed(prog: Program, name: str) -> bool:
     """Is the setting ``name`` a seed: named like one, or passed to a seeding call the program makes under
     a guard (the seed names the facts keep)?"""
     return "seed" in name.lower() or any(name in seed_names for _, _, _, seed_names in prog.summary.seed_sites)
