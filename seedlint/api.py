@@ -287,8 +287,8 @@ def _check_changed_files(cache: Any, stats: Dict[str, Any], digests: Dict[str, O
     new_digests = dict(digests)
     analysed = 0
     record: Optional[Dict[str, Any]] = None  # what the previous analysis read: loaded when a file's facts changed
-    rerun = False  # the whole analysis runs: the rest of the loop records the new results, compares imports
-    same_imports = True
+    rerun = False  # the whole analysis runs: the rest of the loop only records the new results
+    pairs: List[Tuple[Dict[str, Any], Dict[str, Any]]] = []  # (old, new) result of each changed file
     for path in changed:
         try:
             with open(path, "rb") as fh:
@@ -310,25 +310,24 @@ def _check_changed_files(cache: Any, stats: Dict[str, Any], digests: Dict[str, O
             analysed += 1
         # recorded now: when the whole analysis has to run after all, it reuses this result
         cache.store(path, stats[path], digest, after, known=known)
-        # (an edit answered below may still add a function or a name: the whole analysis would see it)
-        same_imports = same_imports and _resolve_alike(before, after)
-        mapping = None if rerun else line_mapping(before, after)
+        pairs.append((before, after))
+        if rerun:
+            continue
+        mapping = line_mapping(before, after)
         renewed = False  # the file's findings of file-pass rules are the new ones
-        if mapping is None and not rerun:
+        if mapping is None:
             if record is None:
                 record = cache.load_reads(data.get("reads_id"))
                 if record is None:
                     return None
             mapping = inert_mapping(before, after, record["reads"].get(path, frozenset()), FILE_ONLY)
             renewed = True
-        if rerun or mapping is None or any(p == path and mapping.get(line) != line for p, line in quoted):
-            # other facts the analysis reads; or a message names a line of this file that moved
-            rerun = True
-            continue
         current = diagnostics.get(path, [])
         if renewed:
             current = [d for d in current if d["code"] not in FILE_ONLY]
-        moved = remap_diagnostics(current, mapping)
+        moved = None  # stays None: other facts the analysis reads, or a message names a line that moved
+        if mapping is not None and not any(p == path and mapping.get(line) != line for p, line in quoted):
+            moved = remap_diagnostics(current, mapping)
         if moved is None:
             rerun = True
             continue
@@ -342,7 +341,8 @@ def _check_changed_files(cache: Any, stats: Dict[str, Any], digests: Dict[str, O
             diagnostics.pop(path, None)
             noqa.pop(path, None)
     if rerun:
-        if same_imports:
+        # every changed file, an edit answered on its own included (it may add a function or a name)
+        if all(_resolve_alike(before, after) for before, after in pairs):
             record = record or cache.load_reads(data.get("reads_id"))
             if record is not None and record["imports"] is not None:
                 carry["imports"] = record["imports"]

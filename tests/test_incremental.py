@@ -283,10 +283,7 @@ def _project_key(files: dict, cached_from: dict) -> bool:
 
 
 def test_an_edit_in_a_function_no_program_runs_reuses_the_outcome(tmp_path, monkeypatch):
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\nversion = '0'\n")
-    (tmp_path / "m.py").write_text(LIB)
-    (tmp_path / "train.py").write_text(TRAIN)
-    monkeypatch.chdir(tmp_path)
+    _lib_project(tmp_path, monkeypatch)
     assert [(d.code, d.line) for d in check_paths([tmp_path]).diagnostics] == [("SDL001", 6)]
     # a new unseeded generator in a function no program runs: a finding of the file pass alone
     (tmp_path / "m.py").write_text("# header\n" + LIB.replace("    return 1", "    x = 1\n    return torch.Generator()"))
@@ -354,6 +351,21 @@ def test_an_analysis_from_a_previous_import_state_is_the_same():
     assert reused != first  # (the edit matters: the seed is seen)
 
 
+def _lib_project(tmp_path, monkeypatch) -> None:
+    """``m.py`` (LIB) and ``train.py`` (TRAIN) in a project at ``tmp_path``, the current folder."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\nversion = '0'\n")
+    (tmp_path / "m.py").write_text(LIB)
+    (tmp_path / "train.py").write_text(TRAIN)
+    monkeypatch.chdir(tmp_path)
+
+
+def _analysed_lib_project(tmp_path, monkeypatch) -> list:
+    """:func:`_lib_project`, checked once (the cache filled); then the spy of :func:`_spy_imports`."""
+    _lib_project(tmp_path, monkeypatch)
+    check_paths([tmp_path])
+    return _spy_imports(monkeypatch)
+
+
 def _spy_imports(monkeypatch) -> list:
     """The ``imports_in`` of every whole analysis that runs from now on."""
     import seedlint.project.analysis as analysis
@@ -370,12 +382,7 @@ def _spy_imports(monkeypatch) -> list:
 
 
 def test_a_body_edit_reuses_the_resolved_imports_and_an_import_edit_does_not(tmp_path, monkeypatch):
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\nversion = '0'\n")
-    (tmp_path / "m.py").write_text(LIB)
-    (tmp_path / "train.py").write_text(TRAIN)
-    monkeypatch.chdir(tmp_path)
-    check_paths([tmp_path])
-    seen = _spy_imports(monkeypatch)
+    seen = _analysed_lib_project(tmp_path, monkeypatch)
     # a seed in a function the program runs: the whole analysis runs, the imports resolve as before
     seeded = LIB.replace("    return random.random()", "    random.seed(0)\n    return random.random()")
     (tmp_path / "m.py").write_text(seeded)
@@ -392,12 +399,7 @@ def test_a_new_function_in_another_changed_file_stops_the_reuse(tmp_path, monkey
     """Two files changed: one gains a function no program runs (an edit answered as inert on its own),
     the other a call the program runs. The whole analysis runs; it reuses no import resolution, since not
     every file resolves as before."""
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\nversion = '0'\n")
-    (tmp_path / "m.py").write_text(LIB)
-    (tmp_path / "train.py").write_text(TRAIN)
-    monkeypatch.chdir(tmp_path)
-    check_paths([tmp_path])
-    seen = _spy_imports(monkeypatch)
+    seen = _analysed_lib_project(tmp_path, monkeypatch)
     (tmp_path / "m.py").write_text(LIB + "\n\ndef later():\n    return 3\n")
     (tmp_path / "train.py").write_text(TRAIN + "    used()\n")
     assert _key(check_paths([tmp_path])) == _key(check_paths([tmp_path], no_cache=True))

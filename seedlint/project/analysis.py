@@ -3,9 +3,9 @@
 A *program* is an entry point (a file with ``if __name__ == "__main__":``, a script that runs
 top-level code and that no project file imports, a ``[project.scripts]`` target or a configured
 ``entry-points`` entry; top-level code that only defines names or warns, as a deprecation shim does, is
-not a script's, nor, in a package, code that only assigns) plus what it executes: its own top level, the modules it imports
-(transitively: their top levels run on import), and the functions called on the way, across modules,
-through classes it instantiates, and through the seeding helpers of third-party libraries.
+not a script's, nor, in a package, code that only assigns) plus what it executes: its own top level, the
+modules it imports (transitively: their top levels run on import), and the functions called on the way,
+across modules, through classes it instantiates, and through the seeding helpers of third-party libraries.
 
 Each function gets a *summary* (which RNGs it seeds and uses, whether it enables deterministic mode,
 runs on CUDA, spawns processes ...), merged from its callees, memoised over the whole project, so the
@@ -193,6 +193,7 @@ class Project:
         self._straight: Dict[Fid, Straight] = {}
         self._in_progress: Set[Fid] = set()
         self._imports: Dict[str, Set[str]] = {}
+        self._state_in: Optional[Tuple[Dict[str, Any], int]] = None  # see use_import_state()
         self._targets_cache: Dict[Tuple[str, str, int, Optional[Tuple[str, ...]]], List[str]] = {}
         self._class_methods: Dict[Tuple[str, str], List[str]] = {}
         # (folder, dotted name) -> file; and the (folder, first part) of every name in it
@@ -426,10 +427,16 @@ class Project:
         """The resolved import statements, and what resolving them read, for :meth:`use_import_state` in a
         later analysis whose files resolve alike (see ``imports_in`` of :func:`analyze_project`). Taken
         right after :meth:`importers`, before any other lookup. Strings are shared, so marshal writes each
-        folder and module name once."""
+        folder and module name once. An analysis that started from a state and resolved nothing more
+        returns that state as it is."""
+        state_in = self._state_in
+        if state_in is not None and len(self._targets_cache) == state_in[1]:
+            return state_in[0]  # nothing was resolved beyond it: the same state
         canon: Dict[str, str] = {p: p for p in self.paths}
+
         def c(x: str) -> str:
             return canon.setdefault(x, x)
+
         targets = [((c(k[0]), c(k[1]), k[2], k[3]), [c(m) for m in v]) for k, v in self._targets_cache.items()]
         return {"targets": targets, "reads": {c(p): sorted(r) for p, r in self.reads.items() if r}}
 
@@ -441,6 +448,7 @@ class Project:
         for p, names in state["reads"].items():
             if p in self.reads:
                 self.reads[p].update(names)
+        self._state_in = (state, len(self._targets_cache))
 
     def module_imports(self, path: str) -> Set[str]:
         cached = self._imports.get(path)

@@ -1203,7 +1203,7 @@ SAFE_DATASET_PREFIXES = ("torchvision.datasets.", "torchaudio.datasets.", "torch
 SAFE_DATASETS = frozenset({"torch.utils.data.TensorDataset", "torch.utils.data.dataset.TensorDataset"})
 DATASET_WRAPPERS = frozenset({"torch.utils.data.Subset", "torch.utils.data.dataset.Subset",
                               "torch.utils.data.ConcatDataset", "torch.utils.data.dataset.ConcatDataset"})
-# `a, b = random_split(ds, ...)`: each part is a Subset of ds
+# `a, b = random_split(ds, ...)`: each part is a Subset of ds (torch/utils/data/dataset.py:508-509 in 2.13)
 DATASET_SPLITS = frozenset({"torch.utils.data.random_split", "torch.utils.data.dataset.random_split"})
 
 
