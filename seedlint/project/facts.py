@@ -51,7 +51,8 @@ class Binding:
     def __init__(self, kind: str, target: Optional[str] = None, values: Optional[List[ast.expr]] = None) -> None:
         self.kind = kind  # "import" | "def" | "class" | "var" | "param"
         self.target = target  # import: qualified name; def/class: local id
-        self.values: List[ast.expr] = values if values is not None else []  # var: assigned expressions
+        # var: assigned expressions; param: its annotation, if it has one
+        self.values: List[ast.expr] = values if values is not None else []
         self.param = False  # var: a parameter the function reassigns
 
 
@@ -625,7 +626,7 @@ class Analyzer:
             if params and not is_static:
                 scope.self_name = params[0]
         for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs:
-            scope.bindings[a.arg] = Binding("param")
+            scope.bindings[a.arg] = Binding("param", None, [a.annotation] if a.annotation is not None else None)
         if node.args.vararg:
             scope.bindings[node.args.vararg.arg] = Binding("param")
         if node.args.kwarg:
@@ -1205,6 +1206,25 @@ DATASET_WRAPPERS = frozenset({"torch.utils.data.Subset", "torch.utils.data.datas
                               "torch.utils.data.ConcatDataset", "torch.utils.data.dataset.ConcatDataset"})
 # `a, b = random_split(ds, ...)`: each part is a Subset of ds (torch/utils/data/dataset.py:508-509 in 2.13)
 DATASET_SPLITS = frozenset({"torch.utils.data.random_split", "torch.utils.data.dataset.random_split"})
+# Hugging Face `datasets` (the top-level name `datasets` is taken to be that library, see _FOREIGN_ROOTS): a
+# map-style `Dataset` holds an Arrow table, an indices table, format settings and a fingerprint
+# (datasets 5.2.0, arrow_dataset.py:724-732), and its `shuffle` draws the whole permutation when called and
+# returns a selection (arrow_dataset.py:4952-4986): no RNG object is left in it. These calls and methods give
+# such datasets, or a DatasetDict of them (subscripted by split). A streaming `IterableDataset` keeps its
+# shuffle generator, so `streaming=True` and `to_iterable_dataset` are not among them.
+HF_DATASET_CALLS = frozenset({"datasets.load_dataset", "datasets.load_from_disk", "datasets.concatenate_datasets",
+                              "datasets.Dataset", "datasets.DatasetDict", "datasets.Dataset.load_from_disk",
+                              "datasets.DatasetDict.load_from_disk"}
+                             | {f"datasets.Dataset.from_{k}" for k in ("dict", "list", "pandas", "polars", "generator",
+                                                                         "csv", "json", "parquet", "text", "sql",
+                                                                         "file", "buffer")})
+HF_DATASET_TYPES = frozenset({"datasets.Dataset", "datasets.arrow_dataset.Dataset", "datasets.DatasetDict",
+                              "datasets.dataset_dict.DatasetDict"})
+HF = "hf:"  # marks such a name in a loader's "dsq"
+HF_DATASET_METHODS = frozenset({"map", "filter", "select", "shuffle", "with_transform", "with_format", "sort",
+                                "train_test_split", "remove_columns", "rename_column", "rename_columns",
+                                "select_columns", "cast", "cast_column", "flatten", "flatten_indices", "shard",
+                                "add_column", "class_encode_column", "skip", "take"})
 
 
 def dataset_kind(an: "Analyzer", site: CallSite) -> Tuple[str, Any]:
@@ -1223,6 +1243,10 @@ def _dataset_expr_kind(an: "Analyzer", expr: ast.expr, scope: Scope, depth: int)
     for value in an.values_of(expr, scope):
         if isinstance(value, (ast.List, ast.Tuple)):
             kinds.extend(_dataset_expr_kind(an, e, scope, depth + 1) for e in value.elts)
+            continue
+        hf = _hf_dataset(an, value, scope, depth)
+        if hf is not None:
+            kinds.append(("classes", [f"{HF}{hf}"]))  # safe unless the project has a module `datasets`
             continue
         if (type(value) is ast.Attribute and type(value.value) is ast.Name and scope.class_id is not None
                 and value.value.id == scope.self_name):
@@ -1259,6 +1283,53 @@ def _dataset_expr_kind(an: "Analyzer", expr: ast.expr, scope: Scope, depth: int)
         return "unknown", None
     classes = sorted({q for k in kinds if k[0] == "classes" for q in k[1]})
     return ("classes", classes) if classes else ("safe", None)
+
+
+def _hf_dataset(an: "Analyzer", value: ast.expr, scope: Scope, depth: int) -> Optional[str]:
+    """The name of the HF call or type that makes ``value`` a map-style Hugging Face dataset (or DatasetDict):
+    one of HF_DATASET_CALLS, a split or method (HF_DATASET_METHODS) of such a dataset, or a parameter
+    annotated with one of HF_DATASET_TYPES; None when it is not one."""
+    if depth > 4:
+        return None
+    t = type(value)
+    if t is ast.Subscript:  # dataset["train"]
+        return _first_hf(an, value.value, scope, depth)  # type: ignore[attr-defined]
+    if t is ast.Name:
+        bnd = an.lookup(value.id, scope)  # type: ignore[attr-defined]
+        if bnd is not None and bnd.kind == "param" and bnd.values:
+            return _hf_type(an, bnd.values[0], scope)
+        return None
+    if t is not ast.Call:
+        return None
+    func = value.func  # type: ignore[attr-defined]
+    name = an.resolve(func, scope)
+    if name in HF_DATASET_CALLS:
+        streaming = any(k.arg == "streaming" and literal(k.value) is not False
+                        for k in value.keywords)  # type: ignore[attr-defined]
+        return None if streaming else name
+    if name is None and type(func) is ast.Attribute and func.attr in HF_DATASET_METHODS:
+        return _first_hf(an, func.value, scope, depth)
+    return None
+
+
+def _first_hf(an: "Analyzer", expr: ast.expr, scope: Scope, depth: int) -> Optional[str]:
+    for v in an.values_of(expr, scope):
+        hf = _hf_dataset(an, v, scope, depth + 1)
+        if hf is not None:
+            return hf
+    return None
+
+
+def _hf_type(an: "Analyzer", ann: ast.expr, scope: Scope) -> Optional[str]:
+    """An annotation naming a map-style HF dataset: ``Dataset``, ``Optional[Dataset]``, ``Dataset | None``."""
+    if type(ann) is ast.BinOp and isinstance(ann.op, ast.BitOr):  # type: ignore[attr-defined]
+        sides = [x for x in (ann.left, ann.right)  # type: ignore[attr-defined]
+                 if not (type(x) is ast.Constant and x.value is None)]  # type: ignore[attr-defined]
+        return _hf_type(an, sides[0], scope) if len(sides) == 1 else None
+    if type(ann) is ast.Subscript and an.resolve(ann.value, scope) == "typing.Optional":  # type: ignore[attr-defined]
+        return _hf_type(an, ann.slice, scope)  # type: ignore[attr-defined]
+    name = an.resolve(ann, scope)
+    return name if name in HF_DATASET_TYPES else None
 
 
 def collect_argparse_defaults(an: Analyzer) -> Dict[str, str]:

@@ -4,7 +4,7 @@ from typing import Iterator, Optional
 
 from seedlint.diagnostics import FixSafety
 from seedlint.knowledge import apis
-from seedlint.project.facts import FileContext, dataset_kind, has_workers
+from seedlint.project.facts import HF, FileContext, dataset_kind, has_workers
 from seedlint.rules.base import Finding, Invalid, Rule, Valid
 
 class WorkersWithoutInitFn(Rule):
@@ -14,7 +14,9 @@ class WorkersWithoutInitFn(Rule):
     Reports `DataLoader(..., num_workers=N)` (N > 0 or not a literal; an absent `num_workers` is 0)
     without `worker_init_fn=`, unless the dataset is known to hold no RNG object: a class of the
     project (any module) that stores none, a library dataset (`torchvision.datasets.*`,
-    `TensorDataset`), or `Subset` / `ConcatDataset` of those, also when it is `self.attr` and the
+    `TensorDataset`, a map-style Hugging Face `datasets` dataset: a split of `load_dataset(...)`, what its
+    `map` / `filter` / `shuffle` / `with_transform` and like methods return, a parameter annotated
+    `datasets.Dataset`), or `Subset` / `ConcatDataset` of those, also when it is `self.attr` and the
     class's methods assign only such datasets to it (a Lightning DataModule); and unless every program running the
     loader calls Lightning's `seed_everything(workers=True)` (Lightning then attaches its own
     `worker_init_fn`). A dataset seedlint cannot follow (a function parameter, `loader.dataset`) is
@@ -55,6 +57,10 @@ class WorkersWithoutInitFn(Rule):
     - Research notes (torch-determinism.md), "DataLoader": worker seeding in
       `torch/utils/data/_utils/worker.py:244-306` (numpy seeded since torch 1.9, PRs #56488/#56797) and
       RNG objects created before the workers start are copied into every worker.
+    - Hugging Face `datasets` 5.2.0, `arrow_dataset.py:724-732`: a `Dataset` holds an Arrow table, an
+      indices table, format settings and a fingerprint; `arrow_dataset.py:4952-4986`: `shuffle` draws the
+      whole permutation when called and returns a selection. A streaming `IterableDataset` keeps its shuffle
+      generator and is reported; so is `load_dataset` when `datasets` is a module of the project.
     - PyTorch, "Reproducibility", DataLoader section: https://pytorch.org/docs/stable/notes/randomness.html#dataloader
     """
 
@@ -91,6 +97,13 @@ class WorkersWithoutInitFn(Rule):
               "        self.train, self.val = random_split(full, [0.9, 0.1],\n"
               "                                            generator=torch.Generator().manual_seed(0))\n"
               "    def train_dataloader(self):\n        return DataLoader(self.train, num_workers=4)\n"),
+        # Hugging Face datasets: a split of load_dataset(), its methods, an annotated parameter
+        Valid("from datasets import load_dataset\nfrom torch.utils.data import DataLoader\n"
+              "dataset = load_dataset('imagefolder', data_dir='d')\n"
+              "train = dataset['train'].shuffle(seed=0).with_transform(preprocess)\n"
+              "dl = DataLoader(train, shuffle=True, num_workers=4)\n"),
+        Valid("from typing import Optional\nfrom datasets import Dataset\nfrom torch.utils.data import DataLoader\n"
+              "def loader(ds: Optional[Dataset], n: int):\n    return DataLoader(ds, num_workers=n)\n"),
     ]
     INVALID = [
         Invalid("import numpy as np\nfrom torch.utils.data import DataLoader, Dataset\nclass Noisy(Dataset):\n"
@@ -120,6 +133,17 @@ class WorkersWithoutInitFn(Rule):
                       "        self.rng = np.random.default_rng(0)\nclass Data:\n    def setup(self):\n"
                       "        self.train_set = Noisy()\n    def train_dataloader(self):\n"
                       "        return DataLoader(self.train_set, num_workers=4, worker_init_fn=seed_worker)\n"),
+        # a streaming dataset keeps its shuffle generator
+        Invalid("from datasets import load_dataset\nfrom torch.utils.data import DataLoader\n"
+                "ds = load_dataset('c4', streaming=True)['train'].shuffle(seed=0)\n"
+                "dl = DataLoader(ds, num_workers=4)\n", expected=((4, 6),)),
+        # `datasets` is the project's own package here, not Hugging Face's
+        Invalid({"train.py": "from datasets import load_dataset\nfrom torch.utils.data import DataLoader\n"
+                             "dl = DataLoader(load_dataset('x'), num_workers=4)\n",
+                 "datasets/__init__.py": "import random\nclass Aug:\n    def __init__(self):\n"
+                                         "        self.r = random.Random(0)\n"
+                                         "def load_dataset(name):\n    return Aug()\n"},
+                path="train.py", expected=((3, 6),)),
         # an attribute set from a parameter: the dataset is not known
         Invalid("from torch.utils.data import DataLoader\nclass Data:\n    def __init__(self, ds):\n"
                 "        self.ds = ds\n    def loader(self):\n        return DataLoader(self.ds, num_workers=4)\n",
@@ -150,6 +174,12 @@ class WorkersWithoutInitFn(Rule):
         if ev is None or ev.get("ds") != "classes":
             return False
         for qual in ev.get("dsq") or ():
+            if qual.startswith(HF):
+                # a Hugging Face dataset, unless `datasets` is a module of the project
+                hit = ctx.project.resolve(path, qual[len(HF):].split(".", 1)[0])
+                if hit and hit[0] != "external":
+                    return False
+                continue
             hit = ctx.project.resolve(path, qual)
             if not hit or hit[0] != "class":
                 return False
