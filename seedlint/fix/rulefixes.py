@@ -19,13 +19,7 @@ from seedlint.project.facts import CallSite, literal
 from seedlint.fix.edit import CannotFix, FileEditor, append_keyword, has_star_args, is_none
 
 # where `generator` / `worker_init_fn` sit among the positional parameters (torch 2.13 signatures)
-GENERATOR_POSITION = {
-    apis.DATALOADER: 12,
-    "torch.utils.data.RandomSampler": 3,
-    "torch.utils.data.WeightedRandomSampler": 3,
-    "torch.utils.data.SubsetRandomSampler": 1,
-    apis.RANDOM_SPLIT: 2,
-}
+GENERATOR_POSITION = apis.GENERATOR_POSITIONS
 WORKER_INIT_POSITION = 10
 SEED_WORKER = "seedlint.runtime.seed_worker"
 
@@ -174,7 +168,11 @@ def fix_sdl202(fx: FixContext, node: ast.AST) -> str:
     positional = node.args[pos] if len(node.args) > pos else None
     if positional is not None and not is_none(positional):
         raise CannotFix("the generator is passed positionally")
-    target = ed.cst_for(positional, (cst.Name,)) if positional is not None else None
+    keyword = next((k.value for k in node.keywords if k.arg == "generator"), None)  # generator=None
+    if keyword is not None and not is_none(keyword):
+        raise CannotFix("the call passes a generator")
+    none = positional if positional is not None else keyword
+    target = ed.cst_for(none, (cst.Name,)) if none is not None else None
     torch, _ = ed.ensure_import([("torch", "module")], ["torch"], ed.top_index(call), ("torch", "module"))
     code = f"{torch}.Generator().manual_seed({fx.seed})"
     if target is not None:

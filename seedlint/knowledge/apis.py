@@ -157,6 +157,12 @@ RANDOM_SAMPLERS: FrozenSet[str] = frozenset(
     {"torch.utils.data.RandomSampler", "torch.utils.data.SubsetRandomSampler", "torch.utils.data.WeightedRandomSampler"}
 )
 RANDOM_SPLIT = "torch.utils.data.random_split"
+# where `generator` may also be passed by position (torch 2.13: torch/utils/data/sampler.py:131-136, 201, 244-249;
+# dataset.py:449-452; the DataLoader's is its 13th parameter)
+GENERATOR_POSITIONS: Dict[str, int] = {
+    DATALOADER: 12, "torch.utils.data.RandomSampler": 3, "torch.utils.data.SubsetRandomSampler": 1,
+    "torch.utils.data.WeightedRandomSampler": 3, RANDOM_SPLIT: 2,
+}
 DISTRIBUTED_SAMPLER = "torch.utils.data.DistributedSampler"
 
 SPAWN_CALLS: Dict[str, Tuple[int, str]] = {

@@ -866,7 +866,7 @@ class Project:
             k = ev["k"]
             site = Site(path, ev["l"], ev["c"], ev.get("what", ""))
             cond = bool(ev.get("cond"))
-            if k == "use" and not cond:
+            if k == "use" and not cond and not ev.get("lz"):
                 for r in ev["r"]:
                     st.first.setdefault(r, ("use", site))
             elif k == "seed":

@@ -290,6 +290,10 @@ class Analyzer:
         self.guards: List[Tuple[str, ...]] = []
         self.cond_depth = 0
         self.in_main_guard = False
+        self.no_grad = 0  # inside `with torch.no_grad():` (or inference_mode, set_grad_enabled(False))
+        self.fn_no_grad = False  # in a function decorated with one of those
+        self.in_model = False  # in a method of a class with a `forward` method or a `...Module` base (or below)
+        self._values_only: Set[int] = set()  # ids of calls whose result is only indexed `[0]` / `.values`
         self.imports: List[Dict[str, Any]] = []
         self.imports_torch = False
         self.has_main_guard = False
@@ -537,6 +541,8 @@ class Analyzer:
     # the commonest expression nodes, visited without the generic field loop (same order as generic_visit)
     def visit_Attribute(self, node: ast.Attribute) -> None:
         value = node.value
+        if node.attr == "values" and type(value) is ast.Call:
+            self._values_only.add(id(value))  # x.median(dim=1).values
         while type(value) is ast.Attribute:
             value = value.value  # type: ignore[attr-defined]
         self.visit(value)
@@ -565,7 +571,10 @@ class Analyzer:
         self.visit(node.operand)
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
-        self.visit(node.value)
+        value = node.value
+        if type(value) is ast.Call and type(node.slice) is ast.Constant and node.slice.value == 0:
+            self._values_only.add(id(value))  # x.median(dim=1)[0]: the values, not the indices
+        self.visit(value)
         self.visit(node.slice)
 
     def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
@@ -649,13 +658,57 @@ class Analyzer:
                 if src:
                     self.func_facts[local_id]["ne"] = [i, pname, src]
                     break
-        saved = (self.guards, self.cond_depth, self.in_main_guard)
+        saved = (self.guards, self.cond_depth, self.in_main_guard, self.no_grad, self.fn_no_grad, self.in_model)
         self.guards, self.cond_depth, self.in_main_guard = [], 0, False
+        # a function runs when it is called, not where it is defined: only its own decorators turn grad off
+        self.no_grad = 0
+        self.fn_no_grad = any(self._grad_off(d) for d in node.decorator_list)
+        if parent.kind == "class":
+            self.in_model = self._is_model_class(parent.local_id)
         self._enter(scope)
         for s in node.body:
             self.visit(s)
         self._leave()
-        self.guards, self.cond_depth, self.in_main_guard = saved
+        (self.guards, self.cond_depth, self.in_main_guard, self.no_grad, self.fn_no_grad,
+         self.in_model) = saved
+
+    def _grad_off(self, expr: ast.expr) -> bool:
+        """``torch.no_grad()`` / ``torch.inference_mode()`` / ``torch.set_grad_enabled(False)`` (or the first
+        two as bare decorators): no autograd graph is recorded below it, so nothing there is differentiated."""
+        call = expr if type(expr) is ast.Call else None
+        name = self.resolve(call.func if call is not None else expr)  # type: ignore[union-attr]
+        if name in GRAD_OFF:
+            return call is None or not (call.args and literal(call.args[0]) is False)  # inference_mode(False)
+        if name == "torch.set_grad_enabled" and call is not None and call.args:
+            return literal(call.args[0]) is False
+        return False
+
+    def _is_model_class(self, class_id: str) -> bool:
+        node = self.classes.get(class_id)
+        if node is None:
+            return False
+        if any(type(b) in (ast.FunctionDef, ast.AsyncFunctionDef) and b.name == "forward" for b in node.body):
+            return True
+        for b in node.bases:
+            name = self.resolve(b) or ""
+            if name.rsplit(".", 1)[-1].endswith("Module"):
+                return True
+        return False
+
+    def visit_With(self, node: ast.With) -> None:
+        off = 0
+        for item in node.items:
+            self.visit(item.context_expr)
+            if item.optional_vars is not None:
+                self.visit(item.optional_vars)
+            if self._grad_off(item.context_expr):
+                off = 1
+        self.no_grad += off
+        for s in node.body:
+            self.visit(s)
+        self.no_grad -= off
+
+    visit_AsyncWith = visit_With  # type: ignore[assignment]
 
     visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
 
@@ -792,6 +845,10 @@ class Analyzer:
 
     # ------------------------------------------------------------------ assignments
     def visit_Assign(self, node: ast.Assign) -> None:
+        if (type(node.value) is ast.Call and len(node.targets) == 1 and type(node.targets[0]) is ast.Tuple
+                and len(node.targets[0].elts) == 2 and type(node.targets[0].elts[1]) is ast.Name
+                and node.targets[0].elts[1].id == "_"):
+            self._values_only.add(id(node.value))  # values, _ = x.median(dim=1)
         self.visit(node.value)
         for t in node.targets:
             self._assign_target(node, t, node.value)
@@ -937,7 +994,12 @@ class Analyzer:
         self._op_events(site, name, None)
         draws = self._rng_draw(site, name)
         if draws:
-            self._event("use", node, r=draws, what=name)
+            if name == apis.DATALOADER or name in apis.RANDOM_SAMPLERS or name.startswith("torchvision.transforms."):
+                # draws later (a shuffling loader or sampler when iterated, a random transform when applied to a
+                # sample): the program uses the RNG, but a seed set between here and then still comes first (SDL007)
+                self._event("use", node, r=draws, what=name, lz=1)
+            else:
+                self._event("use", node, r=draws, what=name)
         if self._cuda_kwarg(site):
             self._event("cuda", node)
         if not draws and _keep_call(name):
@@ -946,8 +1008,27 @@ class Analyzer:
 
     def _op_events(self, site: CallSite, name: Optional[str], method: Optional[str]) -> None:
         for op in op_match.match_ops(site, name, method, self.imports_torch):
+            extra: Dict[str, int] = {}
+            if op["backward_only"] and not self._differentiated(name):
+                extra["nd"] = 1
+            if id(site.node) in self._values_only:
+                extra["vo"] = 1
             self._event("op", site.node, id=op["id"], lst=op["list"], api=op["api"], dev=op["device"],
-                        bw=int(op["backward_only"]))
+                        bw=int(op["backward_only"]), **extra)
+
+    def _differentiated(self, name: Optional[str]) -> bool:
+        """Is an op whose nondeterminism is in its backward visibly differentiated here? A layer (``nn.X(...)``)
+        or a loss is there to be trained; a function or Tensor method is, in model code (a method of a class
+        with ``forward`` or a ``...Module`` base, see _is_model_class); nothing is under ``no_grad``."""
+        if self.no_grad or self.fn_no_grad:
+            return False
+        if name is not None:
+            leaf = name.rsplit(".", 1)[-1]
+            if name.startswith("torch.nn.") and leaf[:1].isupper():
+                return True
+            if leaf.endswith("_loss"):
+                return True
+        return self.in_model
 
     def _method_events(self, site: CallSite) -> None:
         method, node = site.method, site.node
@@ -1012,7 +1093,9 @@ class Analyzer:
         if glob:
             return [glob]
         mod, _, leaf = name.rpartition(".")
-        has_gen = site.kwarg("generator") is not None
+        pos = apis.GENERATOR_POSITIONS.get(name)
+        gen = site.kwarg("generator") if pos is None else site.arg(pos, "generator")
+        has_gen = gen is not None and literal(gen) is not None  # (generator=None is no generator)
         if name in apis.TORCH_RANDOM_FUNCS:
             return [] if has_gen else ["torch"]
         if mod == "torch.nn.init" and leaf in apis.TORCH_INIT_RANDOM:
@@ -1196,6 +1279,11 @@ Analyzer._dispatch = {  # type: ignore[attr-defined]
     for name, fn in vars(Analyzer).items()
     if name.startswith("visit_") and hasattr(ast, name[len("visit_"):]) and name != "visit"
 }
+
+
+# context managers / decorators under which autograd records nothing (torch/autograd/grad_mode.py)
+GRAD_OFF = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
+                      "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
 
 
 # Library datasets that hold no RNG objects of their own (their transforms draw from torch / random /

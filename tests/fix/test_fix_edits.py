@@ -82,6 +82,13 @@ def test_positional_none_is_replaced_not_duplicated(proj):
                            "s = RandomSampler(ds, False, None, torch.Generator().manual_seed(0))\n")
 
 
+def test_generator_none_keyword_is_replaced_not_duplicated(proj):
+    proj.write("import torch\nfrom torch.utils.data import DataLoader\ndl = DataLoader(ds, shuffle=True, generator=None)\n")
+    proj.fix(select=["SDL202"], unsafe_fixes=True)
+    assert proj.read() == ("import torch\nfrom torch.utils.data import DataLoader\n"
+                           "dl = DataLoader(ds, shuffle=True, generator=torch.Generator().manual_seed(0))\n")
+
+
 def test_an_existing_torch_alias_is_reused(proj):
     proj.write("import torch as th\nfrom torch.utils.data import random_split\na, b = random_split(ds, [1, 1])\n")
     proj.fix(select=["SDL202"], unsafe_fixes=True, seed=9)

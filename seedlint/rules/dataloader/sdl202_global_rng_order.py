@@ -56,6 +56,10 @@ class GlobalRngDataOrder(Rule):
         "from torch.utils.data import random_split\nimport torch\n"
         "a, b = random_split(ds, [8, 2], generator=torch.Generator().manual_seed(1))\n",
         "def random_split(x, y):\n    return x, y\na, b = random_split([1], [1])\n",
+        # the generator passed by position
+        "import torch\nfrom torch.utils.data import SubsetRandomSampler, random_split\n"
+        "g = torch.Generator().manual_seed(0)\ns = SubsetRandomSampler([0, 1, 2], g)\n"
+        "a, b = random_split(ds, [8, 2], g)\n",
     ]
     INVALID = [
         Invalid("from torch.utils.data import DataLoader\ndl = DataLoader(ds, batch_size=4, shuffle=True)\n",
@@ -65,6 +69,10 @@ class GlobalRngDataOrder(Rule):
         Invalid("import torch.utils.data as data\nsampler = data.RandomSampler(ds)\n", expected=((2, 11),),
                 fixed="import torch.utils.data as data\nimport torch\n"
                       "sampler = data.RandomSampler(ds, generator=torch.Generator().manual_seed(0))\n"),
+        # replacement and num_samples by position: still no generator
+        Invalid("import torch.utils.data as data\nsampler = data.RandomSampler(ds, True, 10)\n", expected=((2, 11),),
+                fixed="import torch.utils.data as data\nimport torch\n"
+                      "sampler = data.RandomSampler(ds, True, 10, generator=torch.Generator().manual_seed(0))\n"),
         Invalid("from torch.utils.data import random_split as rs\ntrain, val = rs(ds, [0.8, 0.2])\n",
                 expected=((2, 14),),
                 fixed="from torch.utils.data import random_split as rs\nimport torch\n"
@@ -80,7 +88,11 @@ class GlobalRngDataOrder(Rule):
             name = site.name
             if name != apis.DATALOADER and name != apis.RANDOM_SPLIT and name not in apis.RANDOM_SAMPLERS:
                 continue
-            if site.kwarg("generator") is not None or site.has_star_kwargs():
+            pos = apis.GENERATOR_POSITIONS.get(name)
+            gen = site.kwarg("generator") if pos is None else site.arg(pos, "generator")
+            if gen is not None and literal(gen) is not None:  # (generator=None is no generator)
+                continue
+            if site.has_star_kwargs():
                 continue
             if name == apis.DATALOADER:
                 if literal(site.kwarg("shuffle")) is True or (
@@ -94,7 +106,5 @@ class GlobalRngDataOrder(Rule):
                 yield Finding(site.node, f"`{short}` without `generator=` draws from the global torch RNG; pass a "
                                          "seeded `torch.Generator`")
             elif name == apis.RANDOM_SPLIT:
-                if len(site.node.args) >= 3:
-                    continue
                 yield Finding(site.node, "`random_split` without `generator=` draws from the global torch RNG; pass "
                                          "`generator=torch.Generator().manual_seed(seed)`")

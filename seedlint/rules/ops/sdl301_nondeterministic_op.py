@@ -11,6 +11,11 @@ from seedlint.rules.base import Invalid, Rule, Valid
 PLAIN_CONV = frozenset({"torch.nn.Conv1d", "torch.nn.Conv2d", "torch.nn.Conv3d"})
 
 
+# ops only whose indices output is nondeterministic ("torch.median with indices output"): a call whose result is
+# only indexed `[0]`, read as `.values` or unpacked as `values, _ = ...` is reported by SDL302 alone
+VALUES_DETERMINISTIC = frozenset({"torch.median"})
+
+
 def _short(api: str) -> str:
     return api.replace("torch.nn.functional.", "F.").replace("torch.Tensor.", "Tensor.")
 
@@ -27,7 +32,15 @@ class NondeterministicOp(Rule):
     from the installed torch's own docstring (`scripts/gen_nondeterministic_ops.py`). Only conditions
     the call shows are used: `index_put_(..., accumulate=True)`, `F.interpolate(mode="bilinear")`
     (the default `nearest` is fine), `bincount(weights=...)`, `median(dim=...)`,
-    `EmbeddingBag(mode="max")`; ops whose condition a call cannot show (input requires grad, dtype,
+    `EmbeddingBag(mode="max")`; `median(dim=...)` is not reported when only its values are read
+    (`[0]`, `.values`, `values, _ = ...`: the docstring names its indices output). An op that is
+    nondeterministic only "when attempting to differentiate" is reported where the call shows that
+    it is differentiated: a layer (`nn.ReflectionPad2d(...)`) or a loss (`F.ctc_loss`), or a function
+    or Tensor method in model code (a method of a class with `forward` or a `...Module` base), and
+    never under `torch.no_grad()` / `inference_mode()` (a `with` block or a decorator), where
+    autograd records nothing (`torch/autograd/grad_mode.py:22`, `:213`); index arithmetic
+    (`torch.arange(n).repeat_interleave(r)`) and data preprocessing are not differentiated. Other
+    ops whose condition a call cannot show (input requires grad, dtype,
     sparse input) are not reported. CUDA-only ops are reported only for programs that run on CUDA.
     Plain convolutions are left to SDL102. A module that no entry point reaches is judged on its own:
     it is reported unless it enables deterministic mode itself, or the project has programs and every
@@ -78,11 +91,25 @@ class NondeterministicOp(Rule):
                "models/__init__.py": "",
                "models/net.py": "import torch\nclass Net(torch.nn.Module):\n    def forward(self, x, i, s):\n"
                                 "        return x.index_add_(0, i, s)\n"}, path="models/net.py"),
+        # backward-only ops not visibly differentiated: outside model code, under no_grad
+        "import torch\ndef expand(n, r):\n    return torch.arange(n).cuda().repeat_interleave(r)\n",
+        "import torch\nimport torch.nn.functional as F\ndef resize(img):\n"
+        "    return F.interpolate(img.cuda(), size=(224, 224), mode='bilinear')\n",
+        "import torch\nclass Net(torch.nn.Module):\n    @torch.no_grad()\n    def generate(self, x, i):\n"
+        "        return x.index_select(0, i)\n    def forward(self, x):\n"
+        "        with torch.no_grad():\n            y = x.repeat_interleave(2)\n        return y\n",
+        # the values of median(dim=...) are deterministic; its indices are not
+        "import torch\ndef pool(x):\n    return x.cuda().median(dim=-1)[0]\n",
+        "import torch\ndef pool(x):\n    v, _ = torch.median(x.cuda(), dim=1)\n    return v\n",
     ]
     INVALID = [
         Invalid("import torch\ndef agg(x, idx, src):\n    return x.index_add_(0, idx, src)\n", expected=((3, 12),)),
-        Invalid("import torch.nn.functional as F\nimport torch\ndef up(x):\n"
-                "    return F.interpolate(x, scale_factor=2, mode='bilinear')\n", expected=((4, 12),)),
+        # backward-only: in model code (a class with forward), where the input is differentiated
+        Invalid("import torch.nn.functional as F\nimport torch\nclass Up(torch.nn.Module):\n"
+                "    def up(self, x):\n        return F.interpolate(x, scale_factor=2, mode='bilinear')\n",
+                expected=((5, 16),)),
+        Invalid("import torch\nclass Attn(torch.nn.Module):\n    def forward(self, k):\n"
+                "        return k.repeat_interleave(2, dim=1)\n", expected=((4, 16),)),
         Invalid("import torch as th\ndef hist(x, w):\n    return th.bincount(x, weights=w)\n", expected=((3, 12),)),
         Invalid("from torch import nn\nclass Head(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
                 "        self.pool = nn.AdaptiveAvgPool2d(1)\n", expected=((5, 21),)),
@@ -99,7 +126,7 @@ class NondeterministicOp(Rule):
         # program of the project enables deterministic algorithms, so does the one that loads it
         every_program_det = bool(ctx.programs) and all(p.summary.det_algos is not None for p in ctx.programs)
         for path, lid, ev in ctx.events("op"):
-            if ev["api"] in PLAIN_CONV:
+            if ev["api"] in PLAIN_CONV or ev.get("nd") or (ev.get("vo") and ev["api"] in VALUES_DETERMINISTIC):
                 continue
             progs = ctx.programs_containing(path)
             site = Site(path, ev["l"], ev["c"])

@@ -16,7 +16,8 @@ class RaisesInDeterministicMode(Rule):
     deterministic implementation: they raise `RuntimeError` when the flag is on), when the program
     that runs them enables deterministic mode without `warn_only=True`, directly or through a
     helper (transformers `enable_full_determinism`, Lightning `Trainer(deterministic=True)` ...).
-    Conditions are honoured as in SDL301, and CUDA-only ops are reported only for programs that run on CUDA. A module no entry point reaches is judged on its own.
+    Conditions are honoured as in SDL301 (an op whose backward raises only where the call shows it is
+    differentiated), and CUDA-only ops are reported only for programs that run on CUDA. A module no entry point reaches is judged on its own.
 
     ## Why is this bad?
     The run crashes with `RuntimeError: ... does not have a deterministic implementation` when the op
@@ -63,7 +64,9 @@ class RaisesInDeterministicMode(Rule):
         Invalid("import torch\nfrom torch import nn\ntorch.use_deterministic_algorithms(True)\n"
                 "pool = nn.AdaptiveAvgPool2d(1).cuda()\n", expected=((4, 8),)),
         Invalid("import torch as th\nimport torch.nn.functional as F\nth.use_deterministic_algorithms(mode=True)\n"
-                "y = F.interpolate(x.to('cuda'), scale_factor=2, mode='bicubic')\n", expected=((4, 5),)),
+                "class Up(th.nn.Module):\n    def forward(self, x):\n"
+                "        return F.interpolate(x, scale_factor=2, mode='bicubic')\nnet = Up().cuda()\n",
+                expected=((6, 16),)),
         Invalid({"train.py": "from transformers import enable_full_determinism\nfrom model import Net\n"
                              "if __name__ == '__main__':\n    enable_full_determinism(0)\n    Net().cuda()\n",
                  "model.py": "import torch.nn as nn\nclass Net(nn.Module):\n    def __init__(self):\n"
@@ -73,7 +76,7 @@ class RaisesInDeterministicMode(Rule):
 
     def check_project(self, ctx: ProjectContext) -> Iterator[Diagnostic]:
         for path, lid, ev in ctx.events("op"):
-            if ev["lst"] != "b":
+            if ev["lst"] != "b" or ev.get("nd"):  # (a backward that never runs raises nothing: see SDL301)
                 continue
             progs = ctx.programs_containing(path)
             site = Site(path, ev["l"], ev["c"])

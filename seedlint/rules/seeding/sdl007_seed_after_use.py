@@ -16,7 +16,9 @@ class SeedAfterUse(Rule):
     Walks each program's straight-line flow (the entry's top level, its `__main__` block and the
     functions they call, not descending into loops or branches for uses) and reports a seeding call
     (direct, or through a helper) that comes after a draw from the same RNG: the model is built, then
-    `torch.manual_seed` is called.
+    `torch.manual_seed` is called. Building what draws later (a random torchvision transform, drawing
+    when applied to a sample; a shuffling `DataLoader` or a random sampler, drawing when iterated,
+    `RandomSampler.__iter__`, `torch/utils/data/sampler.py:160-165`) is not a draw.
 
     ## Why is this bad?
     Whatever was drawn before the seed (the initial weights of a model built before
@@ -58,6 +60,11 @@ class SeedAfterUse(Rule):
         Valid({"train.py": "import torch\nfrom util import seed_all\nif __name__ == '__main__':\n"
                            "    seed_all(3)\n    w = torch.rand(3)\n",
                "util.py": "import torch\ndef seed_all(s):\n    torch.manual_seed(s)\n"}),
+        # building a random transform or a shuffling loader draws nothing yet: it draws when applied / iterated
+        "import torch\nfrom torchvision import transforms\nfrom torch.utils.data import DataLoader\n"
+        "tf = transforms.Compose([transforms.RandomCrop(28, padding=4), transforms.ToTensor()])\n"
+        "if __name__ == '__main__':\n    dl = DataLoader(ds, shuffle=True)\n    torch.manual_seed(0)\n"
+        "    for x in dl:\n        pass\n",
     ]
     INVALID = [
         Invalid("import torch\nimport torch.nn as nn\nif __name__ == '__main__':\n    model = nn.Linear(2, 2)\n"
