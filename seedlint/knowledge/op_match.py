@@ -88,6 +88,67 @@ def match_ops(site: Any, name: Optional[str], method: Optional[str], imports_tor
     out = []
     for op in candidates:
         cond = _ops.condition_for(op, form)
-        if _shows(site, cond, form):
+        if _shows(site, cond, form) and not _constant_source(site, op, method is not None):
             out.append(op)
     return out
+
+
+# The tensor of values an accumulating or scattering op writes: (keyword, position in a Tensor-method call,
+# position in a `torch.` function call, which takes the input first). torch 2.13 signatures.
+SOURCE_ARG = {
+    "torch.Tensor.scatter": ("src", 2, 3), "torch.Tensor.scatter_add_": ("src", 2, 3),
+    "torch.Tensor.scatter_reduce": ("src", 2, 3), "torch.index_add": ("source", 2, 3),
+    "torch.Tensor.index_put": ("values", 1, 2), "torch.Tensor.put_": ("source", 1, 2),
+}
+# calls that make a tensor holding one value everywhere
+_FILLS = frozenset({"zeros_like", "ones_like", "full_like", "zeros", "ones", "full", "new_zeros", "new_ones",
+                    "new_full"})
+# what keeps a tensor holding one value everywhere
+_KEEPS_FILL = frozenset({"to", "float", "double", "half", "bfloat16", "long", "int", "type", "type_as", "expand",
+                         "expand_as", "view", "reshape", "unsqueeze", "squeeze", "contiguous", "detach", "clone",
+                         "cuda", "flatten"})
+
+
+_ACCUMULATING = frozenset({"torch.Tensor.scatter_add_", "torch.Tensor.scatter_reduce", "torch.index_add"})
+# fills whose sums are exact (counts of ones below 2**24 in float32; zeros), whatever order they are added in
+_EXACT_FILLS = frozenset({"zeros_like", "ones_like", "zeros", "ones", "new_zeros", "new_ones"})
+
+
+def _constant_source(site: Any, op: Dict[str, Any], is_method: bool) -> bool:
+    """Does the op write a tensor that holds one value everywhere (``torch.zeros_like(idx)``, ``c * ones(n)``)?
+    Then which duplicate index wins a scatter does not matter. An accumulation may add partial sums of
+    different sizes in any order, which rounds differently unless every sum is exact: for those only zeros
+    and ones count (``torch.ones_like(idx)``: a count)."""
+    spec = SOURCE_ARG.get(op["api"])
+    if spec is None:
+        return False
+    kw, mpos, fpos = spec
+    arg = site.arg(mpos if is_method else fpos, kw)
+    if arg is None:
+        return False
+    cond = op.get("condition") or {}
+    accumulates = op["api"] in _ACCUMULATING or (cond.get("name") == "accumulate" and cond.get("value") is True)
+    return _is_fill(arg, exact=accumulates)
+
+
+def _is_fill(e: ast.AST, exact: bool) -> bool:
+    t = type(e)
+    if t is ast.BinOp and not exact:  # c * ones_like(x), ones_like(x) * c, float("-inf") * ones(n) ...
+        left, right = e.left, e.right  # type: ignore[attr-defined]
+        return (_is_fill(left, exact) and _is_number(right)) or (_is_number(left) and _is_fill(right, exact))
+    if t is ast.UnaryOp and not exact:
+        return _is_fill(e.operand, exact)  # type: ignore[attr-defined]
+    if t is not ast.Call:
+        return False
+    func = e.func  # type: ignore[attr-defined]
+    leaf = func.attr if type(func) is ast.Attribute else (func.id if type(func) is ast.Name else "")
+    if leaf in (_EXACT_FILLS if exact else _FILLS):
+        return True
+    return leaf in _KEEPS_FILL and type(func) is ast.Attribute and _is_fill(func.value, exact)
+
+
+def _is_number(e: ast.AST) -> bool:
+    v = _literal(e)
+    if v is ... and type(e) is ast.Call and type(e.func) is ast.Name and e.func.id == "float":  # float("-inf")
+        return bool(e.args) and isinstance(_literal(e.args[0]), str)  # type: ignore[attr-defined]
+    return isinstance(v, (int, float)) and not isinstance(v, bool)

@@ -152,6 +152,21 @@ def literal(node: Optional[ast.AST]) -> Any:
     return ...
 
 
+def _tests_on_cuda(test: ast.expr) -> bool:
+    """Does an ``if`` test ask whether something is already on CUDA (``x.device.type == "cuda"``,
+    ``t.is_cuda``)? Then its body picks nothing: it runs on CUDA only when the program already does."""
+    if type(test) is ast.BoolOp and isinstance(test.op, ast.And):  # type: ignore[attr-defined]
+        return any(_tests_on_cuda(v) for v in test.values)  # type: ignore[attr-defined]
+    if type(test) is ast.Attribute:
+        return test.attr == "is_cuda"  # type: ignore[attr-defined]
+    if type(test) is ast.Compare and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.Is)):  # type: ignore[attr-defined]
+        left, right = test.left, test.comparators[0]  # type: ignore[attr-defined]
+        for a, b in ((left, right), (right, left)):
+            if type(a) is ast.Attribute and a.attr == "type" and literal(b) == "cuda":  # type: ignore[attr-defined]
+                return True
+    return False
+
+
 def _guard_names(test: ast.expr) -> Tuple[str, ...]:
     """Names a test checks for None-ness or truthiness: ``args.seed is not None`` -> ("seed",)."""
     out: List[str] = []
@@ -286,10 +301,14 @@ class Analyzer:
         self.assigns: List[AssignSite] = []
         self.env_writes: List[Tuple[ast.AST, str]] = []
         self.functions: Dict[str, ast.AST] = {}
+        self.fn_scopes: Dict[str, Scope] = {}  # local id -> the function's scope (its bindings complete)
         self.classes: Dict[str, ast.ClassDef] = {}
         self.guards: List[Tuple[str, ...]] = []
         self.cond_depth = 0
         self.in_main_guard = False
+        self.cuda_known = 0  # inside `if x.type == "cuda":` / `if t.is_cuda:` (a device already chosen)
+        self._defaults_of: Optional[str] = None  # set while a function's default values are visited
+        self._deferred_cuda: List[Tuple[ast.AST, Dict[str, Any]]] = []
         self.no_grad = 0  # inside `with torch.no_grad():` (or inference_mode, set_grad_enabled(False))
         self.fn_no_grad = False  # in a function decorated with one of those
         self.in_model = False  # in a method of a class with a `forward` method or a `...Module` base (or below)
@@ -468,6 +487,13 @@ class Analyzer:
     # ------------------------------------------------------------------ events
     def _event(self, kind: str, node: ast.AST, **data: Any) -> None:
         fid = self._fact_id()
+        if kind == "cuda":
+            if self.cuda_known:
+                data["weak"] = 1  # under `if x.device.type == "cuda":` the program is on CUDA already, or not
+            if self._defaults_of is not None:
+                # `def f(device=torch.device("cuda"))`: a device object made at import; CUDA runs when f does
+                self._deferred_cuda.append((node, data))
+                return
         ev = {"k": kind, "l": node.lineno, "c": node.col_offset}
         if self.cond_depth:
             ev["cond"] = 1
@@ -625,8 +651,10 @@ class Analyzer:
         local_id = node.name if parent.kind == "module" else f"{parent.local_id}.{node.name}"
         for d in node.decorator_list:
             self.visit(d)
+        self._defaults_of, outer_deferred, self._deferred_cuda = local_id, self._deferred_cuda, []
         for d in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]:
             self.visit(d)
+        self._defaults_of, deferred, self._deferred_cuda = None, self._deferred_cuda, outer_deferred
         scope = Scope("function", local_id)
         params = [a.arg for a in node.args.posonlyargs + node.args.args]
         if parent.kind == "class":
@@ -641,12 +669,14 @@ class Analyzer:
         if node.args.kwarg:
             scope.bindings[node.args.kwarg.arg] = Binding("param")
         self.functions[local_id] = node
+        self.fn_scopes[local_id] = scope
         defaults = node.args.defaults
         pdefaults: List[Any] = [None] * (len(params) - len(defaults)) + [
             "None" if (isinstance(d, ast.Constant) and d.value is None) else "set" for d in defaults
         ]
         self.func_facts[local_id] = {
-            "events": [], "line": node.lineno, "params": params, "defaults": pdefaults,
+            "events": [{"k": "cuda", "l": n.lineno, "c": n.col_offset, **data} for n, data in deferred],
+            "line": node.lineno, "params": params, "defaults": pdefaults,
             "class": parent.local_id if parent.kind == "class" else None, "name": node.name,
         }
         self._collect_bindings(node.body, scope)
@@ -772,7 +802,10 @@ class Analyzer:
         self._none_fallback(node)
         self.cond_depth += 1
         self.guards.append(_guard_names(node.test))
+        known = int(_tests_on_cuda(node.test))
+        self.cuda_known += known
         self._visit_block(node.body)
+        self.cuda_known -= known
         self.guards.pop()
         self._visit_block(node.orelse)
         self.cond_depth -= 1
@@ -1332,6 +1365,10 @@ def _dataset_expr_kind(an: "Analyzer", expr: ast.expr, scope: Scope, depth: int)
         if isinstance(value, (ast.List, ast.Tuple)):
             kinds.extend(_dataset_expr_kind(an, e, scope, depth + 1) for e in value.elts)
             continue
+        if type(value) is ast.IfExp:  # `self.train if train else self.val`: either
+            kinds.append(_dataset_expr_kind(an, value.body, scope, depth + 1))  # type: ignore[attr-defined]
+            kinds.append(_dataset_expr_kind(an, value.orelse, scope, depth + 1))  # type: ignore[attr-defined]
+            continue
         hf = _hf_dataset(an, value, scope, depth)
         if hf is not None:
             kinds.append(("classes", [f"{HF}{hf}"]))  # safe unless the project has a module `datasets`
@@ -1358,6 +1395,13 @@ def _dataset_expr_kind(an: "Analyzer", expr: ast.expr, scope: Scope, depth: int)
         elif name.startswith(LOCAL) and name[len(LOCAL):] in an.classes:
             holder = an.class_rngs.get(name[len(LOCAL):])
             kinds.append(("rng", holder) if holder else ("safe", None))
+        elif name.startswith(LOCAL) and name[len(LOCAL):] in an.fn_scopes:
+            # a factory function of this file: what its return statements give
+            lid = name[len(LOCAL):]
+            returns = _returned(an.functions[lid])
+            if not returns:
+                kinds.append(("unknown", None))
+            kinds.extend(_dataset_expr_kind(an, r, an.fn_scopes[lid], depth + 1) for r in returns)
         elif not name.startswith(LOCAL) and name.split(".", 1)[0] not in _FOREIGN_ROOTS:
             kinds.append(("classes", [name]))  # a class from another project module: looked up project-wide
         else:
@@ -1371,6 +1415,21 @@ def _dataset_expr_kind(an: "Analyzer", expr: ast.expr, scope: Scope, depth: int)
         return "unknown", None
     classes = sorted({q for k in kinds if k[0] == "classes" for q in k[1]})
     return ("classes", classes) if classes else ("safe", None)
+
+
+def _returned(fn: ast.AST) -> List[ast.expr]:
+    """The values a function's own return statements give (not those of functions or classes inside it); a
+    bare ``return`` is None."""
+    out: List[ast.expr] = []
+    stack = list(fn.body)  # type: ignore[attr-defined]
+    while stack:
+        node = stack.pop()
+        t = type(node)
+        if t is ast.Return:
+            out.append(node.value if node.value is not None else ast.Constant(None))  # type: ignore[attr-defined]
+        elif t not in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda):
+            stack.extend(ast.iter_child_nodes(node))
+    return out
 
 
 def _hf_dataset(an: "Analyzer", value: ast.expr, scope: Scope, depth: int) -> Optional[str]:

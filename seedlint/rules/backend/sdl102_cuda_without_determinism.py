@@ -60,8 +60,22 @@ class CudaWithoutDeterminism(Rule):
         "import torch\nfrom torch.backends import cudnn\ncudnn.deterministic = True\ndev = torch.device('cuda')\n",
         Valid("import torch\nif __name__ == '__main__':\n    if torch.cuda.is_available():\n"
               "        torch.cuda.manual_seed_all(0)\n"),
+        # a CUDA device as a default value, in a function the program never calls
+        Valid({"train.py": "import gauss\nif __name__ == '__main__':\n    print(gauss.__name__)\n",
+               "gauss.py": "import torch\ndef blur(n, device=torch.device('cuda', 0)):\n"
+                           "    return torch.ones(n).to(device)\n"}),
+        # a device already on CUDA (or not): the branch picks nothing
+        Valid({"train.py": "import torch\nfrom helpers import ordinal\nif __name__ == '__main__':\n"
+                           "    torch.manual_seed(0)\n    dev = ordinal('cpu')\n",
+               "helpers.py": "import torch\ndef ordinal(device):\n    device = torch.device(device)\n"
+                             "    if device.type == 'cuda' and device.index is None:\n"
+                             "        return torch.device('cuda', torch.cuda.current_device())\n    return device\n"}),
     ]
     INVALID = [
+        # the default value is used when the function runs
+        Invalid({"train.py": "import gauss\nif __name__ == '__main__':\n    gauss.blur(3)\n",
+                 "gauss.py": "import torch\ndef blur(n, device=torch.device('cuda', 0)):\n"
+                             "    return torch.ones(n).to(device)\n"}, path="gauss.py", expected=((2, 20),)),
         Invalid("import torch\nif __name__ == '__main__':\n    torch.manual_seed(0)\n    x = torch.zeros(2).cuda()\n",
                 expected=((4, 9),),
                 fixed="import torch\nif __name__ == '__main__':\n"

@@ -97,6 +97,11 @@ class WorkersWithoutInitFn(Rule):
               "        self.train, self.val = random_split(full, [0.9, 0.1],\n"
               "                                            generator=torch.Generator().manual_seed(0))\n"
               "    def train_dataloader(self):\n        return DataLoader(self.train, num_workers=4)\n"),
+        # a factory function of the file; either branch of a conditional expression
+        Valid("import torchvision\nfrom torch.utils.data import DataLoader\nclass Plain:\n    pass\n"
+              "def make(train):\n    if train:\n        return Plain()\n    return torchvision.datasets.MNIST('d')\n"
+              "def loader(train):\n    ds = make(True) if train else torchvision.datasets.MNIST('e')\n"
+              "    return DataLoader(ds, num_workers=2)\n"),
         # Hugging Face datasets: a split of load_dataset(), its methods, an annotated parameter
         Valid("from datasets import load_dataset\nfrom torch.utils.data import DataLoader\n"
               "dataset = load_dataset('imagefolder', data_dir='d')\n"
@@ -133,6 +138,10 @@ class WorkersWithoutInitFn(Rule):
                       "        self.rng = np.random.default_rng(0)\nclass Data:\n    def setup(self):\n"
                       "        self.train_set = Noisy()\n    def train_dataloader(self):\n"
                       "        return DataLoader(self.train_set, num_workers=4, worker_init_fn=seed_worker)\n"),
+        # a factory that returns a dataset holding an RNG object
+        Invalid("import random\nfrom torch.utils.data import DataLoader\nclass Aug:\n    def __init__(self):\n"
+                "        self.r = random.Random(0)\ndef make():\n    return Aug()\n"
+                "dl = DataLoader(make(), num_workers=2)\n", expected=((8, 6),)),
         # a streaming dataset keeps its shuffle generator
         Invalid("from datasets import load_dataset\nfrom torch.utils.data import DataLoader\n"
                 "ds = load_dataset('c4', streaming=True)['train'].shuffle(seed=0)\n"

@@ -39,7 +39,11 @@ class NondeterministicOp(Rule):
     or Tensor method in model code (a method of a class with `forward` or a `...Module` base), and
     never under `torch.no_grad()` / `inference_mode()` (a `with` block or a decorator), where
     autograd records nothing (`torch/autograd/grad_mode.py:22`, `:213`); index arithmetic
-    (`torch.arange(n).repeat_interleave(r)`) and data preprocessing are not differentiated. Other
+    (`torch.arange(n).repeat_interleave(r)`) and data preprocessing are not differentiated. A scatter
+    whose values are one constant (`torch.zeros_like(idx)`, `c * torch.ones_like(x)`) is not
+    reported: whichever duplicate index wins, it writes the same value; nor is an accumulation of
+    zeros or ones (`scatter_add_(0, idx, torch.ones_like(idx))`, a count), whose sums are exact in any
+    order (below 2**24 in float32). Other
     ops whose condition a call cannot show (input requires grad, dtype,
     sparse input) are not reported. CUDA-only ops are reported only for programs that run on CUDA.
     Plain convolutions are left to SDL102. A module that no entry point reaches is judged on its own:
@@ -98,6 +102,12 @@ class NondeterministicOp(Rule):
         "import torch\nclass Net(torch.nn.Module):\n    @torch.no_grad()\n    def generate(self, x, i):\n"
         "        return x.index_select(0, i)\n    def forward(self, x):\n"
         "        with torch.no_grad():\n            y = x.repeat_interleave(2)\n        return y\n",
+        # one value written everywhere: no duplicate index can win differently; a count of ones is exact
+        "import torch\ndef mask(logits, idx):\n    logits = logits.cuda()\n"
+        "    logits.scatter_(2, idx, torch.zeros_like(idx).to(dtype=logits.dtype))\n"
+        "    return logits.scatter(1, idx, float('-inf') * torch.ones_like(logits))\n",
+        "import torch\ndef count(n, idx):\n    c = torch.zeros(n, device='cuda')\n"
+        "    return c.scatter_add_(0, idx, torch.ones_like(idx, dtype=c.dtype))\n",
         # the values of median(dim=...) are deterministic; its indices are not
         "import torch\ndef pool(x):\n    return x.cuda().median(dim=-1)[0]\n",
         "import torch\ndef pool(x):\n    v, _ = torch.median(x.cuda(), dim=1)\n    return v\n",
@@ -111,6 +121,9 @@ class NondeterministicOp(Rule):
         Invalid("import torch\nclass Attn(torch.nn.Module):\n    def forward(self, k):\n"
                 "        return k.repeat_interleave(2, dim=1)\n", expected=((4, 16),)),
         Invalid("import torch as th\ndef hist(x, w):\n    return th.bincount(x, weights=w)\n", expected=((3, 12),)),
+        # equal addends other than zeros and ones: partial sums of different sizes round differently
+        Invalid("import torch\ndef spread(c, idx):\n    return c.cuda().index_add_(0, idx, 0.1 * torch.ones_like(c))\n",
+                expected=((3, 12),)),
         Invalid("from torch import nn\nclass Head(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
                 "        self.pool = nn.AdaptiveAvgPool2d(1)\n", expected=((5, 21),)),
         Invalid("import torch\nif __name__ == '__main__':\n    x = torch.zeros(3, device='cuda')\n"
