@@ -175,3 +175,25 @@ SPAWN_CALLS: Dict[str, Tuple[int, str]] = {
 }
 
 ENV_SETTERS: FrozenSet[str] = frozenset({"os.environ.setdefault", "os.environ.update", "os.putenv"})
+
+# ---------------------------------------------------------------------------------------------
+# Training: an op that is nondeterministic only in its backward (SDL301/SDL302) matters only to a program that
+# runs a backward pass, and autograd computes gradients only when asked: `Tensor.backward()` (which calls
+# `torch.autograd.backward`) or `torch.autograd.grad` (torch 2.13: torch/_tensor.py:566-630,
+# torch/autograd/__init__.py:255, :434). A program shows that it may train by such a call, by building an
+# optimizer, or by handing the work to a trainer (`trainer.fit(model)`, `trainer.train()`,
+# `accelerator.backward(loss)`, `self.manual_backward(loss)`). The names are matched generously: a program is
+# taken for an inference-only one only when nothing it runs looks like training.
+AUTOGRAD_CALLS: FrozenSet[str] = frozenset({"torch.autograd.backward", "torch.autograd.grad"})
+OPTIMIZER_MODULES: Tuple[str, ...] = ("torch.optim.",)
+
+
+def is_training_call(name: str) -> bool:
+    """Does a call of ``name`` (a method name, or a function's qualified name) look like training?"""
+    if name in AUTOGRAD_CALLS:
+        return True
+    mod, _, leaf = name.rpartition(".")
+    if mod and name.startswith(OPTIMIZER_MODULES) and leaf[:1].isupper():
+        return True  # torch.optim.AdamW(...), torch.optim.lr_scheduler.StepLR(...)
+    return (leaf in ("backward", "fit", "train") or leaf.endswith(("_backward", "_train", "_training", "_fit"))
+            or leaf.startswith(("fit_", "train_", "training_")))

@@ -55,7 +55,7 @@ class Summary:
 
     __slots__ = ("seeds", "seed_sites", "det_on", "det_algos", "det_raise", "uses", "worker_uses", "cuda",
                  "loader_workers", "worker_seeding", "spawns", "distsamplers", "set_epoch", "cublas",
-                 "off_by_default", "maybe_off", "none_fallbacks", "entropy_calls", "hollow")
+                 "off_by_default", "maybe_off", "none_fallbacks", "entropy_calls", "trains", "hollow")
 
     def __init__(self) -> None:
         self.seeds: Dict[str, Site] = {}  # rng -> first seeding site
@@ -79,6 +79,7 @@ class Summary:
         # `if opt.seed is None: opt.seed = random.randint(...)` (site, setting name, where the value comes from)
         self.none_fallbacks: Dict[Tuple[Site, str, str], None] = {}
         self.entropy_calls: Dict[Tuple[Site, str], None] = {}  # SDL005 via project helpers
+        self.trains = False  # a call that looks like training runs (apis.is_training_call; SDL301/SDL302)
         # set once a finished summary is known to hold nothing (most do): merging it is then skipped at once
         self.hollow = False
 
@@ -87,7 +88,7 @@ class Summary:
         self.hollow = not (self.seeds or self.seed_sites or self.uses or self.worker_uses or self.spawns
                            or self.distsamplers or self.off_by_default or self.maybe_off or self.none_fallbacks
                            or self.entropy_calls or self.loader_workers or self.worker_seeding or self.set_epoch
-                           or self.cublas or self.det_on is not None or self.det_algos is not None
+                           or self.cublas or self.trains or self.det_on is not None or self.det_algos is not None
                            or self.det_raise is not None or self.cuda is not None)
 
     def merge(self, other: "Summary", *, uses: bool = True) -> None:
@@ -134,6 +135,8 @@ class Summary:
             self.set_epoch = True
         if other.cublas:
             self.cublas = True
+        if other.trains:
+            self.trains = True
         if other.off_by_default:
             self.off_by_default.update(other.off_by_default)
         if other.maybe_off:
@@ -161,6 +164,8 @@ class Program:
     modules: Set[str]
     straight: Straight
     parent_seeds: FrozenSet[str] = frozenset()  # seeded in the parent process (not by spawned children)
+    # it may run a backward pass: something it runs, or any function of its entry file, looks like training
+    trains: bool = False
 
 
 def _truthy(v: Any) -> bool:
@@ -571,7 +576,8 @@ class Project:
         for s in self._summary.values():
             out.append(hash((tuple(sorted(s.seeds)), tuple(sorted(s.uses)), tuple(sorted(s.worker_uses)), s.det_on is not None,
                              s.det_algos is not None, s.det_raise is not None, s.cuda is not None, s.loader_workers,
-                             s.worker_seeding, s.set_epoch, s.cublas, len(s.spawns), len(s.distsamplers))))
+                             s.worker_seeding, s.set_epoch, s.cublas, s.trains, len(s.spawns),
+                             len(s.distsamplers))))
         return hash(tuple(out))
 
     def _fn(self, fid: Fid) -> Optional[Dict[str, Any]]:
@@ -636,6 +642,8 @@ class Project:
                 self._call(s, path, ev, site)
 
         for m in fn.get("mc", ()):
+            if not s.trains and apis.is_training_call(m):
+                s.trains = True
             self._mcall(s, m)
         return s
 
@@ -648,6 +656,8 @@ class Project:
     def _call(self, s: Summary, path: str, ev: Dict[str, Any], site: Site) -> None:
         target = ev["t"]
         args = ev.get("a", {})
+        if not s.trains and apis.is_training_call(target):
+            s.trains = True
         hit = self.resolve(path, target)
         if hit is None:
             return
@@ -1040,8 +1050,9 @@ def build_programs(project: Project, importers: Optional[Dict[str, Set[str]]] = 
             if target is not None:
                 s.merge(project.summary(target))
         modules = _closure(project, starts[0][0])
+        trains = s.trains or bool(project.facts[starts[0][0]].get("tr"))
         programs.append(Program(entry=starts[0][0], label=label, starts=starts, summary=s, modules=modules,
-                                straight=st, parent_seeds=parent_seeds))
+                                straight=st, parent_seeds=parent_seeds, trains=trains))
     return programs
 
 

@@ -1271,6 +1271,8 @@ def _plan(name: str) -> str:
             or (mod == "torch.nn" and leaf in apis.NN_RANDOM_INIT)
             or name.startswith("torchvision.transforms.") or op_match.has_call_form(name)):
         return _FULL
+    if name in apis.AUTOGRAD_CALLS or name.startswith(apis.OPTIMIZER_MODULES):
+        return _KEEP  # kept as a call: it shows the program trains (SDL301/SDL302, see apis.is_training_call)
     return _KEEP if _keep_call(name) else _PLAIN
 
 
@@ -1534,6 +1536,20 @@ def may_seed(functions: Dict[str, Dict[str, Any]]) -> bool:
     return False
 
 
+def may_train(functions: Dict[str, Dict[str, Any]]) -> bool:
+    """Does any function of the file make a call that looks like training (``apis.is_training_call``)? A
+    program's entry file counts as a whole: its ``main`` may run only through a launcher
+    (``launch(main, ...)``) that the analysis does not follow."""
+    for fn in functions.values():
+        for m in fn.get("mc", ()):
+            if apis.is_training_call(m):
+                return True
+        for ev in fn["events"]:
+            if ev["k"] == "call" and apis.is_training_call(ev["t"]):
+                return True
+    return False
+
+
 def analyze(tree: ast.Module, path: str, source: str) -> Tuple[FileContext, Dict[str, Any]]:
     an = Analyzer(tree, path, source)
     an.run()
@@ -1552,6 +1568,7 @@ def analyze(tree: ast.Module, path: str, source: str) -> Tuple[FileContext, Dict
             fn["mc"] = sorted(fn["mc"])
     facts = {
         "ms": may_seed(an.func_facts),
+        "tr": may_train(an.func_facts),
         "imports": an.imports,
         "main_guard": an.has_main_guard,
         "top_level_code": an.top_level_code,

@@ -27,29 +27,40 @@ class NondeterministicOp(Rule):
     Reports calls to the ops listed in the `torch.use_deterministic_algorithms` docstring (list (a):
     a deterministic implementation is chosen when the flag is on; list (b): the op raises when it is
     on), when the program that runs them never enables deterministic algorithms
-    (`torch.use_deterministic_algorithms(True)`, also with `warn_only=True`, or a helper that calls it;
-    `cudnn.deterministic = True` alone does not count: it only selects cuDNN's convolution algorithms). The table is generated
-    from the installed torch's own docstring (`scripts/gen_nondeterministic_ops.py`). Only conditions
-    the call shows are used: `index_put_(..., accumulate=True)`, `F.interpolate(mode="bilinear")`
-    (the default `nearest` is fine), `bincount(weights=...)`, `median(dim=...)`,
-    `EmbeddingBag(mode="max")`; `median(dim=...)` is not reported when only its values are read
-    (`[0]`, `.values`, `values, _ = ...`: the docstring names its indices output). An op that is
-    nondeterministic only "when attempting to differentiate" is reported where the call shows that
-    it is differentiated: a layer (`nn.ReflectionPad2d(...)`) or a loss (`F.ctc_loss`), or a function
-    or Tensor method in model code (a method of a class with `forward` or a `...Module` base), and
-    never under `torch.no_grad()` / `inference_mode()` (a `with` block or a decorator), where
-    autograd records nothing (`torch/autograd/grad_mode.py:22`, `:213`); index arithmetic
-    (`torch.arange(n).repeat_interleave(r)`) and data preprocessing are not differentiated. A scatter
-    whose values are one constant (`torch.zeros_like(idx)`, `c * torch.ones_like(x)`) is not
-    reported: whichever duplicate index wins, it writes the same value; nor is an accumulation of
-    zeros or ones (`scatter_add_(0, idx, torch.ones_like(idx))`, a count), whose sums are exact in any
-    order (below 2**24 in float32). Other
-    ops whose condition a call cannot show (input requires grad, dtype,
-    sparse input) are not reported. CUDA-only ops are reported only for programs that run on CUDA.
-    Plain convolutions are left to SDL102. A module that no entry point reaches is judged on its own:
-    it is reported unless it enables deterministic mode itself, or the project has programs and every
-    one of them enables deterministic algorithms (such a module is most likely loaded by name, from a
-    registry or a config, by one of them).
+    (`torch.use_deterministic_algorithms(True)`, also with `warn_only=True`, or a helper that calls
+    it; `cudnn.deterministic = True` alone does not count: it only selects cuDNN's convolution
+    algorithms). The table is generated from the installed torch's own docstring
+    (`scripts/gen_nondeterministic_ops.py`). Only what a call shows is used:
+
+    - conditions: `index_put_(..., accumulate=True)`, `F.interpolate(mode="bilinear")` (the default
+      `nearest` is fine), `bincount(weights=...)`, `median(dim=...)`, `EmbeddingBag(mode="max")`;
+      `median(dim=...)` is not reported when only its values are read (`[0]`, `.values`,
+      `values, _ = ...`: the docstring names its indices output). Conditions a call cannot show
+      (input requires grad, dtype, sparse input) are not reported.
+    - an op that is nondeterministic only "when attempting to differentiate" is reported where the
+      call shows that it is differentiated: a layer (`nn.ReflectionPad2d(...)`), a loss
+      (`F.ctc_loss`), or a function or Tensor method in model code (a method of a class with
+      `forward` or a `...Module` base); never under `torch.no_grad()` / `inference_mode()` (a `with`
+      block or a decorator), where autograd records nothing (`torch/autograd/grad_mode.py:22`,
+      `:213`). Index arithmetic (`torch.arange(n).repeat_interleave(r)`) and data preprocessing are
+      not differentiated.
+    - such an op matters only to a program that may run a backward pass, since autograd computes
+      gradients only when asked (`torch/_tensor.py:566-630`, `torch/autograd/__init__.py:255`,
+      `:434`): one that calls `backward()` or `torch.autograd.grad`, builds a `torch.optim`
+      optimizer or hands the work to a trainer (`fit`, `train`, `manual_backward`, ...), in what it
+      runs or anywhere in its entry file. An inference or export script that imports the model is
+      not the program that reports it.
+    - a scatter whose values are one constant (`torch.zeros_like(idx)`, `c * torch.ones_like(x)`)
+      is not reported: whichever duplicate index wins, it writes the same value; nor is an
+      accumulation of zeros or ones (`scatter_add_(0, idx, torch.ones_like(idx))`, a count), whose
+      sums are exact in any order (below 2**24 in float32).
+    - CUDA-only ops are reported only for programs that run on CUDA. Plain convolutions are left to
+      SDL102.
+
+    A module that no entry point reaches (or, for a backward-only op, that only programs which never
+    train reach) is judged on its own: it is reported unless it enables deterministic mode itself,
+    or the project has programs (that train) and every one of them enables deterministic algorithms:
+    such a module is most likely loaded by name, from a registry or a config, by one of them.
 
     ## Why is this bad?
     On CUDA these ops accumulate with atomic adds (or pick algorithms) whose floating-point results
@@ -102,6 +113,15 @@ class NondeterministicOp(Rule):
         "import torch\nclass Net(torch.nn.Module):\n    @torch.no_grad()\n    def generate(self, x, i):\n"
         "        return x.index_select(0, i)\n    def forward(self, x):\n"
         "        with torch.no_grad():\n            y = x.repeat_interleave(2)\n        return y\n",
+        # the backward of model code matters only to a program that trains: the training script enables
+        # deterministic mode, an export script that runs the model computes no gradients
+        Valid({"train.py": "import torch\nfrom net import Net\nif __name__ == '__main__':\n"
+                           "    torch.use_deterministic_algorithms(True)\n    net = Net().cuda()\n"
+                           "    net(torch.zeros(2, 8).cuda()).sum().backward()\n",
+               "export.py": "import torch\nfrom net import Net\nif __name__ == '__main__':\n"
+                            "    net = Net().cuda()\n    torch.onnx.export(net, torch.zeros(2, 8).cuda(), 'net.onnx')\n",
+               "net.py": "import torch\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
+                         "        return x.repeat_interleave(2, dim=1)\n"}, path="net.py"),
         # one value written everywhere: no duplicate index can win differently; a count of ones is exact
         "import torch\ndef mask(logits, idx):\n    logits = logits.cuda()\n"
         "    logits.scatter_(2, idx, torch.zeros_like(idx).to(dtype=logits.dtype))\n"
@@ -120,6 +140,18 @@ class NondeterministicOp(Rule):
                 expected=((5, 16),)),
         Invalid("import torch\nclass Attn(torch.nn.Module):\n    def forward(self, k):\n"
                 "        return k.repeat_interleave(2, dim=1)\n", expected=((4, 16),)),
+        # a program that trains through a launcher: its entry file calls backward()
+        Invalid({"train.py": "import torch\nfrom net import Net\nfrom launcher import launch\n"
+                             "def main():\n    net = Net().cuda()\n    net(torch.zeros(2, 8).cuda()).sum().backward()\n"
+                             "if __name__ == '__main__':\n    torch.cuda.set_device(0)\n    launch(main)\n",
+                 "launcher.py": "def launch(fn):\n    pass\n",
+                 "net.py": "import torch\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
+                           "        return x.repeat_interleave(2, dim=1)\n"}, path="net.py", expected=((4, 16),)),
+        # an optimizer is built and stepped by a trainer the analysis cannot see into
+        Invalid({"fit.py": "import torch\nfrom lightning import Trainer\nfrom net import Net\n"
+                           "if __name__ == '__main__':\n    Trainer(accelerator='gpu').fit(Net())\n",
+                 "net.py": "import torch\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
+                           "        return x.repeat_interleave(2, dim=1)\n"}, path="net.py", expected=((4, 16),)),
         Invalid("import torch as th\ndef hist(x, w):\n    return th.bincount(x, weights=w)\n", expected=((3, 12),)),
         # equal addends other than zeros and ones: partial sums of different sizes round differently
         Invalid("import torch\ndef spread(c, idx):\n    return c.cuda().index_add_(0, idx, 0.1 * torch.ones_like(c))\n",
@@ -136,12 +168,18 @@ class NondeterministicOp(Rule):
 
     def check_project(self, ctx: ProjectContext) -> Iterator[Diagnostic]:
         # a module no entry point reaches is most likely loaded by name (a registry, a config): when every
-        # program of the project enables deterministic algorithms, so does the one that loads it
+        # program of the project enables deterministic algorithms, so does the one that loads it; for an op
+        # whose nondeterminism is in its backward, every program that may train
         every_program_det = bool(ctx.programs) and all(p.summary.det_algos is not None for p in ctx.programs)
+        training = [p for p in ctx.programs if p.trains]
+        every_trainer_det = bool(training) and all(p.summary.det_algos is not None for p in training)
+        entries = {p.entry for p in ctx.programs}
         for path, lid, ev in ctx.events("op"):
             if ev["api"] in PLAIN_CONV or ev.get("nd") or (ev.get("vo") and ev["api"] in VALUES_DETERMINISTIC):
                 continue
-            progs = ctx.programs_containing(path)
+            backward = bool(ev["bw"])
+            # a program that runs no backward pass never runs the nondeterministic part of a backward-only op
+            progs = [p for p in ctx.programs_containing(path) if p.trains or not backward]
             site = Site(path, ev["l"], ev["c"])
             cuda_only = ev["dev"] == "CUDA"
             if progs:
@@ -151,8 +189,10 @@ class NondeterministicOp(Rule):
                     continue
                 where = f"program `{culprit.label}` never enables deterministic mode"
             else:
+                # a script that never trains runs its own backward-only ops forward only; a module that only
+                # such scripts import is judged as if none did (a program that trains may load it by name)
                 on, _ = ctx.file_det(path)
-                if on or every_program_det:
+                if on or path in entries or (every_trainer_det if backward else every_program_det):
                     continue
                 where = "deterministic mode is not enabled"
             phase = " in backward" if ev.get("bw") else ""

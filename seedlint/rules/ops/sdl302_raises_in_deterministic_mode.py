@@ -17,7 +17,8 @@ class RaisesInDeterministicMode(Rule):
     that runs them enables deterministic mode without `warn_only=True`, directly or through a
     helper (transformers `enable_full_determinism`, Lightning `Trainer(deterministic=True)` ...).
     Conditions are honoured as in SDL301 (an op whose backward raises only where the call shows it is
-    differentiated), and CUDA-only ops are reported only for programs that run on CUDA. A module no entry point reaches is judged on its own.
+    differentiated, and in a program that may run a backward pass), and CUDA-only ops are reported
+    only for programs that run on CUDA. A module no entry point reaches is judged on its own.
 
     ## Why is this bad?
     The run crashes with `RuntimeError: ... does not have a deterministic implementation` when the op
@@ -59,26 +60,32 @@ class RaisesInDeterministicMode(Rule):
         "import torch\ntorch.use_deterministic_algorithms(True)\nx = torch.zeros(3).index_add_(0, i, s)\n",
         "import torch\ntorch.use_deterministic_algorithms(True)\nimport torch.nn.functional as F\n"
         "y = F.interpolate(x, scale_factor=2)\n",
+        # a backward that never runs raises nothing: the program only runs the layer forward
+        "import torch\ntorch.use_deterministic_algorithms(True)\npool = torch.nn.AdaptiveAvgPool2d(1).cuda()\n"
+        "with open('out.txt', 'w') as f:\n    f.write(str(pool(x)))\n",
     ]
     INVALID = [
         Invalid("import torch\nfrom torch import nn\ntorch.use_deterministic_algorithms(True)\n"
-                "pool = nn.AdaptiveAvgPool2d(1).cuda()\n", expected=((4, 8),)),
+                "pool = nn.AdaptiveAvgPool2d(1).cuda()\npool(x).sum().backward()\n", expected=((4, 8),)),
         Invalid("import torch as th\nimport torch.nn.functional as F\nth.use_deterministic_algorithms(mode=True)\n"
                 "class Up(th.nn.Module):\n    def forward(self, x):\n"
-                "        return F.interpolate(x, scale_factor=2, mode='bicubic')\nnet = Up().cuda()\n",
-                expected=((6, 16),)),
+                "        return F.interpolate(x, scale_factor=2, mode='bicubic')\nnet = Up().cuda()\n"
+                "opt = th.optim.SGD(net.parameters(), lr=0.1)\n", expected=((6, 16),)),
         Invalid({"train.py": "from transformers import enable_full_determinism\nfrom model import Net\n"
-                             "if __name__ == '__main__':\n    enable_full_determinism(0)\n    Net().cuda()\n",
+                             "if __name__ == '__main__':\n    enable_full_determinism(0)\n    net = Net().cuda()\n"
+                             "    net(x).sum().backward()\n",
                  "model.py": "import torch.nn as nn\nclass Net(nn.Module):\n    def __init__(self):\n"
                              "        super().__init__()\n        self.bag = nn.EmbeddingBag(10, 3, mode='max')\n"},
                 expected=((5, 20),), path="model.py"),
     ]
 
     def check_project(self, ctx: ProjectContext) -> Iterator[Diagnostic]:
+        entries = {p.entry for p in ctx.programs}
         for path, lid, ev in ctx.events("op"):
             if ev["lst"] != "b" or ev.get("nd"):  # (a backward that never runs raises nothing: see SDL301)
                 continue
-            progs = ctx.programs_containing(path)
+            # (nor does a backward that a program which never trains does not run)
+            progs = [p for p in ctx.programs_containing(path) if p.trains or not ev["bw"]]
             site = Site(path, ev["l"], ev["c"])
             if progs:
                 culprit = next((p for p in progs if p.summary.det_raise is not None and (
@@ -88,7 +95,7 @@ class RaisesInDeterministicMode(Rule):
                 where = f"program `{culprit.label}` enables deterministic mode without warn_only"
             else:
                 _, raising = ctx.file_det(path)
-                if not raising:
+                if not raising or path in entries:
                     continue
                 where = "deterministic mode is enabled without warn_only"
             phase = "its backward raises" if ev.get("bw") else "it raises"
