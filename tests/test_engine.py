@@ -163,6 +163,28 @@ def test_a_module_that_only_warns_on_import_is_no_program(tmp_path):
     assert [d.code for d in res.diagnostics] == ["SDL102"]
 
 
+def test_a_library_modules_self_test_is_no_program(tmp_path):
+    """A package module that other project code imports is library code: its ``__main__`` block tries it
+    out (nnunetv2's losses, kuangliu's models). It is still a program when it reads a command line, or when
+    no project file but a test imports it."""
+    from tests.helpers import write_project
+
+    write_project(tmp_path, {
+        "models/__init__.py": "from .net import Net\n",
+        "models/net.py": "import torch\n\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
+                         "        return x\n\n\nif __name__ == '__main__':\n    print(Net()(torch.rand(2, 3)).shape)\n",
+        "models/train.py": "import argparse\nimport torch\nfrom models import Net\n\n\ndef main():\n"
+                           "    argparse.ArgumentParser().parse_args()\n    torch.manual_seed(0)\n    Net()\n\n\n"
+                           "if __name__ == '__main__':\n    main()\n",
+        "models/cli.py": "from models.train import main\nmain()\n",
+        "models/tool.py": "import random\n\n\nif __name__ == '__main__':\n    print(random.random())\n",
+        "tests/test_tool.py": "from models import tool\n",
+    })
+    res = check_paths([tmp_path], no_cache=True)
+    assert sorted(p.label for p in res.programs) == ["models/cli.py", "models/tool.py", "models/train.py"]
+    assert [d.code for d in res.diagnostics] == ["SDL001"]
+
+
 def test_a_package_module_that_only_assigns_is_no_program(tmp_path):
     """In a package, top-level assignments (``example_inputs = (torch.randn(3),)``, a table built with
     ``np.array``) are library code, unless the module also runs something (a call statement, a loop).

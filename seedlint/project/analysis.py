@@ -948,6 +948,16 @@ def _in_package(project: Project, path: str) -> bool:
     return os.path.join(os.path.dirname(path), "__init__.py") in project.paths
 
 
+def _self_test(project: Project, path: str, importers: Dict[str, Set[str]]) -> bool:
+    """Is the ``__main__`` block of ``path`` a library module's self-test? A module of a package that other
+    project code (not tests) imports is library code; its ``if __name__ == "__main__":`` block tries it out
+    (``print(Net()(torch.rand(1, 3, 32, 32)).shape)``), it is not how a job is started."""
+    if project.facts[path].get("cli") or not _in_package(project, path):
+        return False
+    root = project.root
+    return any(imp != path and not _is_test_file(imp, root) for imp in importers.get(path, ()))
+
+
 def _is_test_file(path: str, root: Path) -> bool:
     name = os.path.basename(path)
     if name.startswith(TEST_NAMES) or name.endswith("_test.py"):
@@ -1016,6 +1026,8 @@ def build_programs(project: Project, importers: Optional[Dict[str, Set[str]]] = 
         if _is_test_file(path, project.root):
             continue
         if f["main_guard"] or name == "__main__.py":
+            if name != "__main__.py" and _self_test(project, path, importers):
+                continue
             entries[path] = ([(path, "<module>"), (path, "<main>")], relative_label(path, project.root))
         elif (f["top_level_work"] if _in_package(project, path) else f["top_level_code"]) and (
                 name not in NOT_ENTRY_NAMES and not importers.get(path)):

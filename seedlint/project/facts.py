@@ -1536,6 +1536,17 @@ def may_seed(functions: Dict[str, Dict[str, Any]]) -> bool:
     return False
 
 
+# what a script that reads its command line names (argparse, sys.argv and the common CLI libraries)
+_CLI_WORDS = ("argparse", "ArgumentParser", "argv", "click", "typer", "fire", "hydra", "absl", "docopt",
+              "tyro", "simple_parsing", "jsonargparse", "Parser")
+
+
+def reads_command_line(source: str) -> bool:
+    """Could the file read a command line? A plain word test, generous on purpose: a library module's
+    ``__main__`` block that names none of these is a self-test (see analysis._self_test)."""
+    return any(w in source for w in _CLI_WORDS)
+
+
 def may_train(functions: Dict[str, Dict[str, Any]]) -> bool:
     """Does any function of the file make a call that looks like training (``apis.is_training_call``)? A
     program's entry file counts as a whole: its ``main`` may run only through a launcher
@@ -1569,6 +1580,7 @@ def analyze(tree: ast.Module, path: str, source: str) -> Tuple[FileContext, Dict
     facts = {
         "ms": may_seed(an.func_facts),
         "tr": may_train(an.func_facts),
+        "cli": reads_command_line(source),
         "imports": an.imports,
         "main_guard": an.has_main_guard,
         "top_level_code": an.top_level_code,
