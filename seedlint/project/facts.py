@@ -1580,7 +1580,7 @@ def analyze(tree: ast.Module, path: str, source: str) -> Tuple[FileContext, Dict
     facts = {
         "ms": may_seed(an.func_facts),
         "tr": may_train(an.func_facts),
-        "cli": reads_command_line(source),
+        "cli": an.has_main_guard and reads_command_line(source),  # (only a __main__ block's file asks)
         "imports": an.imports,
         "main_guard": an.has_main_guard,
         "top_level_code": an.top_level_code,
