@@ -68,6 +68,7 @@ CONDITION_KINDS = (
     "kwarg_given",
     "kwarg_in",
     "arg_is_tensor",
+    "arg_makes_tensor",  # the argument is visibly a tensor (made by a call: torch.tensor(...), x.sum(), ...)
     "not_visible",
 )
 
@@ -165,7 +166,19 @@ OVERLAY: Dict[str, Dict[str, Any]] = {
     "torch.gather": {"call_forms": ["torch.gather", "torch.take_along_dim"], "methods": ["gather", "take_along_dim"]},
     "torch.index_add": {"call_forms": ["torch.index_add"], "methods": ["index_add", "index_add_"]},
     "torch.index_select": {"call_forms": ["torch.index_select"], "methods": ["index_select"]},
-    "torch.repeat_interleave": {"call_forms": ["torch.repeat_interleave"], "methods": ["repeat_interleave"]},
+    # Only a tensor `repeats` reaches index_select (whose backward is index_add). With an int `repeats` the op
+    # is CompositeImplicitAutograd: expand, clone and view, whose backward is a sum (the dispatcher has no
+    # other kernel for aten::repeat_interleave.self_int; tests/test_knowledge_ops.py checks the autograd graph).
+    "torch.repeat_interleave": {
+        "call_forms": ["torch.repeat_interleave"],
+        "methods": ["repeat_interleave"],
+        "form_conditions": {
+            form: {"kind": "arg_makes_tensor", "name": "repeats", "positions": {form: pos},
+                   "overloads": ["self_int", "self_Tensor"],  # (not repeat_interleave(repeats): indices)
+                   "reason": "repeats is a tensor (an int repeats expands: its backward is a sum)"}
+            for form, pos in (("torch.repeat_interleave", 1), ("repeat_interleave", 0))
+        },
+    },
     "torch.Tensor.index_copy": {"call_forms": ["torch.index_copy"], "methods": ["index_copy", "index_copy_"]},
     "torch.Tensor.scatter": {
         "call_forms": ["torch.scatter"],
@@ -567,11 +580,13 @@ def resolve(dotted: str) -> Any:
 _MISSING = object()
 
 
-def _signature_arg(torch_mod: Any, form: str, name: str) -> Tuple[Optional[int], Any]:
+def _signature_arg(torch_mod: Any, form: str, name: str,
+                   overloads: Optional[List[str]] = None) -> Tuple[Optional[int], Any]:
     """(0-based position as called in `form`, default or _MISSING) of argument `name`.
 
     `form` is a fully qualified callable or a bare Tensor method name.  Position is None
-    when the argument is keyword-only.
+    when the argument is keyword-only.  `overloads` limits the ATen schemas read to those
+    overload names (an op whose overloads put the argument in different places).
     """
     is_method = "." not in form
     sig = None
@@ -600,6 +615,8 @@ def _signature_arg(torch_mod: Any, form: str, name: str) -> Tuple[Optional[int],
     schemas = torch_mod._C._jit_get_schemas_for_operator(f"aten::{op}")
     found = set()
     for schema in schemas:
+        if overloads is not None and schema.overload_name not in overloads:
+            continue
         for idx, arg in enumerate(schema.arguments):
             if arg.name != name:
                 continue
@@ -616,7 +633,7 @@ def _signature_arg(torch_mod: Any, form: str, name: str) -> Tuple[Optional[int],
 
 def check_condition_signature(torch_mod: Any, api: str, cond: Dict[str, Any]) -> None:
     for form, pos in cond.get("positions", {}).items():
-        real_pos, real_default = _signature_arg(torch_mod, form, cond["name"])
+        real_pos, real_default = _signature_arg(torch_mod, form, cond["name"], cond.get("overloads"))
         if real_pos != pos:
             raise TableError(f"{api}: {form} puts {cond['name']!r} at {real_pos}, overlay says {pos}")
         if "default" in cond:

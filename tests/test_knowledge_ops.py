@@ -34,6 +34,7 @@ KIND_KEYS = {
     "kwarg_in": {"kind", "name", "values", "positions", "default"},
     "kwarg_given": {"kind", "name", "positions"},
     "arg_is_tensor": {"kind", "name", "positions"},
+    "arg_makes_tensor": {"kind", "name", "positions", "overloads", "reason"},
 }
 
 
@@ -321,3 +322,29 @@ def test_table_is_package_data(tmp_path):
     res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == str(len(_table()["ops"]))
+
+
+def test_repeat_interleave_reaches_index_select_only_with_tensor_repeats():
+    """The table's condition on `repeats` (scripts/gen_nondeterministic_ops.py): with an int the op expands
+    (its backward is a sum); only a tensor of counts goes through index_select, whose backward is index_add,
+    the nondeterministic CUDA kernel. The int overload has no kernel but the composite one, so this graph is
+    the one CUDA builds too."""
+    import torch
+
+    has_kernel = torch._C._dispatch_has_kernel_for_dispatch_key
+    assert has_kernel("aten::repeat_interleave.self_int", "CompositeImplicitAutograd")
+    assert not has_kernel("aten::repeat_interleave.self_int", "CUDA")
+
+    def graph(y):
+        seen, todo = set(), [y.grad_fn]
+        while todo:
+            fn = todo.pop()
+            if fn is not None and type(fn).__name__ not in seen:
+                seen.add(type(fn).__name__)
+                todo.extend(f for f, _ in fn.next_functions)
+        return seen
+
+    x = torch.randn(3, 4, requires_grad=True)
+    assert not any("IndexSelect" in n for n in graph(x.repeat_interleave(2, dim=1)))
+    assert not any("IndexSelect" in n for n in graph(torch.repeat_interleave(x, 3)))
+    assert "IndexSelectBackward0" in graph(x.repeat_interleave(torch.tensor([1, 2, 3]), dim=0))

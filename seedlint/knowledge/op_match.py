@@ -11,7 +11,7 @@ conditions a call cannot show (input requires grad, dtype, sparse input) never m
 from __future__ import annotations
 
 import ast
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from seedlint.knowledge import ops as _ops
 
@@ -35,7 +35,26 @@ def _form_key(op: Dict[str, Any], name: Optional[str], method: Optional[str]) ->
     return name if name is not None else (method or "")
 
 
-def _shows(site: Any, cond: Dict[str, Any], form: str) -> bool:
+# methods whose result is a Python number, not a tensor (`x.size(0)`, `n.item()`)
+_NUMBER_METHODS = frozenset({"size", "numel", "item", "dim", "__len__", "count", "index", "bit_length", "get"})
+# tensor factories called by a bare name (`from torch import tensor`)
+_TENSOR_FACTORIES = frozenset({"tensor", "as_tensor", "from_numpy", "full", "arange", "bincount", "LongTensor",
+                               "IntTensor", "randint", "ones", "zeros"})
+
+
+def _makes_tensor(e: ast.AST) -> bool:
+    """Is ``e`` visibly a tensor: a call of a Tensor method (``lengths.long()``, ``mask.sum(1)``), of
+    ``torch.*`` or a tensor factory? A number, a name or an attribute is not taken for one (``repeats`` is
+    a count of heads or a patch size far more often than a tensor of counts)."""
+    if type(e) is not ast.Call:
+        return False
+    func = e.func  # type: ignore[attr-defined]
+    if type(func) is ast.Attribute:
+        return func.attr not in _NUMBER_METHODS
+    return type(func) is ast.Name and func.id in _TENSOR_FACTORIES
+
+
+def _shows(site: Any, cond: Dict[str, Any], form: str, values_of: Optional[Callable[..., List[Any]]] = None) -> bool:
     kind = cond["kind"]
     if kind == "always":
         return True
@@ -50,6 +69,11 @@ def _shows(site: Any, cond: Dict[str, Any], form: str) -> bool:
             return False
         v = _literal(arg)
         return v is ...  # a name or an expression: a tensor; a number literal is a scalar value
+    if kind == "arg_makes_tensor":
+        if arg is None:
+            return False
+        values = values_of(arg, site.scope) if values_of is not None else [arg]
+        return any(_makes_tensor(v) for v in values)
     if kind in ("kwarg_equals", "kwarg_in"):
         if arg is None:
             value = cond.get("default")
@@ -70,8 +94,10 @@ def has_call_form(name: str) -> bool:
     return name in _ops.ops_by_call_form()
 
 
-def match_ops(site: Any, name: Optional[str], method: Optional[str], imports_torch: bool) -> List[Dict[str, Any]]:
-    """The ops of the table this call reaches, with their condition shown by the call."""
+def match_ops(site: Any, name: Optional[str], method: Optional[str], imports_torch: bool,
+              values_of: Optional[Callable[..., List[Any]]] = None) -> List[Dict[str, Any]]:
+    """The ops of the table this call reaches, with their condition shown by the call (``values_of``: what a
+    local name was assigned, for a condition on an argument's value)."""
     if name is not None:
         candidates = _ops.ops_by_call_form().get(name)
         form = name
@@ -88,7 +114,7 @@ def match_ops(site: Any, name: Optional[str], method: Optional[str], imports_tor
     out = []
     for op in candidates:
         cond = _ops.condition_for(op, form)
-        if _shows(site, cond, form) and not _constant_source(site, op, method is not None):
+        if _shows(site, cond, form, values_of) and not _constant_source(site, op, method is not None):
             out.append(op)
     return out
 

@@ -302,6 +302,7 @@ class Analyzer:
         self.env_writes: List[Tuple[ast.AST, str]] = []
         self.functions: Dict[str, ast.AST] = {}
         self.fn_scopes: Dict[str, Scope] = {}  # local id -> the function's scope (its bindings complete)
+        self.unpacked: Dict[int, List[ast.Call]] = {}  # id(binding) of `a` in `a, b = f()` -> the calls
         self.classes: Dict[str, ast.ClassDef] = {}
         self.guards: List[Tuple[str, ...]] = []
         self.cond_depth = 0
@@ -405,6 +406,9 @@ class Analyzer:
         elif isinstance(t, (ast.Tuple, ast.List)):
             for elt in t.elts:
                 self._bind_target(elt.value if isinstance(elt, ast.Starred) else elt, None, scope)
+            if type(value) is ast.Call and type(t.elts[0]) is ast.Name:
+                # `ds, n_classes = build_dataset(...)`: SDL201 asks what the call returns (dataset_factories)
+                self.unpacked.setdefault(id(scope.bindings[t.elts[0].id]), []).append(value)
 
     def lookup(self, name: str, scope: Optional[Scope] = None) -> Optional[Binding]:
         scope = scope or self.scope
@@ -1040,7 +1044,7 @@ class Analyzer:
             self._event("call", node, t=name, a=self._arg_summary(site))
 
     def _op_events(self, site: CallSite, name: Optional[str], method: Optional[str]) -> None:
-        for op in op_match.match_ops(site, name, method, self.imports_torch):
+        for op in op_match.match_ops(site, name, method, self.imports_torch, self.values_of):
             extra: Dict[str, int] = {}
             if op["backward_only"] and not self._differentiated(name):
                 extra["nd"] = 1
@@ -1363,9 +1367,17 @@ def _dataset_expr_kind(an: "Analyzer", expr: ast.expr, scope: Scope, depth: int)
     if depth > 4:
         return "unknown", None
     kinds: List[Tuple[str, Any]] = []
-    for value in an.values_of(expr, scope):
+    values = an.values_of(expr, scope)
+    if type(expr) is ast.Name:
+        bnd = an.lookup(expr.id, scope)
+        if bnd is not None and id(bnd) in an.unpacked:
+            # the first of the names a call's result is unpacked into: what the call returns, all of it
+            values = values + an.unpacked[id(bnd)]  # type: ignore[operator]
+    for value in values:
         if isinstance(value, (ast.List, ast.Tuple)):
-            kinds.extend(_dataset_expr_kind(an, e, scope, depth + 1) for e in value.elts)
+            # (`return dataset, nb_classes`: a number beside the dataset is no dataset)
+            kinds.extend(_dataset_expr_kind(an, e, scope, depth + 1) for e in value.elts
+                         if not _constant_valued(an, e, scope))
             continue
         if type(value) is ast.IfExp:  # `self.train if train else self.val`: either
             kinds.append(_dataset_expr_kind(an, value.body, scope, depth + 1))  # type: ignore[attr-defined]
@@ -1417,6 +1429,35 @@ def _dataset_expr_kind(an: "Analyzer", expr: ast.expr, scope: Scope, depth: int)
         return "unknown", None
     classes = sorted({q for k in kinds if k[0] == "classes" for q in k[1]})
     return ("classes", classes) if classes else ("safe", None)
+
+
+def dataset_factories(an: "Analyzer") -> Dict[str, Tuple[str, Any]]:
+    """What the file's module-level dataset factories return, for a DataLoader in another file (SDL201):
+    ``def build_dataset(is_train, args): ... return datasets.ImageFolder(root, transform=t)`` (MAE, DeiT,
+    Swin). Only functions with "data" in their name are looked at, and only those whose every return is
+    known: name -> ("safe", None) | ("classes", [qualified names, resolved in this file])."""
+    out: Dict[str, Tuple[str, Any]] = {}
+    for lid, node in an.functions.items():
+        if "." in lid or "data" not in lid.lower():
+            continue
+        returns = _returned(node)
+        if not returns:
+            continue
+        scope = an.fn_scopes[lid]
+        kinds = [_dataset_expr_kind(an, r, scope, 1) for r in returns]
+        if any(k[0] in ("rng", "unknown") for k in kinds):
+            continue
+        classes = sorted({q for k in kinds if k[0] == "classes" for q in k[1]})
+        out[lid] = ("classes", classes) if classes else ("safe", None)
+    return out
+
+
+def _constant_valued(an: "Analyzer", expr: ast.expr, scope: Scope) -> bool:
+    """A literal, or a local name only ever assigned literals (``nb_classes = 100``)."""
+    if type(expr) is ast.Constant:
+        return True
+    values = an.values_of(expr, scope)
+    return type(expr) is ast.Name and len(values) > 1 and all(type(v) is ast.Constant for v in values[1:])
 
 
 def _returned(fn: ast.AST) -> List[ast.expr]:
@@ -1581,6 +1622,7 @@ def analyze(tree: ast.Module, path: str, source: str) -> Tuple[FileContext, Dict
         "ms": may_seed(an.func_facts),
         "tr": may_train(an.func_facts),
         "cli": an.has_main_guard and reads_command_line(source),  # (only a __main__ block's file asks)
+        "dsf": dataset_factories(an),
         "imports": an.imports,
         "main_guard": an.has_main_guard,
         "top_level_code": an.top_level_code,

@@ -17,7 +17,10 @@ class WorkersWithoutInitFn(Rule):
     `TensorDataset`, a map-style Hugging Face `datasets` dataset: a split of `load_dataset(...)`, what its
     `map` / `filter` / `shuffle` / `with_transform` and like methods return, a parameter annotated
     `datasets.Dataset`), or `Subset` / `ConcatDataset` of those, also when it is `self.attr` and the
-    class's methods assign only such datasets to it (a Lightning DataModule); and unless every program running the
+    class's methods assign only such datasets to it (a Lightning DataModule), or when a dataset factory
+    of the project returns only such datasets (`ds, n_classes = build_dataset(...)` with
+    `return datasets.ImageFolder(root, transform=t), 1000`: a function of the same file, or a
+    module-level function with "data" in its name in another); and unless every program running the
     loader calls Lightning's `seed_everything(workers=True)` (Lightning then attaches its own
     `worker_init_fn`). A dataset seedlint cannot follow (a function parameter, `loader.dataset`) is
     reported.
@@ -102,6 +105,13 @@ class WorkersWithoutInitFn(Rule):
               "def make(train):\n    if train:\n        return Plain()\n    return torchvision.datasets.MNIST('d')\n"
               "def loader(train):\n    ds = make(True) if train else torchvision.datasets.MNIST('e')\n"
               "    return DataLoader(ds, num_workers=2)\n"),
+        # a dataset factory of another module, its result unpacked beside the number of classes
+        Valid({"train.py": "from torch.utils.data import DataLoader\nfrom data import build_dataset\n"
+                           "ds, n_classes = build_dataset(True)\nloader = DataLoader(ds, num_workers=4)\n",
+               "data.py": "from torchvision import datasets\nclass Folder(datasets.ImageFolder):\n    pass\n"
+                          "def build_dataset(train):\n    if train:\n        ds = Folder('train')\n"
+                          "        n = 1000\n    else:\n        ds = datasets.ImageFolder('val')\n        n = 10\n"
+                          "    return ds, n\n"}, path="train.py"),
         # Hugging Face datasets: a split of load_dataset(), its methods, an annotated parameter
         Valid("from datasets import load_dataset\nfrom torch.utils.data import DataLoader\n"
               "dataset = load_dataset('imagefolder', data_dir='d')\n"
@@ -154,6 +164,12 @@ class WorkersWithoutInitFn(Rule):
                                          "def load_dataset(name):\n    return Aug()\n"},
                 path="train.py", expected=((3, 6),)),
         # an attribute set from a parameter: the dataset is not known
+        # a factory of another module whose dataset holds an RNG object
+        Invalid({"train.py": "from torch.utils.data import DataLoader\nfrom data import build_dataset\n"
+                             "ds, n_classes = build_dataset()\nloader = DataLoader(ds, num_workers=4)\n",
+                 "data.py": "import numpy as np\nclass Noisy:\n    def __init__(self):\n"
+                            "        self.rng = np.random.default_rng(0)\n"
+                            "def build_dataset():\n    return Noisy(), 10\n"}, path="train.py", expected=((4, 10),)),
         Invalid("from torch.utils.data import DataLoader\nclass Data:\n    def __init__(self, ds):\n"
                 "        self.ds = ds\n    def loader(self):\n        return DataLoader(self.ds, num_workers=4)\n",
                 expected=((6, 16),),
@@ -189,12 +205,25 @@ class WorkersWithoutInitFn(Rule):
                 if hit and hit[0] != "external":
                     return False
                 continue
-            hit = ctx.project.resolve(path, qual)
-            if not hit or hit[0] != "class":
-                return False
-            if ctx.project.class_rng(hit[1], hit[2]):
+            if not self._rng_free(ctx, path, qual, 0):
                 return False
         return True
+
+    def _rng_free(self, ctx, path: str, qual: str, depth: int) -> bool:
+        """Is ``qual`` (as named in ``path``) a project class that holds no RNG object, or a project dataset
+        factory (``build_dataset``) whose every return is RNG-free?"""
+        hit = ctx.project.resolve(path, qual)
+        if not hit:
+            return False
+        if hit[0] == "class":
+            return not ctx.project.class_rng(hit[1], hit[2])
+        if hit[0] != "func" or depth > 2:
+            return False
+        fpath, lid = hit[1]
+        made = ctx.project.facts[fpath].get("dsf", {}).get(lid)
+        if made is None:
+            return False
+        return made[0] == "safe" or all(self._rng_free(ctx, fpath, q, depth + 1) for q in made[1])
 
 
 def message_for(kind: str, holder: Optional[str]) -> str:

@@ -33,7 +33,9 @@ class NondeterministicOp(Rule):
     (`scripts/gen_nondeterministic_ops.py`). Only what a call shows is used:
 
     - conditions: `index_put_(..., accumulate=True)`, `F.interpolate(mode="bilinear")` (the default
-      `nearest` is fine), `bincount(weights=...)`, `median(dim=...)`, `EmbeddingBag(mode="max")`;
+      `nearest` is fine), `bincount(weights=...)`, `median(dim=...)`, `EmbeddingBag(mode="max")`,
+      `repeat_interleave` with a tensor of counts (`x.repeat_interleave(lengths.long())`; with an int
+      `repeats` torch expands, clones and views, and that backward is a sum);
       `median(dim=...)` is not reported when only its values are read (`[0]`, `.values`,
       `values, _ = ...`: the docstring names its indices output). Conditions a call cannot show
       (input requires grad, dtype, sparse input) are not reported.
@@ -107,12 +109,12 @@ class NondeterministicOp(Rule):
                "models/net.py": "import torch\nclass Net(torch.nn.Module):\n    def forward(self, x, i, s):\n"
                                 "        return x.index_add_(0, i, s)\n"}, path="models/net.py"),
         # backward-only ops not visibly differentiated: outside model code, under no_grad
-        "import torch\ndef expand(n, r):\n    return torch.arange(n).cuda().repeat_interleave(r)\n",
+        "import torch\ndef expand(n, r):\n    return torch.arange(n).cuda().repeat_interleave(r.long())\n",
         "import torch\nimport torch.nn.functional as F\ndef resize(img):\n"
         "    return F.interpolate(img.cuda(), size=(224, 224), mode='bilinear')\n",
         "import torch\nclass Net(torch.nn.Module):\n    @torch.no_grad()\n    def generate(self, x, i):\n"
         "        return x.index_select(0, i)\n    def forward(self, x):\n"
-        "        with torch.no_grad():\n            y = x.repeat_interleave(2)\n        return y\n",
+        "        with torch.no_grad():\n            y = x.repeat_interleave(torch.tensor([2, 1]))\n        return y\n",
         # the backward of model code matters only to a program that trains: the training script enables
         # deterministic mode, an export script that runs the model computes no gradients
         Valid({"train.py": "import torch\nfrom net import Net\nif __name__ == '__main__':\n"
@@ -121,7 +123,11 @@ class NondeterministicOp(Rule):
                "export.py": "import torch\nfrom net import Net\nif __name__ == '__main__':\n"
                             "    net = Net().cuda()\n    torch.onnx.export(net, torch.zeros(2, 8).cuda(), 'net.onnx')\n",
                "net.py": "import torch\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
-                         "        return x.repeat_interleave(2, dim=1)\n"}, path="net.py"),
+                         "        return x.repeat_interleave(x.sum(0).long(), dim=1)\n"}, path="net.py"),
+        # an int `repeats` expands (its backward is a sum); only a tensor of counts reaches index_select
+        "import torch\nclass Attn(torch.nn.Module):\n    def forward(self, k, n_head, n_kv):\n"
+        "        q_per_kv = n_head // n_kv\n        k = k.repeat_interleave(q_per_kv, dim=1)\n"
+        "        return torch.repeat_interleave(k, 2, dim=2)\n",
         # one value written everywhere: no duplicate index can win differently; a count of ones is exact
         "import torch\ndef mask(logits, idx):\n    logits = logits.cuda()\n"
         "    logits.scatter_(2, idx, torch.zeros_like(idx).to(dtype=logits.dtype))\n"
@@ -138,20 +144,21 @@ class NondeterministicOp(Rule):
         Invalid("import torch.nn.functional as F\nimport torch\nclass Up(torch.nn.Module):\n"
                 "    def up(self, x):\n        return F.interpolate(x, scale_factor=2, mode='bilinear')\n",
                 expected=((5, 16),)),
-        Invalid("import torch\nclass Attn(torch.nn.Module):\n    def forward(self, k):\n"
-                "        return k.repeat_interleave(2, dim=1)\n", expected=((4, 16),)),
+        Invalid("import torch\nclass Ragged(torch.nn.Module):\n    def forward(self, h, lengths):\n"
+                "        counts = lengths.long()\n        return h.repeat_interleave(counts, dim=0)\n",
+                expected=((5, 16),)),
         # a program that trains through a launcher: its entry file calls backward()
         Invalid({"train.py": "import torch\nfrom net import Net\nfrom launcher import launch\n"
                              "def main():\n    net = Net().cuda()\n    net(torch.zeros(2, 8).cuda()).sum().backward()\n"
                              "if __name__ == '__main__':\n    torch.cuda.set_device(0)\n    launch(main)\n",
                  "launcher.py": "def launch(fn):\n    pass\n",
                  "net.py": "import torch\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
-                           "        return x.repeat_interleave(2, dim=1)\n"}, path="net.py", expected=((4, 16),)),
+                           "        return x.repeat_interleave(x.sum(0).long(), dim=1)\n"}, path="net.py", expected=((4, 16),)),
         # an optimizer is built and stepped by a trainer the analysis cannot see into
         Invalid({"fit.py": "import torch\nfrom lightning import Trainer\nfrom net import Net\n"
                            "if __name__ == '__main__':\n    Trainer(accelerator='gpu').fit(Net())\n",
                  "net.py": "import torch\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
-                           "        return x.repeat_interleave(2, dim=1)\n"}, path="net.py", expected=((4, 16),)),
+                           "        return x.repeat_interleave(x.sum(0).long(), dim=1)\n"}, path="net.py", expected=((4, 16),)),
         Invalid("import torch as th\ndef hist(x, w):\n    return th.bincount(x, weights=w)\n", expected=((3, 12),)),
         # equal addends other than zeros and ones: partial sums of different sizes round differently
         Invalid("import torch\ndef spread(c, idx):\n    return c.cuda().index_add_(0, idx, 0.1 * torch.ones_like(c))\n",
