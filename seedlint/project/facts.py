@@ -211,9 +211,11 @@ _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) or frozenset(
     "pickle shutil tempfile glob inspect contextlib asyncio string textwrap operator numbers".split())
 _FOREIGN_ROOTS = _STDLIB | frozenset({
     "torch", "numpy", "scipy", "pandas", "sklearn", "matplotlib", "PIL", "cv2", "tqdm", "yaml", "transformers",
-    "lightning", "pytorch_lightning", "accelerate", "datasets", "torchvision", "torchaudio", "timm", "wandb",
+    "lightning", "pytorch_lightning", "accelerate", "torchvision", "torchaudio", "timm", "wandb",
     "tensorboard", "omegaconf", "hydra", "einops", "jax", "tensorflow", "builtins",
 })
+# not `datasets`: training projects often have a `datasets` package of their own (DETR's build_dataset, DeiT's
+# datasets.py); a call into it is kept, and the project level tells it from Hugging Face's library
 
 
 def _keep_call(name: str) -> bool:
@@ -1333,7 +1335,8 @@ DATASET_WRAPPERS = frozenset({"torch.utils.data.Subset", "torch.utils.data.datas
                               "torch.utils.data.ConcatDataset", "torch.utils.data.dataset.ConcatDataset"})
 # `a, b = random_split(ds, ...)`: each part is a Subset of ds (torch/utils/data/dataset.py:508-509 in 2.13)
 DATASET_SPLITS = frozenset({"torch.utils.data.random_split", "torch.utils.data.dataset.random_split"})
-# Hugging Face `datasets` (the top-level name `datasets` is taken to be that library, see _FOREIGN_ROOTS): a
+# Hugging Face `datasets` (the top-level name `datasets` is taken to be that library unless the project has a
+# module of that name, see Project-level SDL201): a
 # map-style `Dataset` holds an Arrow table, an indices table, format settings and a fingerprint
 # (datasets 5.2.0, arrow_dataset.py:724-732), and its `shuffle` draws the whole permutation when called and
 # returns a selection (arrow_dataset.py:4952-4986): no RNG object is left in it. These calls and methods give
@@ -1434,11 +1437,16 @@ def _dataset_expr_kind(an: "Analyzer", expr: ast.expr, scope: Scope, depth: int)
 def dataset_factories(an: "Analyzer") -> Dict[str, Tuple[str, Any]]:
     """What the file's module-level dataset factories return, for a DataLoader in another file (SDL201):
     ``def build_dataset(is_train, args): ... return datasets.ImageFolder(root, transform=t)`` (MAE, DeiT,
-    Swin). Only functions with "data" in their name are looked at, and only those whose every return is
-    known: name -> ("safe", None) | ("classes", [qualified names, resolved in this file])."""
+    Swin; DETR's ``build_dataset`` returns ``build(image_set, args)`` of ``datasets/coco.py``). Only functions
+    with "data" in their name or starting with "build" are looked at (all of them would cost half a parse
+    of torch), and only those whose every return is known: name -> ("safe", None) | ("classes", [qualified
+    names, resolved in this file])."""
     out: Dict[str, Tuple[str, Any]] = {}
     for lid, node in an.functions.items():
-        if "." in lid or "data" not in lid.lower():
+        if "." in lid:
+            continue
+        low = lid.lower()
+        if "data" not in low and not low.startswith("build"):
             continue
         returns = _returned(node)
         if not returns:

@@ -20,7 +20,8 @@ class WorkersWithoutInitFn(Rule):
     class's methods assign only such datasets to it (a Lightning DataModule), or when a dataset factory
     of the project returns only such datasets (`ds, n_classes = build_dataset(...)` with
     `return datasets.ImageFolder(root, transform=t), 1000`: a function of the same file, or a
-    module-level function with "data" in its name in another); and unless every program running the
+    module-level function of another whose name has "data" in it or starts with "build"); and unless
+    every program running the
     loader calls Lightning's `seed_everything(workers=True)` (Lightning then attaches its own
     `worker_init_fn`). A dataset seedlint cannot follow (a function parameter, `loader.dataset`) is
     reported.
@@ -112,6 +113,13 @@ class WorkersWithoutInitFn(Rule):
                           "def build_dataset(train):\n    if train:\n        ds = Folder('train')\n"
                           "        n = 1000\n    else:\n        ds = datasets.ImageFolder('val')\n        n = 10\n"
                           "    return ds, n\n"}, path="train.py"),
+        # the project's own `datasets` package (not Hugging Face's), a factory calling a `build` of another module
+        Valid({"main.py": "from torch.utils.data import DataLoader\nfrom datasets import build_dataset\n"
+                          "ds = build_dataset('train')\nloader = DataLoader(ds, num_workers=2)\n",
+               "datasets/__init__.py": "from .coco import build as build_coco\n"
+                                       "def build_dataset(split):\n    return build_coco(split)\n",
+               "datasets/coco.py": "import torchvision\nclass Coco(torchvision.datasets.CocoDetection):\n    pass\n"
+                                   "def build(split):\n    return Coco(split, 'ann.json')\n"}, path="main.py"),
         # Hugging Face datasets: a split of load_dataset(), its methods, an annotated parameter
         Valid("from datasets import load_dataset\nfrom torch.utils.data import DataLoader\n"
               "dataset = load_dataset('imagefolder', data_dir='d')\n"
