@@ -132,6 +132,11 @@ def _module(cls: str, *functional: str) -> Dict[str, Any]:
     }
 
 
+def _duplicate_indices(*forms: str) -> Dict[str, Any]:
+    return {form: {"kind": "not_visible", "reason": "index holds a duplicate entry (distinct indices are written "
+                   "once each, the same in every run)"} for form in forms}
+
+
 OVERLAY: Dict[str, Dict[str, Any]] = {
     # ---- list (a)
     "torch.nn.Conv1d": _conv(1, False),
@@ -179,11 +184,25 @@ OVERLAY: Dict[str, Dict[str, Any]] = {
             for form, pos in (("torch.repeat_interleave", 1), ("repeat_interleave", 0))
         },
     },
-    "torch.Tensor.index_copy": {"call_forms": ["torch.index_copy"], "methods": ["index_copy", "index_copy_"]},
+    # Both write each index once and are nondeterministic only when `index` repeats an entry (which copy lands
+    # last), as their own docs say: torch/_tensor_docs.py:2408-2411 (index_copy_) and :4344-4348 (scatter_:
+    # "When indices are not unique, the behavior is non-deterministic ... and the gradient will be
+    # incorrect"). A call cannot show whether its indices repeat; with distinct ones (a KV cache, a feature
+    # bank, a one-hot) every run writes the same. A scatter with `reduce=` accumulates instead.
+    "torch.Tensor.index_copy": {
+        "call_forms": ["torch.index_copy"],
+        "methods": ["index_copy", "index_copy_"],
+        "form_conditions": _duplicate_indices("torch.index_copy", "index_copy", "index_copy_"),
+    },
     "torch.Tensor.scatter": {
         "call_forms": ["torch.scatter"],
         "methods": ["scatter", "scatter_"],
         "args": {"src": {"positions": {"torch.scatter": 3, "scatter": 2, "scatter_": 2}}},
+        # with `reduce=` it accumulates into repeated indices, which is the point of passing it
+        "form_conditions": {
+            form: {"kind": "kwarg_given", "name": "reduce", "positions": {form: None}}
+            for form in ("torch.scatter", "scatter", "scatter_")
+        },
     },
     "torch.Tensor.scatter_reduce": {
         "call_forms": ["torch.scatter_reduce"],
@@ -662,7 +681,8 @@ def _finish_condition(api: str, raw: Dict[str, Any], overlay: Dict[str, Any],
         raise TableError(f"{api}: the wording names argument {name!r}; the overlay has no args[{name!r}]")
     used_args.add(name)
     positions = dict(meta["positions"])
-    if set(positions) != set(forms):
+    # (no form left: every form has a condition of its own, and this one only records the wording's)
+    if forms and set(positions) != set(forms):
         raise TableError(
             f"{api}: args[{name!r}].positions covers {sorted(positions)}, "
             f"the condition applies to {sorted(forms)}"

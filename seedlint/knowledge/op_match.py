@@ -153,7 +153,8 @@ def _constant_source(site: Any, op: Dict[str, Any], is_method: bool) -> bool:
     if arg is None:
         return False
     cond = op.get("condition") or {}
-    accumulates = op["api"] in _ACCUMULATING or (cond.get("name") == "accumulate" and cond.get("value") is True)
+    accumulates = (op["api"] in _ACCUMULATING or (cond.get("name") == "accumulate" and cond.get("value") is True)
+                   or site.kwarg("reduce") is not None)  # scatter(..., reduce="add")
     return _is_fill(arg, exact=accumulates)
 
 

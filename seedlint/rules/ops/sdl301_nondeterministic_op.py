@@ -52,10 +52,11 @@ class NondeterministicOp(Rule):
       optimizer or hands the work to a trainer (`fit`, `train`, `manual_backward`, ...), in what it
       runs or anywhere in its entry file. An inference or export script that imports the model is
       not the program that reports it.
-    - a scatter whose values are one constant (`torch.zeros_like(idx)`, `c * torch.ones_like(x)`)
-      is not reported: whichever duplicate index wins, it writes the same value; nor is an
-      accumulation of zeros or ones (`scatter_add_(0, idx, torch.ones_like(idx))`, a count), whose
-      sums are exact in any order (below 2**24 in float32).
+    - `scatter` (without `reduce=`, which accumulates) and `index_copy` write each index once: they are
+      nondeterministic only when `index` repeats an entry (which copy lands last), as torch's own docs
+      say (`torch/_tensor_docs.py:2408-2411`, `:4344-4348`), and a call cannot show that; they are
+      not reported. Nor is an accumulation of zeros or ones (`scatter_add_(0, idx,
+      torch.ones_like(idx))`, a count), whose sums are exact in any order (below 2**24 in float32).
     - CUDA-only ops are reported only for programs that run on CUDA. Plain convolutions are left to
       SDL102.
 
@@ -124,6 +125,9 @@ class NondeterministicOp(Rule):
                             "    net = Net().cuda()\n    torch.onnx.export(net, torch.zeros(2, 8).cuda(), 'net.onnx')\n",
                "net.py": "import torch\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
                          "        return x.repeat_interleave(x.sum(0).long(), dim=1)\n"}, path="net.py"),
+        # distinct indices are written once each: a KV cache, a feature bank
+        "import torch\nclass Cache(torch.nn.Module):\n    def forward(self, pos, k, feats, idx):\n"
+        "        self.k.index_copy_(2, pos, k)\n        return self.bank.scatter_(0, idx, feats.cuda())\n",
         # an int `repeats` expands (its backward is a sum); only a tensor of counts reaches index_select
         "import torch\nclass Attn(torch.nn.Module):\n    def forward(self, k, n_head, n_kv):\n"
         "        q_per_kv = n_head // n_kv\n        k = k.repeat_interleave(q_per_kv, dim=1)\n"
@@ -167,6 +171,9 @@ class NondeterministicOp(Rule):
                 "        self.pool = nn.AdaptiveAvgPool2d(1)\n", expected=((5, 21),)),
         Invalid("import torch\nif __name__ == '__main__':\n    x = torch.zeros(3, device='cuda')\n"
                 "    x.scatter_add_(0, idx, src)\n", expected=((4, 5),)),
+        # a scatter that reduces accumulates into repeated indices
+        Invalid("import torch\ndef pool(x, idx, src):\n    return x.cuda().scatter_(0, idx, src, reduce='add')\n",
+                expected=((3, 12),)),
         # cudnn.deterministic does not make index_add_ deterministic
         Invalid("import torch\nfrom torch.backends import cudnn\nif __name__ == '__main__':\n"
                 "    cudnn.deterministic = True\n    x = torch.zeros(3).cuda()\n    x.index_add_(0, i, s)\n",
