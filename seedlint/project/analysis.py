@@ -83,6 +83,21 @@ class Summary:
         # set once a finished summary is known to hold nothing (most do): merging it is then skipped at once
         self.hollow = False
 
+    def merge_worker(self, other: "Summary") -> None:
+        """Merge what runs in DataLoader workers (a helper a ``__getitem__`` calls, a dataset's transform): its
+        RNG uses are worker uses, reseeded in every worker from torch's seed."""
+        if other.hollow or other is self:
+            return
+        self.merge(other, uses=False)
+        for src in (other.uses, other.worker_uses):
+            if src:
+                mine = self.worker_uses
+                for r, site in src.items():
+                    if r not in mine:
+                        mine[r] = site
+        if self.cuda is None:
+            self.cuda = other.cuda
+
     def seal(self) -> None:
         """Mark a finished summary that holds nothing as hollow (it is never changed after this)."""
         self.hollow = not (self.seeds or self.seed_sites or self.uses or self.worker_uses or self.spawns
@@ -594,6 +609,10 @@ class Project:
         if fn is None:
             return s
         in_worker = fn.get("name") in WORKER_METHODS and fn.get("class") is not None
+        # a dataset's __init__ runs in the main process, the objects it builds are used by its __getitem__
+        dataset_init = (fn.get("name") == "__init__" and fn.get("class") is not None
+                        and any(self.facts[path]["functions"][m].get("name") in WORKER_METHODS
+                                for m in self.class_methods(path, fn["class"])))
         merged: Set[str] = set()  # modules whose import summary is merged into this one
         for ev in fn["events"]:
             k = ev["k"]
@@ -639,7 +658,7 @@ class Project:
                         merged.add(mod)
                         s.merge(self.summary((mod, "<module>")))
             elif k == "call":
-                self._call(s, path, ev, site)
+                self._call(s, path, ev, site, in_worker, dataset_init)
 
         for m in fn.get("mc", ()):
             if not s.trains and apis.is_training_call(m):
@@ -653,7 +672,8 @@ class Project:
         guards = tuple(ev.get("g", ()))
         s.seed_sites[(site, rngs, guards, tuple(ev.get("a", {}).get("sn", ())))] = None
 
-    def _call(self, s: Summary, path: str, ev: Dict[str, Any], site: Site) -> None:
+    def _call(self, s: Summary, path: str, ev: Dict[str, Any], site: Site, in_worker: bool = False,
+              dataset_init: bool = False) -> None:
         target = ev["t"]
         args = ev.get("a", {})
         if not s.trains and apis.is_training_call(target):
@@ -672,10 +692,24 @@ class Project:
             if callee.seeds and ev.get("g"):
                 # a helper called under `if args.seed is not None:` seeds only when the guard holds
                 s.seed_sites[(site, tuple(sorted(callee.seeds)), tuple(ev["g"]), tuple(args.get("sn", ())))] = None
-            s.merge(callee)
+            if in_worker:
+                s.merge_worker(callee)
+            else:
+                s.merge(callee)
             return
         if kind == "class":
-            s.merge(self._instance(hit[1], hit[2]))
+            if in_worker:
+                s.merge_worker(self._instance(hit[1], hit[2]))
+            elif ev.get("tf") or dataset_init:
+                # a dataset's transform, or an object a dataset builds for its __getitem__: built here, its methods
+                # called in the workers (Analyzer._note_transforms)
+                init = self.resolve(hit[1], f"{SELF}{hit[2]}.__init__")
+                if init and init[0] == "func":
+                    s.merge(self.summary(init[1]))
+                for cpath2, cls2 in self.class_chain(hit[1], hit[2]):
+                    s.merge_worker(self._class_part(cpath2, cls2)[0])
+            else:
+                s.merge(self._instance(hit[1], hit[2]))
             return
         if kind == "external":
             self._external(s, apis.canonical(hit[1]), args, site, ev)

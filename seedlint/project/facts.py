@@ -316,6 +316,7 @@ class Analyzer:
         self.fn_no_grad = False  # in a function decorated with one of those
         self.in_model = False  # in a method of a class with a `forward` method or a `...Module` base (or below)
         self._values_only: Set[int] = set()  # ids of calls whose result is only indexed `[0]` / `.values`
+        self._call_evs: Dict[int, Dict[str, Any]] = {}  # id(call node) -> its "call" event (for _note_transforms)
         self.imports: List[Dict[str, Any]] = []
         self.imports_torch = False
         self.has_main_guard = False
@@ -507,6 +508,8 @@ class Analyzer:
             ev["g"] = sorted({g for gs in self.guards for g in gs})
         ev.update(data)
         self.func_facts[fid]["events"].append(ev)
+        if kind == "call":
+            self._call_evs[id(node)] = ev
 
     def _fact_id(self) -> str:
         fid = self.scope.fact_id
@@ -961,6 +964,32 @@ class Analyzer:
         for kw in node.keywords:
             visit(kw.value)
         self._call_events(site)
+        if node.keywords or (method == "Compose" or (name or "").endswith(".Compose")):
+            self._note_transforms(site)
+
+    def _note_transforms(self, site: CallSite) -> None:
+        """Mark the objects a dataset gets as its transform (``ImageFolder(root, transform=Aug())``, also through
+        a local name) and those a ``Compose([...])`` chains: their methods run where the dataset's
+        ``__getitem__`` does, in DataLoader workers when there are any (``tf`` on the constructor's call event;
+        Project._call merges them as worker code)."""
+        node = site.node
+        leaf = site.method or (site.name or "").rsplit(".", 1)[-1]
+        values: List[ast.expr] = []
+        if leaf == "Compose":
+            first = site.arg(0, "transforms")
+            if type(first) in (ast.List, ast.Tuple):
+                values.extend(first.elts)  # type: ignore[attr-defined]
+        else:
+            low = leaf.lower()
+            if "dataset" not in low and "folder" not in low and not (site.name or "").startswith(SAFE_DATASET_PREFIXES):
+                return
+            values.extend(kw.value for kw in node.keywords if kw.arg in TRANSFORM_KWARGS)
+        for value in values:
+            for v in self.values_of(value, site.scope):
+                if type(v) is ast.Call:
+                    ev = self._call_evs.get(id(v))
+                    if ev is not None:
+                        ev["tf"] = 1
 
     def _call_events(self, site: CallSite) -> None:
         name, method, node = site.name, site.method, site.node
@@ -1329,6 +1358,9 @@ GRAD_OFF = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.n
 
 # Library datasets that hold no RNG objects of their own (their transforms draw from torch / random /
 # numpy's global RNGs, which every worker reseeds since torch 1.9).
+# a dataset's keywords for what it applies to each sample, in __getitem__ (torchvision's VisionDataset)
+TRANSFORM_KWARGS = frozenset({"transform", "transforms", "target_transform", "train_transform", "augment",
+                              "augmentation", "augmentations"})
 SAFE_DATASET_PREFIXES = ("torchvision.datasets.", "torchaudio.datasets.", "torchtext.datasets.")
 SAFE_DATASETS = frozenset({"torch.utils.data.TensorDataset", "torch.utils.data.dataset.TensorDataset"})
 DATASET_WRAPPERS = frozenset({"torch.utils.data.Subset", "torch.utils.data.dataset.Subset",

@@ -18,7 +18,10 @@ class UnseededPythonRandom(Rule):
     (Lightning `seed_everything`, transformers `set_seed`, the project's own `set_seed` ...). Reported
     once per program, at the first use. A module no entry point reaches gets no finding. Uses inside
     `Dataset.__getitem__` are covered when torch is seeded and the loader has workers, since each
-    worker reseeds `random` from torch's seed.
+    worker reseeds `random` from torch's seed; so are the helpers `__getitem__` calls, the methods of
+    a dataset's transform (`ImageFolder(root, transform=Aug())`, also through a local name, and what
+    a `Compose([...])` chains) and of the objects a dataset's `__init__` builds, all of which run
+    where `__getitem__` does.
 
     ## Why is this bad?
     Python seeds its global generator from OS entropy at start-up, so every run draws different
@@ -66,8 +69,29 @@ class UnseededPythonRandom(Rule):
                            "    set_seed(1)\n    random.shuffle([1, 2])\n",
                "utils.py": "import random as r\ndef set_seed(s):\n    r.seed(s)\n"}),
         "from lightning.pytorch import seed_everything\nimport random\nseed_everything(3)\nx = random.random()\n",
+        # run in the loader's workers, which reseed `random` from torch's seed: a transform (chained by Compose,
+        # given through a name), a helper of __getitem__, an object the dataset builds
+        "import random, torch\nfrom torchvision import datasets, transforms\nclass Blur:\n"
+        "    def __call__(self, img):\n        return img if random.random() < 0.5 else img\n"
+        "class Views:\n    def __init__(self):\n        self.t = transforms.Compose([Blur(), transforms.ToTensor()])\n"
+        "    def __call__(self, img):\n        return self.t(img)\n"
+        "if __name__ == '__main__':\n    torch.manual_seed(0)\n    tf = Views()\n"
+        "    ds = datasets.ImageFolder('d', transform=tf)\n"
+        "    for x in torch.utils.data.DataLoader(ds, num_workers=4):\n        pass\n",
+        "import random, torch\nfrom torch.utils.data import Dataset, DataLoader\ndef jitter(x):\n"
+        "    return x + random.random()\nclass Noise:\n    def __call__(self, x):\n        return x * random.random()\n"
+        "class DS(Dataset):\n    def __init__(self):\n        self.noise = Noise()\n"
+        "    def __getitem__(self, i):\n        return self.noise(jitter(i))\n"
+        "if __name__ == '__main__':\n    torch.manual_seed(0)\n    for b in DataLoader(DS(), num_workers=2):\n"
+        "        pass\n",
     ]
     INVALID = [
+        # the same transform, no workers: it runs in the main process, where `random` is not seeded
+        Invalid("import random, torch\nfrom torchvision import datasets\nclass Blur:\n"
+                "    def __call__(self, img):\n        return img if random.random() < 0.5 else img\n"
+                "if __name__ == '__main__':\n    torch.manual_seed(0)\n"
+                "    ds = datasets.ImageFolder('d', transform=Blur())\n"
+                "    for x in torch.utils.data.DataLoader(ds):\n        pass\n", expected=((5, 23),)),
         Invalid("import random\nif __name__ == '__main__':\n    xs = [1, 2, 3]\n    random.shuffle(xs)\n",
                 expected=((4, 5),),
                 fixed="import random\nfrom seedlint.runtime import seed_everything\n"
