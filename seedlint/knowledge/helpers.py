@@ -151,3 +151,8 @@ LIGHTNING_CLI = frozenset({"lightning.pytorch.cli.LightningCLI", "lightning.pyto
 
 def helper_for(name: str) -> Optional[Helper]:
     return HELPERS_BY_NAME.get(name)
+
+# Seeding helpers called as a method of an object whose type a file does not show: `fabric.seed_everything(42)`
+# on `fabric = L.Fabric(...)` is Lightning's `Fabric.seed_everything`, a staticmethod that calls
+# `seed_everything(seed, workers=True by default)` (lightning 2.6: lightning/fabric/fabric.py:1103-1114).
+METHOD_HELPERS: Dict[str, str] = {"seed_everything": "lightning.fabric.Fabric.seed_everything"}

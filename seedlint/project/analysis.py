@@ -809,8 +809,9 @@ class Project:
                     s.off_by_default[(site, f"`{name.rsplit('.', 1)[1]}(None)` seeds from the clock and OS "
                                            "entropy")] = None
                 self._add_seed(s, site, tuple(sorted(helper.seeds)), ev, site.path)
-                if name.endswith("seed_everything") and kw.get("workers") is True:
-                    s.worker_seeding = True
+                if name.endswith("seed_everything") and (kw.get("workers") is True or (
+                        name == "lightning.fabric.Fabric.seed_everything" and "workers" not in kw)):
+                    s.worker_seeding = True  # (Fabric's defaults to workers=True: lightning/fabric/fabric.py:1110)
             det = helper.deterministic
             if det is True or (isinstance(det, str) and _truthy(kw.get(det.split(":", 1)[1]))):
                 s.det_on = s.det_on or site

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from seedlint.knowledge import apis, op_match
-from seedlint.knowledge.helpers import HELPERS_BY_NAME, LIGHTNING_CLI, LIGHTNING_TRAINERS
+from seedlint.knowledge.helpers import HELPERS_BY_NAME, LIGHTNING_CLI, LIGHTNING_TRAINERS, METHOD_HELPERS
 
 _BUILTINS = frozenset(dir(builtins))
 RNG_OBJECTS = frozenset({*apis.RNG_CONSTRUCTORS, apis.TORCH_GENERATOR, "numpy.random.Generator"})
@@ -1119,6 +1119,9 @@ class Analyzer:
             if isinstance(node.func, ast.Attribute) and method:
                 # only the names matter (a project method of that name may seed): kept as a set per function
                 self.func_facts[self._fact_id()].setdefault("mc", set()).add(method)
+                helper = METHOD_HELPERS.get(method)
+                if helper is not None:
+                    self._event("call", node, t=helper, a=self._arg_summary(site))
         if self._cuda_kwarg(site):
             self._event("cuda", node)
 

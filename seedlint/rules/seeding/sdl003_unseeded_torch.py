@@ -59,6 +59,9 @@ class UnseededTorch(Rule):
     fix = FixSafety.SAFE
     VALID = [
         "import torch\nif __name__ == '__main__':\n    torch.manual_seed(0)\n    x = torch.randn(3)\n",
+        # Lightning Fabric's seed_everything, called on the Fabric object
+        "import lightning as L\nimport torch\nif __name__ == '__main__':\n    fabric = L.Fabric(devices=1)\n"
+        "    fabric.seed_everything(42)\n    model = torch.nn.Linear(8, 8)\n",
         "import torch.nn as nn\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
         "        self.fc = nn.Linear(2, 2)\n",
         "import torch\nif __name__ == '__main__':\n    g = torch.Generator().manual_seed(1)\n"
