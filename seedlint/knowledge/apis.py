@@ -188,6 +188,7 @@ AUTOGRAD_CALLS: FrozenSet[str] = frozenset({"torch.autograd.backward", "torch.au
 OPTIMIZER_MODULES: Tuple[str, ...] = ("torch.optim.",)
 
 
+@lru_cache(maxsize=8192)
 def is_training_call(name: str) -> bool:
     """Does a call of ``name`` (a method name, or a function's qualified name) look like training?"""
     if name in AUTOGRAD_CALLS:

@@ -317,6 +317,7 @@ class Analyzer:
         self.in_model = False  # in a method of a class with a `forward` method or a `...Module` base (or below)
         self._values_only: Set[int] = set()  # ids of calls whose result is only indexed `[0]` / `.values`
         self._call_evs: Dict[int, Dict[str, Any]] = {}  # id(call node) -> its "call" event (for _note_transforms)
+        self.trains = False  # a call that looks like training (apis.is_training_call), anywhere in the file
         self.imports: List[Dict[str, Any]] = []
         self.imports_torch = False
         self.has_main_guard = False
@@ -510,6 +511,8 @@ class Analyzer:
         self.func_facts[fid]["events"].append(ev)
         if kind == "call":
             self._call_evs[id(node)] = ev
+            if not self.trains and apis.is_training_call(data["t"]):
+                self.trains = True
 
     def _fact_id(self) -> str:
         fid = self.scope.fact_id
@@ -980,10 +983,12 @@ class Analyzer:
             if type(first) in (ast.List, ast.Tuple):
                 values.extend(first.elts)  # type: ignore[attr-defined]
         else:
+            values.extend(kw.value for kw in node.keywords if kw.arg in TRANSFORM_KWARGS)
+            if not values:
+                return
             low = leaf.lower()
             if "dataset" not in low and "folder" not in low and not (site.name or "").startswith(SAFE_DATASET_PREFIXES):
                 return
-            values.extend(kw.value for kw in node.keywords if kw.arg in TRANSFORM_KWARGS)
         for value in values:
             for v in self.values_of(value, site.scope):
                 if type(v) is ast.Call:
@@ -1119,6 +1124,8 @@ class Analyzer:
             if isinstance(node.func, ast.Attribute) and method:
                 # only the names matter (a project method of that name may seed): kept as a set per function
                 self.func_facts[self._fact_id()].setdefault("mc", set()).add(method)
+                if not self.trains and apis.is_training_call(method):
+                    self.trains = True
                 helper = METHOD_HELPERS.get(method)
                 if helper is not None:
                     self._event("call", node, t=helper, a=self._arg_summary(site))
@@ -1469,29 +1476,40 @@ def _dataset_expr_kind(an: "Analyzer", expr: ast.expr, scope: Scope, depth: int)
     return ("classes", classes) if classes else ("safe", None)
 
 
+_FACTORY_PREFIXES = ("build", "get_data", "load_data", "make_data", "create_data", "prepare_data")
+
+
 def dataset_factories(an: "Analyzer") -> Dict[str, Tuple[str, Any]]:
     """What the file's module-level dataset factories return, for a DataLoader in another file (SDL201):
     ``def build_dataset(is_train, args): ... return datasets.ImageFolder(root, transform=t)`` (MAE, DeiT,
     Swin; DETR's ``build_dataset`` returns ``build(image_set, args)`` of ``datasets/coco.py``). Only functions
-    with "data" in their name or starting with "build" are looked at (all of them would cost half a parse
-    of torch), and only those whose every return is known: name -> ("safe", None) | ("classes", [qualified
-    names, resolved in this file])."""
+    with "dataset" in their name or starting with "build", "get_data" and the like are looked at (all of them
+    would cost half a parse of torch), and only those whose every return is known: name -> ("safe", None) |
+    ("classes", [qualified names, resolved in this file])."""
     out: Dict[str, Tuple[str, Any]] = {}
-    for lid, node in an.functions.items():
-        if "." in lid:
+    for bnd in an.module_scope.bindings.values():
+        if bnd.kind != "def":
             continue
+        lid = bnd.target or ""
         low = lid.lower()
-        if "data" not in low and not low.startswith("build"):
+        if "dataset" not in low and not low.startswith(_FACTORY_PREFIXES):
+            continue
+        node = an.functions.get(lid)
+        if node is None:
             continue
         returns = _returned(node)
         if not returns:
             continue
         scope = an.fn_scopes[lid]
-        kinds = [_dataset_expr_kind(an, r, scope, 1) for r in returns]
-        if any(k[0] in ("rng", "unknown") for k in kinds):
-            continue
-        classes = sorted({q for k in kinds if k[0] == "classes" for q in k[1]})
-        out[lid] = ("classes", classes) if classes else ("safe", None)
+        kinds = []
+        for r in returns:
+            k = _dataset_expr_kind(an, r, scope, 1)
+            if k[0] in ("rng", "unknown"):
+                break  # (most functions: the first return already tells)
+            kinds.append(k)
+        else:
+            classes = sorted({q for k in kinds if k[0] == "classes" for q in k[1]})
+            out[lid] = ("classes", classes) if classes else ("safe", None)
     return out
 
 
@@ -1631,20 +1649,6 @@ def reads_command_line(source: str) -> bool:
     return any(w in source for w in _CLI_WORDS)
 
 
-def may_train(functions: Dict[str, Dict[str, Any]]) -> bool:
-    """Does any function of the file make a call that looks like training (``apis.is_training_call``)? A
-    program's entry file counts as a whole: its ``main`` may run only through a launcher
-    (``launch(main, ...)``) that the analysis does not follow."""
-    for fn in functions.values():
-        for m in fn.get("mc", ()):
-            if apis.is_training_call(m):
-                return True
-        for ev in fn["events"]:
-            if ev["k"] == "call" and apis.is_training_call(ev["t"]):
-                return True
-    return False
-
-
 def analyze(tree: ast.Module, path: str, source: str) -> Tuple[FileContext, Dict[str, Any]]:
     an = Analyzer(tree, path, source)
     an.run()
@@ -1663,7 +1667,7 @@ def analyze(tree: ast.Module, path: str, source: str) -> Tuple[FileContext, Dict
             fn["mc"] = sorted(fn["mc"])
     facts = {
         "ms": may_seed(an.func_facts),
-        "tr": may_train(an.func_facts),
+        "tr": an.trains,
         "cli": an.has_main_guard and reads_command_line(source),  # (only a __main__ block's file asks)
         "dsf": dataset_factories(an),
         "imports": an.imports,

@@ -20,7 +20,8 @@ class WorkersWithoutInitFn(Rule):
     class's methods assign only such datasets to it (a Lightning DataModule), or when a dataset factory
     of the project returns only such datasets (`ds, n_classes = build_dataset(...)` with
     `return datasets.ImageFolder(root, transform=t), 1000`: a function of the same file, or a
-    module-level function of another whose name has "data" in it or starts with "build"); and unless
+    module-level function of another whose name has "dataset" in it or starts with "build",
+    "get_data", "load_data", "make_data", "create_data" or "prepare_data"); and unless
     every program running the
     loader calls Lightning's `seed_everything(workers=True)` (Lightning then attaches its own
     `worker_init_fn`). A dataset seedlint cannot follow (a function parameter, `loader.dataset`) is
