@@ -1514,11 +1514,13 @@ def dataset_factories(an: "Analyzer") -> Dict[str, Tuple[str, Any]]:
 
 
 def _constant_valued(an: "Analyzer", expr: ast.expr, scope: Scope) -> bool:
-    """A literal, or a local name only ever assigned literals (``nb_classes = 100``)."""
+    """A number beside a dataset in a returned tuple: a literal, or a local name only ever assigned literals
+    or read from an attribute (``nb_classes = 100``, ``nb_classes = dataset.nb_classes``)."""
     if type(expr) is ast.Constant:
         return True
     values = an.values_of(expr, scope)
-    return type(expr) is ast.Name and len(values) > 1 and all(type(v) is ast.Constant for v in values[1:])
+    return type(expr) is ast.Name and len(values) > 1 and all(type(v) in (ast.Constant, ast.Attribute)
+                                                              for v in values[1:])
 
 
 def _returned(fn: ast.AST) -> List[ast.expr]:

@@ -112,7 +112,7 @@ class WorkersWithoutInitFn(Rule):
                            "ds, n_classes = build_dataset(True)\nloader = DataLoader(ds, num_workers=4)\n",
                "data.py": "from torchvision import datasets\nclass Folder(datasets.ImageFolder):\n    pass\n"
                           "def build_dataset(train):\n    if train:\n        ds = Folder('train')\n"
-                          "        n = 1000\n    else:\n        ds = datasets.ImageFolder('val')\n        n = 10\n"
+                          "        n = 1000\n    else:\n        ds = datasets.ImageFolder('val')\n        n = ds.n\n"
                           "    return ds, n\n"}, path="train.py"),
         # the project's own `datasets` package (not Hugging Face's), a factory calling a `build` of another module
         Valid({"main.py": "from torch.utils.data import DataLoader\nfrom datasets import build_dataset\n"
