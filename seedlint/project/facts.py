@@ -122,7 +122,6 @@ class FileContext:
 
     path: str
     source: str
-    lines: List[str]
     tree: ast.Module
     calls: List[CallSite]
     assigns: List[AssignSite]
@@ -306,6 +305,7 @@ class Analyzer:
         self.fn_scopes: Dict[str, Scope] = {}  # local id -> the function's scope (its bindings complete)
         self.unpacked: Dict[int, List[ast.Call]] = {}  # id(binding) of `a` in `a, b = f()` -> the calls
         self.classes: Dict[str, ast.ClassDef] = {}
+        self._model_classes: Dict[int, bool] = {}  # id(ClassDef) -> _model_class_of (asked for each method)
         self.guards: List[Tuple[str, ...]] = []
         self.cond_depth = 0
         self.in_main_guard = False
@@ -660,56 +660,70 @@ class Analyzer:
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         parent = self.scope
+        in_class = parent.kind == "class"
         local_id = node.name if parent.kind == "module" else f"{parent.local_id}.{node.name}"
-        for d in node.decorator_list:
+        decorators = node.decorator_list
+        for d in decorators:
             self.visit(d)
-        self._defaults_of, outer_deferred, self._deferred_cuda = local_id, self._deferred_cuda, []
-        for d in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]:
-            self.visit(d)
-        self._defaults_of, deferred, self._deferred_cuda = None, self._deferred_cuda, outer_deferred
+        args = node.args
+        defaults = args.defaults
+        deferred: List[Tuple[ast.AST, Dict[str, Any]]] = []
+        kw_defaults = [d for d in args.kw_defaults if d is not None] if args.kw_defaults else ()
+        if defaults or kw_defaults:
+            # `def f(device=torch.device("cuda"))`: the defaults run where the def is (see _event)
+            self._defaults_of, outer_deferred, self._deferred_cuda = local_id, self._deferred_cuda, deferred
+            for d in defaults:
+                self.visit(d)
+            for d in kw_defaults:
+                self.visit(d)
+            self._defaults_of, self._deferred_cuda = None, outer_deferred
         scope = Scope("function", local_id)
-        params = [a.arg for a in node.args.posonlyargs + node.args.args]
-        if parent.kind == "class":
+        positional = args.posonlyargs + args.args if args.posonlyargs else args.args
+        params = [a.arg for a in positional]
+        if in_class:
             scope.class_id = parent.local_id
-            is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list)
-            if params and not is_static:
+            if params and not any(type(d) is ast.Name and d.id == "staticmethod" for d in decorators):
                 scope.self_name = params[0]
-        for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs:
-            scope.bindings[a.arg] = Binding("param", None, [a.annotation] if a.annotation is not None else None)
-        if node.args.vararg:
-            scope.bindings[node.args.vararg.arg] = Binding("param")
-        if node.args.kwarg:
-            scope.bindings[node.args.kwarg.arg] = Binding("param")
+        bindings = scope.bindings
+        for group in (positional, args.kwonlyargs):
+            for a in group:
+                ann = a.annotation
+                bindings[a.arg] = Binding("param", None, [ann] if ann is not None else None)
+        if args.vararg:
+            bindings[args.vararg.arg] = Binding("param")
+        if args.kwarg:
+            bindings[args.kwarg.arg] = Binding("param")
         self.functions[local_id] = node
         self.fn_scopes[local_id] = scope
-        defaults = node.args.defaults
-        pdefaults: List[Any] = [None] * (len(params) - len(defaults)) + [
-            "None" if (isinstance(d, ast.Constant) and d.value is None) else "set" for d in defaults
-        ]
-        self.func_facts[local_id] = {
+        pdefaults: List[Any] = [None] * (len(params) - len(defaults))
+        for d in defaults:
+            pdefaults.append("None" if (type(d) is ast.Constant and d.value is None) else "set")
+        fact = self.func_facts[local_id] = {
             "events": [{"k": "cuda", "l": n.lineno, "c": n.col_offset, **data} for n, data in deferred],
             "line": node.lineno, "params": params, "defaults": pdefaults,
-            "class": parent.local_id if parent.kind == "class" else None, "name": node.name,
+            "class": parent.local_id if in_class else None, "name": node.name,
         }
         self._collect_bindings(node.body, scope)
         # def seed_all(seed=None): if seed is None: seed = <entropy>: a None seed becomes entropy
-        for i, (pname, pdef) in enumerate(zip(params, pdefaults)):
-            bnd = scope.bindings.get(pname)
-            if pdef == "None" and bnd is not None and getattr(bnd, "param", False):
-                src = next((x for x in (self.entropy_source(v, scope) for v in bnd.values) if x), None)
-                if src:
-                    self.func_facts[local_id]["ne"] = [i, pname, src]
-                    break
+        if "None" in pdefaults:
+            for i, (pname, pdef) in enumerate(zip(params, pdefaults)):
+                bnd = bindings.get(pname)
+                if pdef == "None" and bnd is not None and bnd.param:
+                    src = next((x for x in (self.entropy_source(v, scope) for v in bnd.values) if x), None)
+                    if src:
+                        fact["ne"] = [i, pname, src]
+                        break
         saved = (self.guards, self.cond_depth, self.in_main_guard, self.no_grad, self.fn_no_grad, self.in_model)
         self.guards, self.cond_depth, self.in_main_guard = [], 0, False
         # a function runs when it is called, not where it is defined: only its own decorators turn grad off
         self.no_grad = 0
-        self.fn_no_grad = any(self._grad_off(d) for d in node.decorator_list)
-        if parent.kind == "class":
+        self.fn_no_grad = any(self._grad_off(d) for d in decorators) if decorators else False
+        if in_class:
             self.in_model = self._is_model_class(parent.local_id)
         self._enter(scope)
+        visit = self.visit
         for s in node.body:
-            self.visit(s)
+            visit(s)
         self._leave()
         (self.guards, self.cond_depth, self.in_main_guard, self.no_grad, self.fn_no_grad,
          self.in_model) = saved
@@ -729,6 +743,13 @@ class Analyzer:
         node = self.classes.get(class_id)
         if node is None:
             return False
+        key = id(node)
+        hit = self._model_classes.get(key)
+        if hit is None:
+            hit = self._model_classes[key] = self._model_class_of(node)
+        return hit
+
+    def _model_class_of(self, node: ast.ClassDef) -> bool:
         if any(type(b) in (ast.FunctionDef, ast.AsyncFunctionDef) and b.name == "forward" for b in node.body):
             return True
         for b in node.bases:
@@ -1654,9 +1675,8 @@ def reads_command_line(source: str) -> bool:
 def analyze(tree: ast.Module, path: str, source: str) -> Tuple[FileContext, Dict[str, Any]]:
     an = Analyzer(tree, path, source)
     an.run()
-    lines = source.splitlines()
     ctx = FileContext(
-        path=path, source=source, lines=lines, tree=tree, calls=an.calls, assigns=an.assigns,
+        path=path, source=source, tree=tree, calls=an.calls, assigns=an.assigns,
         env_writes=an.env_writes, functions=an.functions, imports_torch=an.imports_torch, analyzer=an,
     )
     classes = an.func_facts.pop("<classes>", {"classes": {}})["classes"]
