@@ -66,6 +66,8 @@ class Scope:
     # once the scope is entered (its enclosing scopes known, its bindings complete): name -> how it resolves
     bases: Optional[Dict[str, Any]] = field(default=None, repr=False, compare=False)
     fact_id: Optional[str] = field(default=None, repr=False, compare=False)  # the enclosing function's id
+    # a class scope: is it model code (_is_model_class), worked out for its first method
+    model: Optional[bool] = field(default=None, repr=False, compare=False)
 
 
 class CallSite:
@@ -305,7 +307,6 @@ class Analyzer:
         self.fn_scopes: Dict[str, Scope] = {}  # local id -> the function's scope (its bindings complete)
         self.unpacked: Dict[int, List[ast.Call]] = {}  # id(binding) of `a` in `a, b = f()` -> the calls
         self.classes: Dict[str, ast.ClassDef] = {}
-        self._model_classes: Dict[int, bool] = {}  # id(ClassDef) -> _model_class_of (asked for each method)
         self.guards: List[Tuple[str, ...]] = []
         self.cond_depth = 0
         self.in_main_guard = False
@@ -719,7 +720,9 @@ class Analyzer:
         self.no_grad = 0
         self.fn_no_grad = any(self._grad_off(d) for d in decorators) if decorators else False
         if in_class:
-            self.in_model = self._is_model_class(parent.local_id)
+            if parent.model is None:
+                parent.model = self._is_model_class(parent.local_id)
+            self.in_model = parent.model
         self._enter(scope)
         visit = self.visit
         for s in node.body:
@@ -743,13 +746,6 @@ class Analyzer:
         node = self.classes.get(class_id)
         if node is None:
             return False
-        key = id(node)
-        hit = self._model_classes.get(key)
-        if hit is None:
-            hit = self._model_classes[key] = self._model_class_of(node)
-        return hit
-
-    def _model_class_of(self, node: ast.ClassDef) -> bool:
         if any(type(b) in (ast.FunctionDef, ast.AsyncFunctionDef) and b.name == "forward" for b in node.body):
             return True
         for b in node.bases:
