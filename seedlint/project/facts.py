@@ -21,7 +21,7 @@ import builtins
 import sys
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from seedlint.knowledge import apis, op_match
 from seedlint.knowledge.helpers import HELPERS_BY_NAME, LIGHTNING_CLI, LIGHTNING_TRAINERS, METHOD_HELPERS
@@ -568,14 +568,10 @@ class Analyzer:
         return False
 
     def visit(self, node: ast.AST) -> None:
-        t = type(node)
-        if t not in _VISITABLE:
-            return  # a leaf (name, constant ...): nothing below it can call anything
-        method = self._dispatch.get(t)
-        if method is not None:
-            method(self, node)
-        else:
-            self.generic_visit(node)
+        # the hot visitors below inline this: a leaf (name, constant ...) has no handler, and is not called
+        handler = _HANDLERS.get(type(node))
+        if handler is not None:
+            handler(self, node)
 
     # the commonest expression nodes, visited without the generic field loop (same order as generic_visit)
     def visit_Attribute(self, node: ast.Attribute) -> None:
@@ -584,27 +580,45 @@ class Analyzer:
             self._values_only.add(id(value))  # x.median(dim=1).values
         while type(value) is ast.Attribute:
             value = value.value  # type: ignore[attr-defined]
-        self.visit(value)
+        handler = _HANDLERS.get(type(value))
+        if handler is not None:
+            handler(self, value)
 
     def _visit_value(self, node: Any) -> None:
-        self.visit(node.value)
+        value = node.value
+        handler = _HANDLERS.get(type(value))
+        if handler is not None:
+            handler(self, value)
 
     visit_Expr = visit_Return = visit_keyword = visit_Starred = visit_Await = _visit_value  # type: ignore[assignment]
 
     def _visit_elts(self, node: Any) -> None:
+        handlers = _HANDLERS
         for e in node.elts:
-            self.visit(e)
+            handler = handlers.get(type(e))
+            if handler is not None:
+                handler(self, e)
 
     visit_Tuple = visit_List = visit_Set = _visit_elts  # type: ignore[assignment]
 
     def visit_Compare(self, node: ast.Compare) -> None:
-        self.visit(node.left)
+        handlers = _HANDLERS
+        handler = handlers.get(type(node.left))
+        if handler is not None:
+            handler(self, node.left)
         for c in node.comparators:
-            self.visit(c)
+            handler = handlers.get(type(c))
+            if handler is not None:
+                handler(self, c)
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
-        self.visit(node.left)
-        self.visit(node.right)
+        handlers = _HANDLERS
+        handler = handlers.get(type(node.left))
+        if handler is not None:
+            handler(self, node.left)
+        handler = handlers.get(type(node.right))
+        if handler is not None:
+            handler(self, node.right)
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
         self.visit(node.operand)
@@ -613,8 +627,13 @@ class Analyzer:
         value = node.value
         if type(value) is ast.Call and type(node.slice) is ast.Constant and node.slice.value == 0:
             self._values_only.add(id(value))  # x.median(dim=1)[0]: the values, not the indices
-        self.visit(value)
-        self.visit(node.slice)
+        handlers = _HANDLERS
+        handler = handlers.get(type(value))
+        if handler is not None:
+            handler(self, value)
+        handler = handlers.get(type(node.slice))
+        if handler is not None:
+            handler(self, node.slice)
 
     def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
         for v in node.values:
@@ -627,26 +646,18 @@ class Analyzer:
     def generic_visit(self, node: ast.AST) -> None:
         # hot path: only the fields that can hold nodes with calls in them (no ctx / op / names), and only
         # nodes that are not leaves; the dispatch of visit() is inlined
-        dispatch = self._dispatch
-        visitable = _VISITABLE
+        handlers = _HANDLERS
         for name in _CHILD_FIELDS[type(node)]:
             value = getattr(node, name)
-            tv = type(value)
-            if tv is list:
+            if type(value) is list:
                 for item in value:
-                    ti = type(item)
-                    if ti in visitable:
-                        method = dispatch.get(ti)
-                        if method is not None:
-                            method(self, item)
-                        else:
-                            self.generic_visit(item)
-            elif tv in visitable:
-                method = dispatch.get(tv)
-                if method is not None:
-                    method(self, value)
-                else:
-                    self.generic_visit(value)
+                    handler = handlers.get(type(item))
+                    if handler is not None:
+                        handler(self, item)
+            else:
+                handler = handlers.get(type(value))
+                if handler is not None:
+                    handler(self, value)
 
     def _enter(self, scope: Scope) -> None:
         scope._parents = list(self.scope_stack)  # type: ignore[attr-defined]  # (not itself: no reference cycle)
@@ -976,13 +987,20 @@ class Analyzer:
         guards = tuple(g for gs in self.guards for g in gs) if self.guards else ()
         site = CallSite(node, name, method, self.scope, guards, bool(self.cond_depth))
         self.calls.append(site)
-        # arguments and the receiver run before the call itself: their events come first
-        visit = self.visit
-        visit(func)
+        # arguments and the receiver run before the call itself: their events come first (visit() inlined)
+        handlers = _HANDLERS
+        handler = handlers.get(type(func))
+        if handler is not None:
+            handler(self, func)
         for a in node.args:
-            visit(a)
+            handler = handlers.get(type(a))
+            if handler is not None:
+                handler(self, a)
         for kw in node.keywords:
-            visit(kw.value)
+            value = kw.value
+            handler = handlers.get(type(value))
+            if handler is not None:
+                handler(self, value)
         self._call_events(site)
         if node.keywords or (method == "Compose" or (name or "").endswith(".Compose")):
             self._note_transforms(site)
@@ -1255,6 +1273,8 @@ class Analyzer:
         """
         if depth > 4:
             return None
+        if type(expr) is ast.Name:  # the commonest seed argument: what the walk below would do for it
+            return self._entropy_of_name(expr.id, scope, depth)
         for node in _walk(expr):
             if type(node) is ast.Call:
                 src = self._entropy_call(node, scope)
@@ -1371,11 +1391,13 @@ _WALKED = _VISITABLE | {ast.Name}
 # statements that bind no name in their scope (``_bind_stmt`` returns at once)
 _BINDS_NOTHING = frozenset(c for c in (ast.Expr, ast.Return, ast.Raise, ast.Assert, ast.Delete, ast.Pass, ast.Break,
                                        ast.Continue, ast.Global, ast.Nonlocal))
-Analyzer._dispatch = {  # type: ignore[attr-defined]
+_DISPATCH = {
     getattr(ast, name[len("visit_"):]): fn
     for name, fn in vars(Analyzer).items()
     if name.startswith("visit_") and hasattr(ast, name[len("visit_"):]) and name != "visit"
 }
+# node type -> what visits it: its visit_X, else generic_visit; leaves (names, constants ...) have none
+_HANDLERS: Dict[type, Callable[[Analyzer, Any], None]] = {t: _DISPATCH.get(t, Analyzer.generic_visit) for t in _VISITABLE}
 
 
 # context managers / decorators under which autograd records nothing (torch/autograd/grad_mode.py)
