@@ -28,6 +28,8 @@ CANONICAL_PREFIXES: Tuple[Tuple[str, str], ...] = (
     ("lightning_fabric.", "lightning.fabric."),
 )
 
+_CANONICAL_STARTS = tuple(prefix for prefix, _ in CANONICAL_PREFIXES)
+
 # nn.modules.<file>.<Name> is re-exported as nn.<Name>
 NN_MODULES_PREFIX = "torch.nn.modules."
 
@@ -39,6 +41,8 @@ def canonical(name: str) -> str:
         rest = name[len(NN_MODULES_PREFIX):]
         if "." in rest:
             return "torch.nn." + rest.split(".", 1)[1]
+    if not name.startswith(_CANONICAL_STARTS):  # most names: one test
+        return name
     for prefix, repl in CANONICAL_PREFIXES:
         if name.startswith(prefix):
             return repl + name[len(prefix):]

@@ -338,8 +338,10 @@ class Analyzer:
     # ------------------------------------------------------------------ scopes and names
     def _collect_bindings(self, body: Sequence[ast.stmt], scope: Scope) -> None:
         """Bind the names a block defines (not descending into nested defs), in order."""
+        nothing = _BINDS_NOTHING
         for stmt in body:
-            self._bind_stmt(stmt, scope)
+            if type(stmt) not in nothing:  # most statements (expressions, returns ...): nothing to bind
+                self._bind_stmt(stmt, scope)
 
     def _bind_stmt(self, stmt: ast.stmt, scope: Scope) -> None:
         t = type(stmt)
@@ -399,7 +401,7 @@ class Analyzer:
                 self._collect_bindings(case.body, scope)
 
     def _bind_target(self, t: ast.expr, value: Optional[ast.expr], scope: Scope) -> None:
-        if isinstance(t, ast.Name):
+        if type(t) is ast.Name:
             prev = scope.bindings.get(t.id)
             if prev is not None and prev.kind == "var":
                 if value is not None:
@@ -735,9 +737,7 @@ class Analyzer:
                 parent.model = self._is_model_class(parent.local_id)
             self.in_model = parent.model
         self._enter(scope)
-        visit = self.visit
-        for s in node.body:
-            visit(s)
+        self._visit_block(node.body)
         self._leave()
         (self.guards, self.cond_depth, self.in_main_guard, self.no_grad, self.fn_no_grad,
          self.in_model) = saved
@@ -804,8 +804,7 @@ class Analyzer:
         scope = Scope("class", local_id)
         self._collect_bindings(node.body, scope)
         self._enter(scope)
-        for s in node.body:
-            self.visit(s)
+        self._visit_block(node.body)
         self._leave()
 
     def _note_self_attr(self, target: ast.Attribute, value: Optional[ast.expr]) -> None:
@@ -830,15 +829,20 @@ class Analyzer:
             self.class_rngs.setdefault(cls_id, f"{cls_id.rsplit('.', 1)[-1]}.{attr}")
 
     def _visit_block(self, stmts: Sequence[ast.stmt]) -> None:
+        handlers = _HANDLERS
         for s in stmts:
-            self.visit(s)
+            handler = handlers.get(type(s))
+            if handler is not None:
+                handler(self, s)
 
     def visit_If(self, node: ast.If) -> None:
         test = literal(node.test)
         if test is not ...:  # `if True:` / `if 0:`: the dead branch never runs
             self._visit_block(node.body if test else node.orelse)
             return
-        self.visit(node.test)
+        handler = _HANDLERS.get(type(node.test))
+        if handler is not None:
+            handler(self, node.test)
         self._none_fallback(node)
         self.cond_depth += 1
         self.guards.append(_guard_names(node.test))
@@ -922,7 +926,9 @@ class Analyzer:
                 and len(node.targets[0].elts) == 2 and type(node.targets[0].elts[1]) is ast.Name
                 and node.targets[0].elts[1].id == "_"):
             self._values_only.add(id(node.value))  # values, _ = x.median(dim=1)
-        self.visit(node.value)
+        handler = _HANDLERS.get(type(node.value))
+        if handler is not None:
+            handler(self, node.value)
         for t in node.targets:
             self._assign_target(node, t, node.value)
 
@@ -938,6 +944,10 @@ class Analyzer:
         self.visit(node.target)
 
     def _assign_target(self, stmt: ast.AST, target: ast.expr, value: ast.expr) -> None:
+        if type(target) is ast.Name:  # the commonest target: what the checks below come to for a name
+            if type(value) is ast.Call:
+                self._note_rng_attribute(target, value)
+            return
         if isinstance(target, (ast.Attribute, ast.Name)) and isinstance(value, ast.Call):
             self._note_rng_attribute(target, value)
         if type(target) is ast.Attribute and self.scope.self_name is not None:
@@ -956,7 +966,9 @@ class Analyzer:
                         self.visit(t)
             return
         if isinstance(target, ast.Attribute):
-            self.visit(target.value)
+            handler = _HANDLERS.get(type(target.value))
+            if handler is not None:
+                handler(self, target.value)
             name = self.resolve(target)
             site = AssignSite(stmt, target, name, value, self.scope)
             self.assigns.append(site)
@@ -983,7 +995,7 @@ class Analyzer:
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
         name = self.resolve(func)
-        method = func.attr if isinstance(func, ast.Attribute) else None
+        method = func.attr if type(func) is ast.Attribute else None
         guards = tuple(g for gs in self.guards for g in gs) if self.guards else ()
         site = CallSite(node, name, method, self.scope, guards, bool(self.cond_depth))
         self.calls.append(site)
