@@ -338,57 +338,57 @@ class Analyzer:
     # ------------------------------------------------------------------ scopes and names
     def _collect_bindings(self, body: Sequence[ast.stmt], scope: Scope) -> None:
         """Bind the names a block defines (not descending into nested defs), in order."""
-        nothing = _BINDS_NOTHING
+        binding = _BIND_KINDS
         for stmt in body:
-            if type(stmt) not in nothing:  # most statements (expressions, returns ...): nothing to bind
+            if type(stmt) in binding:  # most statements (expressions, returns ...): nothing to bind
                 self._bind_stmt(stmt, scope)
 
     def _bind_stmt(self, stmt: ast.stmt, scope: Scope) -> None:
-        t = type(stmt)
-        if t in _BINDS_NOTHING:  # most statements (expressions, returns ...): nothing to bind
+        kind = _BIND_KINDS.get(type(stmt))
+        if kind is None:  # most statements (expressions, returns ...): nothing to bind
             return
         b = scope.bindings
-        if t is ast.Assign:
+        if kind == 0:  # Assign
             value = stmt.value  # type: ignore[attr-defined]
             for target in stmt.targets:  # type: ignore[attr-defined]
                 self._bind_target(target, value, scope)
-        elif t is ast.If or t is ast.While:
+        elif kind == 1:  # If, While
             self._collect_bindings(stmt.body, scope)  # type: ignore[attr-defined]
             self._collect_bindings(stmt.orelse, scope)  # type: ignore[attr-defined]
-        elif t is ast.AnnAssign:
-            self._bind_target(stmt.target, stmt.value, scope)  # type: ignore[attr-defined]
-        elif t is ast.AugAssign:
-            self._bind_target(stmt.target, None, scope)  # type: ignore[attr-defined]
-        elif t is ast.ImportFrom:
+        elif kind == 2:  # FunctionDef, AsyncFunctionDef
+            name = stmt.name  # type: ignore[attr-defined]
+            b[name] = Binding("def", name if scope.kind == "module" else f"{scope.local_id}.{name}")
+        elif kind == 3:  # ImportFrom
             mod = "." * stmt.level + (stmt.module or "")  # type: ignore[attr-defined]
             for alias in stmt.names:  # type: ignore[attr-defined]
                 if alias.name == "*":
                     continue
                 full = (mod + "." + alias.name) if not mod.endswith(".") else (mod + alias.name)
                 b[alias.asname or alias.name] = Binding("import", full)
-        elif t is ast.Import:
+        elif kind == 4:  # Import
             for alias in stmt.names:  # type: ignore[attr-defined]
                 if alias.asname:
                     b[alias.asname] = Binding("import", alias.name)
                 else:
                     top = alias.name.split(".")[0]
                     b[top] = Binding("import", top)
-        elif t is ast.FunctionDef or t is ast.AsyncFunctionDef:
-            name = stmt.name  # type: ignore[attr-defined]
-            b[name] = Binding("def", name if scope.kind == "module" else f"{scope.local_id}.{name}")
-        elif t is ast.ClassDef:
+        elif kind == 5:  # AnnAssign
+            self._bind_target(stmt.target, stmt.value, scope)  # type: ignore[attr-defined]
+        elif kind == 6:  # AugAssign
+            self._bind_target(stmt.target, None, scope)  # type: ignore[attr-defined]
+        elif kind == 7:  # ClassDef
             name = stmt.name  # type: ignore[attr-defined]
             b[name] = Binding("class", name if scope.kind == "module" else f"{scope.local_id}.{name}")
-        elif t is ast.For or t is ast.AsyncFor:
+        elif kind == 8:  # For, AsyncFor
             self._bind_target(stmt.target, None, scope)  # type: ignore[attr-defined]
             self._collect_bindings(stmt.body, scope)  # type: ignore[attr-defined]
             self._collect_bindings(stmt.orelse, scope)  # type: ignore[attr-defined]
-        elif t is ast.With or t is ast.AsyncWith:
+        elif kind == 9:  # With, AsyncWith
             for item in stmt.items:  # type: ignore[attr-defined]
                 if item.optional_vars is not None:
                     self._bind_target(item.optional_vars, None, scope)
             self._collect_bindings(stmt.body, scope)  # type: ignore[attr-defined]
-        elif t is ast.Try or t.__name__ == "TryStar":
+        elif kind == 10:  # Try, TryStar
             self._collect_bindings(stmt.body, scope)  # type: ignore[attr-defined]
             for h in stmt.handlers:  # type: ignore[attr-defined]
                 if h.name:
@@ -396,7 +396,7 @@ class Analyzer:
                 self._collect_bindings(h.body, scope)
             self._collect_bindings(stmt.orelse, scope)  # type: ignore[attr-defined]
             self._collect_bindings(stmt.finalbody, scope)  # type: ignore[attr-defined]
-        elif t.__name__ == "Match":
+        else:  # Match
             for case in stmt.cases:  # type: ignore[attr-defined]
                 self._collect_bindings(case.body, scope)
 
@@ -830,7 +830,10 @@ class Analyzer:
 
     def _visit_block(self, stmts: Sequence[ast.stmt]) -> None:
         handlers = _HANDLERS
+        expr = ast.Expr
         for s in stmts:
+            if type(s) is expr:  # an expression statement (mostly a call): _visit_value, inlined
+                s = s.value  # type: ignore[attr-defined,assignment]
             handler = handlers.get(type(s))
             if handler is not None:
                 handler(self, s)
@@ -1001,9 +1004,19 @@ class Analyzer:
         self.calls.append(site)
         # arguments and the receiver run before the call itself: their events come first (visit() inlined)
         handlers = _HANDLERS
-        handler = handlers.get(type(func))
-        if handler is not None:
-            handler(self, func)
+        if method is not None:  # `<expr>.method(...)`: visit_Attribute, inlined
+            value = func.value  # type: ignore[attr-defined]
+            if method == "values" and type(value) is ast.Call:
+                self._values_only.add(id(value))  # x.median(dim=1).values(...)
+            while type(value) is ast.Attribute:
+                value = value.value  # type: ignore[attr-defined]
+            handler = handlers.get(type(value))
+            if handler is not None:
+                handler(self, value)
+        else:
+            handler = handlers.get(type(func))
+            if handler is not None:
+                handler(self, func)
         for a in node.args:
             handler = handlers.get(type(a))
             if handler is not None:
@@ -1400,9 +1413,13 @@ _SELF = object()  # the first parameter of a method
 # node types worth visiting: every AST node type but the leaves
 _VISITABLE = frozenset(c for c in _CHILD_FIELDS if c not in _LEAVES)
 _WALKED = _VISITABLE | {ast.Name}
-# statements that bind no name in their scope (``_bind_stmt`` returns at once)
-_BINDS_NOTHING = frozenset(c for c in (ast.Expr, ast.Return, ast.Raise, ast.Assert, ast.Delete, ast.Pass, ast.Break,
-                                       ast.Continue, ast.Global, ast.Nonlocal))
+# statements that bind names in their scope, to the branch of ``_bind_stmt`` that binds them
+_BIND_KINDS: Dict[type, int] = {
+    ast.Assign: 0, ast.If: 1, ast.While: 1, ast.FunctionDef: 2, ast.AsyncFunctionDef: 2, ast.ImportFrom: 3,
+    ast.Import: 4, ast.AnnAssign: 5, ast.AugAssign: 6, ast.ClassDef: 7, ast.For: 8, ast.AsyncFor: 8,
+    ast.With: 9, ast.AsyncWith: 9, ast.Try: 10,
+    **{getattr(ast, n): k for n, k in (("TryStar", 10), ("Match", 11)) if hasattr(ast, n)},
+}
 _DISPATCH = {
     getattr(ast, name[len("visit_"):]): fn
     for name, fn in vars(Analyzer).items()
