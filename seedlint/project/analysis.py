@@ -252,9 +252,13 @@ class Project:
     def roots_for(self, path: str) -> List[str]:
         """Where ``import x`` is looked up from ``path``: its folder (a script's sys.path[0]), the nested
         project roots above it and their ``src/``, then the project root and its ``src/``."""
+        r = self._roots_cache.get(path)
+        if r is not None:
+            return r
         folder = os.path.dirname(path)
         r = self._roots_cache.get(folder)
         if r is not None:
+            self._roots_cache[path] = r
             return r
         out: List[str] = [folder]
         for sr in self._sub_roots:
@@ -267,7 +271,7 @@ class Project:
             out.append(os.path.dirname(root))
         seen: Set[str] = set()
         r = [x for x in out if not (x in seen or seen.add(x))]  # type: ignore[func-returns-value]
-        self._roots_cache[folder] = r
+        self._roots_cache[folder] = self._roots_cache[path] = r  # (keyed by file and by folder: no clash)
         return r
 
     def _module_file(self, base: str, parts: Sequence[str]) -> Optional[str]:
