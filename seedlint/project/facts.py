@@ -1004,19 +1004,9 @@ class Analyzer:
         self.calls.append(site)
         # arguments and the receiver run before the call itself: their events come first (visit() inlined)
         handlers = _HANDLERS
-        if method is not None:  # `<expr>.method(...)`: visit_Attribute, inlined
-            value = func.value  # type: ignore[attr-defined]
-            if method == "values" and type(value) is ast.Call:
-                self._values_only.add(id(value))  # x.median(dim=1).values(...)
-            while type(value) is ast.Attribute:
-                value = value.value  # type: ignore[attr-defined]
-            handler = handlers.get(type(value))
-            if handler is not None:
-                handler(self, value)
-        else:
-            handler = handlers.get(type(func))
-            if handler is not None:
-                handler(self, func)
+        handler = handlers.get(type(func))
+        if handler is not None:
+            handler(self, func)
         for a in node.args:
             handler = handlers.get(type(a))
             if handler is not None:
