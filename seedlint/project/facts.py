@@ -314,7 +314,7 @@ class Analyzer:
         self._defaults_of: Optional[str] = None  # set while a function's default values are visited
         self._deferred_cuda: List[Tuple[ast.AST, Dict[str, Any]]] = []
         self.no_grad = 0  # inside `with torch.no_grad():` (or inference_mode, set_grad_enabled(False))
-        self.fn_no_grad = False  # in a function decorated with one of those
+        self.fn_no_grad = False  # in a function decorated with one of those (or a decoding method: _decoding_method)
         self.in_model = False  # in a method of a class with a `forward` method or a `...Module` base (or below)
         self._values_only: Set[int] = set()  # ids of calls whose result is only indexed `[0]` / `.values`
         self._call_evs: Dict[int, Dict[str, Any]] = {}  # id(call node) -> its "call" event (for _note_transforms)
@@ -736,6 +736,8 @@ class Analyzer:
             if parent.model is None:
                 parent.model = self._is_model_class(parent.local_id)
             self.in_model = parent.model
+            if self.in_model and not self.fn_no_grad:
+                self.fn_no_grad = _decoding_method(node.name)
         self._enter(scope)
         self._visit_block(node.body)
         self._leave()
@@ -989,8 +991,13 @@ class Analyzer:
 
     def _assign_event(self, site: AssignSite) -> None:
         val = literal(site.value)
-        if site.name == apis.CUDNN_DETERMINISTIC and isinstance(val, bool):
-            self._event("det", site.node, v=val, src="cudnn")
+        if site.name == apis.CUDNN_DETERMINISTIC:
+            if isinstance(val, int):  # True, False, 1, 0
+                self._event("det", site.node, v=bool(val), src="cudnn")
+            elif val is ...:
+                # a value not known here (`= args.deterministic`, `= cfg.get(...)`): the author wired the flag
+                # up, so it counts as on, as `use_deterministic_algorithms(args.x)` does
+                self._event("det", site.node, v=True, src="cudnn", unknown=1)
         elif site.name == apis.CUDNN_BENCHMARK and val is True:
             self._event("benchmark", site.node)
 
@@ -1422,6 +1429,14 @@ _HANDLERS: Dict[type, Callable[[Analyzer, Any], None]] = {t: _DISPATCH.get(t, An
 # context managers / decorators under which autograd records nothing (torch/autograd/grad_mode.py)
 GRAD_OFF = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
                       "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
+
+
+def _decoding_method(name: str) -> bool:
+    """A model method that only step-by-step decoding runs: beam search reorders its cached states by beam
+    index (fairseq's ``reorder_encoder_out`` / ``reorder_incremental_state``, transformers' ``_reorder_cache``)
+    between decoding steps, under ``no_grad``; ``beam_search`` / ``greedy_search`` are the decoders."""
+    bare = name.lstrip("_")
+    return bare.startswith("reorder") or bare in ("beam_search", "greedy_search")
 
 
 # Library datasets that hold no RNG objects of their own (their transforms draw from torch / random /

@@ -15,7 +15,8 @@ class CudaWithoutDeterminism(Rule):
     `device="cuda"`, `torch.device("cuda")`, a device chosen with `torch.cuda.is_available()`) when
     nothing on the way from its entry point enables deterministic mode:
     `torch.use_deterministic_algorithms(True)` (also with `warn_only=True`),
-    `torch.backends.cudnn.deterministic = True`, `torch.set_deterministic_debug_mode`, or a helper /
+    `torch.backends.cudnn.deterministic = True` (or a value read from the command line or a config, such as
+    `= args.torch_deterministic`), `torch.set_deterministic_debug_mode`, or a helper /
     framework switch that does (transformers `enable_full_determinism`, Lightning
     `Trainer(deterministic=True)`, `seed_everything` of `seedlint.runtime` ...).
 
@@ -58,6 +59,9 @@ class CudaWithoutDeterminism(Rule):
         "    x = torch.zeros(2).cuda()\n",
         "import torch\nif __name__ == '__main__':\n    x = torch.zeros(2).to('cpu')\n",
         "import torch\nfrom torch.backends import cudnn\ncudnn.deterministic = True\ndev = torch.device('cuda')\n",
+        # the flag set from the command line (`--torch-deterministic`): the author wired deterministic mode up
+        Valid("import argparse, torch\nif __name__ == '__main__':\n    args = argparse.ArgumentParser().parse_args()\n"
+              "    torch.backends.cudnn.deterministic = args.torch_deterministic\n    x = torch.zeros(2).cuda()\n"),
         Valid("import torch\nif __name__ == '__main__':\n    if torch.cuda.is_available():\n"
               "        torch.cuda.manual_seed_all(0)\n"),
         # a CUDA device as a default value, in a function the program never calls

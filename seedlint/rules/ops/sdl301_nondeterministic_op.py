@@ -44,7 +44,9 @@ class NondeterministicOp(Rule):
       (`F.ctc_loss`), or a function or Tensor method in model code (a method of a class with
       `forward` or a `...Module` base); never under `torch.no_grad()` / `inference_mode()` (a `with`
       block or a decorator), where autograd records nothing (`torch/autograd/grad_mode.py:22`,
-      `:213`). Index arithmetic (`torch.arange(n).repeat_interleave(r)`) and data preprocessing are
+      `:213`), nor in a model's beam-search methods (`reorder_encoder_out`, `reorder_incremental_state`,
+      `_reorder_cache`: any name starting with `reorder`; `beam_search`, `greedy_search`), which reorder
+      cached states by beam index between decoding steps and run only under generation's `no_grad`. Index arithmetic (`torch.arange(n).repeat_interleave(r)`) and data preprocessing are
       not differentiated.
     - such an op matters only to a program that may run a backward pass, since autograd computes
       gradients only when asked (`torch/_tensor.py:566-630`, `torch/autograd/__init__.py:255`,
@@ -116,6 +118,14 @@ class NondeterministicOp(Rule):
         "import torch\nclass Net(torch.nn.Module):\n    @torch.no_grad()\n    def generate(self, x, i):\n"
         "        return x.index_select(0, i)\n    def forward(self, x):\n"
         "        with torch.no_grad():\n            y = x.repeat_interleave(torch.tensor([2, 1]))\n        return y\n",
+        # beam search reorders a decoder's cached states between steps, under generation's no_grad
+        Valid({"train.py": "import torch\nfrom net import Dec\nif __name__ == '__main__':\n"
+                           "    net = Dec().cuda()\n    net(torch.zeros(2, 8).cuda()).sum().backward()\n",
+               "net.py": "import torch\nclass Dec(torch.nn.Module):\n    def forward(self, x):\n        return x\n"
+                         "    def reorder_incremental_state(self, state, new_order):\n"
+                         "        return {k: v.index_select(0, new_order) for k, v in state.items()}\n"
+                         "    def _reorder_cache(self, past, beam_idx):\n"
+                         "        return tuple(p.index_select(0, beam_idx) for p in past)\n"}, path="net.py"),
         # the backward of model code matters only to a program that trains: the training script enables
         # deterministic mode, an export script that runs the model computes no gradients
         Valid({"train.py": "import torch\nfrom net import Net\nif __name__ == '__main__':\n"
@@ -148,6 +158,11 @@ class NondeterministicOp(Rule):
         Invalid("import torch.nn.functional as F\nimport torch\nclass Up(torch.nn.Module):\n"
                 "    def up(self, x):\n        return F.interpolate(x, scale_factor=2, mode='bilinear')\n",
                 expected=((5, 16),)),
+        # the same op in the model's forward is differentiated
+        Invalid({"train.py": "import torch\nfrom net import Dec\nif __name__ == '__main__':\n"
+                             "    net = Dec().cuda()\n    net(torch.zeros(2, 8).cuda(), 0).sum().backward()\n",
+                 "net.py": "import torch\nclass Dec(torch.nn.Module):\n    def forward(self, x, order):\n"
+                           "        return x.index_select(0, order)\n"}, path="net.py", expected=((4, 16),)),
         Invalid("import torch\nclass Ragged(torch.nn.Module):\n    def forward(self, h, lengths):\n"
                 "        counts = lengths.long()\n        return h.repeat_interleave(counts, dim=0)\n",
                 expected=((5, 16),)),
