@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 import sys
 from collections import deque
 from dataclasses import dataclass, field
@@ -317,6 +318,7 @@ class Analyzer:
         self.fn_no_grad = False  # in a function decorated with one of those (or a decoding method: _decoding_method)
         self.in_model = False  # in a method of a class with a `forward` method or a `...Module` base (or below)
         self._values_only: Set[int] = set()  # ids of calls whose result is only indexed `[0]` / `.values`
+        self._port_draws: Set[int] = set()  # ids of calls whose result is a network port (see _port_target)
         self._call_evs: Dict[int, Dict[str, Any]] = {}  # id(call node) -> its "call" event (for _note_transforms)
         self.trains = False  # a call that looks like training (apis.is_training_call), anywhere in the file
         self.imports: List[Dict[str, Any]] = []
@@ -931,11 +933,22 @@ class Analyzer:
                 and len(node.targets[0].elts) == 2 and type(node.targets[0].elts[1]) is ast.Name
                 and node.targets[0].elts[1].id == "_"):
             self._values_only.add(id(node.value))  # values, _ = x.median(dim=1)
+        if any(_port_target(t) for t in node.targets):
+            self._note_port_value(node.value)
         handler = _HANDLERS.get(type(node.value))
         if handler is not None:
             handler(self, node.value)
         for t in node.targets:
             self._assign_target(node, t, node.value)
+
+    def _note_port_value(self, value: ast.expr) -> None:
+        """``port = random.randint(10000, 20000)`` / ``os.environ["MASTER_PORT"] = str(random.randint(...))``:
+        a draw that picks a network port is not a use of the RNG that the run's numbers depend on."""
+        while (type(value) is ast.Call and type(value.func) is ast.Name and value.func.id in ("str", "int")
+               and len(value.args) == 1):
+            value = value.args[0]
+        if type(value) is ast.Call:
+            self._port_draws.add(id(value))
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
@@ -1020,6 +1033,8 @@ class Analyzer:
                 handler(self, a)
         for kw in node.keywords:
             value = kw.value
+            if type(value) is ast.Call and kw.arg is not None and _port_name(kw.arg):
+                self._note_port_value(value)  # init(..., port=random.randint(...))
             handler = handlers.get(type(value))
             if handler is not None:
                 handler(self, value)
@@ -1123,6 +1138,8 @@ class Analyzer:
             self._env_setter(site)
         self._op_events(site, name, None)
         draws = self._rng_draw(site, name)
+        if draws and self._port_draws and id(node) in self._port_draws:
+            return  # a free port picked at random: the run's numbers do not depend on it
         if draws:
             if name == apis.DATALOADER or name in apis.RANDOM_SAMPLERS or name.startswith("torchvision.transforms."):
                 # draws later (a shuffling loader or sampler when iterated, a random transform when applied to a
@@ -1429,6 +1446,28 @@ _HANDLERS: Dict[type, Callable[[Analyzer, Any], None]] = {t: _DISPATCH.get(t, An
 # context managers / decorators under which autograd records nothing (torch/autograd/grad_mode.py)
 GRAD_OFF = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
                       "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
+
+
+_NAME_WORDS = re.compile(r"[^a-z0-9]+")
+
+
+def _port_name(name: str) -> bool:
+    """Does a name say it holds a network port (``port``, ``master_port``, ``MASTER_PORT``, ``free_ports``)?"""
+    low = name.lower()
+    return "port" in low and any(w in ("port", "ports") for w in _NAME_WORDS.split(low))
+
+
+def _port_target(target: ast.expr) -> bool:
+    """Is an assignment target a port: a name or attribute saying so, or ``os.environ["MASTER_PORT"]``?"""
+    t = type(target)
+    if t is ast.Name:
+        return _port_name(target.id)  # type: ignore[attr-defined]
+    if t is ast.Attribute:
+        return _port_name(target.attr)  # type: ignore[attr-defined]
+    if t is ast.Subscript:
+        key = literal(target.slice)  # type: ignore[attr-defined]
+        return type(key) is str and _port_name(key)
+    return False
 
 
 def _decoding_method(name: str) -> bool:

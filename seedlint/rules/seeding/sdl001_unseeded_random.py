@@ -21,7 +21,10 @@ class UnseededPythonRandom(Rule):
     worker reseeds `random` from torch's seed; so are the helpers `__getitem__` calls, the methods of
     a dataset's transform (`ImageFolder(root, transform=Aug())`, also through a local name, and what
     a `Compose([...])` chains) and of the objects a dataset's `__init__` builds, all of which run
-    where `__getitem__` does.
+    where `__getitem__` does. A draw that picks a network port (`port = random.randint(10000, 20000)`,
+    `os.environ["MASTER_PORT"] = str(random.randint(...))`, `init(port=random.randint(...))`: a name,
+    attribute, key or keyword with the word `port`) is not a use: no number the run computes depends
+    on it.
 
     ## Why is this bad?
     Python seeds its global generator from OS entropy at start-up, so every run draws different
@@ -84,8 +87,14 @@ class UnseededPythonRandom(Rule):
         "    def __getitem__(self, i):\n        return self.noise(jitter(i))\n"
         "if __name__ == '__main__':\n    torch.manual_seed(0)\n    for b in DataLoader(DS(), num_workers=2):\n"
         "        pass\n",
+        # a free port for the process group: the run's numbers do not depend on it
+        Valid("import os, random\nif __name__ == '__main__':\n    port = random.randint(10000, 20000)\n"
+              "    os.environ['MASTER_PORT'] = str(random.randint(10000, 20000))\n"
+              "    init(f'tcp://localhost:{port}', master_port=random.randrange(20000, 30000))\n"),
     ]
     INVALID = [
+        # a word that only contains "port" is not a port
+        Invalid("import random\nif __name__ == '__main__':\n    report = random.random()\n", expected=((3, 14),)),
         # the same transform, no workers: it runs in the main process, where `random` is not seeded
         Invalid("import random, torch\nfrom torchvision import datasets\nclass Blur:\n"
                 "    def __call__(self, img):\n        return img if random.random() < 0.5 else img\n"
