@@ -117,6 +117,27 @@ class AssignSite:
     name: Optional[str]  # resolved qualified name of an attribute target (``torch.backends.cudnn.benchmark``)
     value: ast.expr
     scope: Scope
+    tests: Tuple[ast.expr, ...] = ()  # the tests of the `if` statements it is under (either branch)
+
+
+# words that name a determinism / benchmark-mode setting (`args.deterministic`, `cfg["cudnn_benchmark"]`)
+SWITCH_WORDS = ("benchmark", "determinis", "reproducib")
+
+
+def switched(tests: Sequence[ast.expr], words: Sequence[str] = SWITCH_WORDS) -> bool:
+    """Does one of these ``if`` tests read a setting named with one of ``words`` (a name, an attribute, a
+    string key: ``if args.deterministic:``, ``if env_cfg.get("cudnn_benchmark"):``)? Then what the branch
+    sets is the user's switch, as ``cudnn.benchmark = args.benchmark`` is."""
+    for test in tests:
+        for n in ast.walk(test):
+            t = type(n)
+            word = (n.id if t is ast.Name else n.attr if t is ast.Attribute  # type: ignore[attr-defined]
+                    else n.value if t is ast.Constant and type(n.value) is str else None)  # type: ignore[attr-defined]
+            if word is not None:
+                low = word.lower()
+                if any(w in low for w in words):
+                    return True
+    return False
 
 
 @dataclass
@@ -309,6 +330,7 @@ class Analyzer:
         self.unpacked: Dict[int, List[ast.Call]] = {}  # id(binding) of `a` in `a, b = f()` -> the calls
         self.classes: Dict[str, ast.ClassDef] = {}
         self.guards: List[Tuple[str, ...]] = []
+        self.if_tests: List[ast.expr] = []  # the tests of the enclosing `if` statements (either branch)
         self.cond_depth = 0
         self.in_main_guard = False
         self.cuda_known = 0  # inside `if x.type == "cuda":` / `if t.is_cuda:` (a device already chosen)
@@ -729,8 +751,9 @@ class Analyzer:
                     if src:
                         fact["ne"] = [i, pname, src]
                         break
-        saved = (self.guards, self.cond_depth, self.in_main_guard, self.no_grad, self.fn_no_grad, self.in_model)
-        self.guards, self.cond_depth, self.in_main_guard = [], 0, False
+        saved = (self.guards, self.cond_depth, self.in_main_guard, self.no_grad, self.fn_no_grad, self.in_model,
+                 self.if_tests)
+        self.guards, self.cond_depth, self.in_main_guard, self.if_tests = [], 0, False, []
         # a function runs when it is called, not where it is defined: only its own decorators turn grad off
         self.no_grad = 0
         self.fn_no_grad = any(self._grad_off(d) for d in decorators) if decorators else False
@@ -744,7 +767,7 @@ class Analyzer:
         self._visit_block(node.body)
         self._leave()
         (self.guards, self.cond_depth, self.in_main_guard, self.no_grad, self.fn_no_grad,
-         self.in_model) = saved
+         self.in_model, self.if_tests) = saved
 
     def _grad_off(self, expr: ast.expr) -> bool:
         """``torch.no_grad()`` / ``torch.inference_mode()`` / ``torch.set_grad_enabled(False)`` (or the first
@@ -853,12 +876,14 @@ class Analyzer:
         self._none_fallback(node)
         self.cond_depth += 1
         self.guards.append(_guard_names(node.test))
+        self.if_tests.append(node.test)
         known = int(_tests_on_cuda(node.test))
         self.cuda_known += known
         self._visit_block(node.body)
         self.cuda_known -= known
         self.guards.pop()
         self._visit_block(node.orelse)
+        self.if_tests.pop()
         self.cond_depth -= 1
 
     def _none_fallback(self, node: ast.If) -> None:
@@ -988,7 +1013,7 @@ class Analyzer:
             if handler is not None:
                 handler(self, target.value)
             name = self.resolve(target)
-            site = AssignSite(stmt, target, name, value, self.scope)
+            site = AssignSite(stmt, target, name, value, self.scope, tuple(self.if_tests))
             self.assigns.append(site)
             self._assign_event(site)
         elif isinstance(target, ast.Subscript):

@@ -5,8 +5,8 @@ from typing import Iterator
 from seedlint.diagnostics import FixSafety
 from seedlint.knowledge import apis
 from seedlint.knowledge.helpers import LIGHTNING_TRAINERS
-from seedlint.project.facts import FileContext, literal
-from seedlint.rules.base import Finding, Invalid, Rule
+from seedlint.project.facts import FileContext, literal, switched
+from seedlint.rules.base import Finding, Invalid, Rule, Valid
 
 
 class CudnnBenchmark(Rule):
@@ -15,7 +15,11 @@ class CudnnBenchmark(Rule):
     ## What it does
     Reports `torch.backends.cudnn.benchmark = True` in any spelling (`import torch.backends.cudnn as
     cudnn`, `from torch.backends import cudnn`, `import torch as th`), and Lightning's
-    `Trainer(benchmark=True)`, which sets the same flag.
+    `Trainer(benchmark=True)`, which sets the same flag. Not reported: a value read from the
+    command line or a config (`cudnn.benchmark = args.benchmark`), nor the same switch spelled as an
+    `if`: an assignment in either branch of an `if` whose test reads a setting named for benchmark
+    mode or determinism (`if args.deterministic: ... else: cudnn.benchmark = True`,
+    `if cfg.get("cudnn_benchmark"): cudnn.benchmark = True`). The user chose speed there, knowingly.
 
     ## Why is this bad?
     With benchmark mode on, cuDNN times several candidate convolution algorithms on the first call
@@ -53,8 +57,17 @@ class CudnnBenchmark(Rule):
         "import torch\nflag = torch.backends.cudnn.benchmark\n",
         "class Cfg:\n    benchmark = True\n",
         "import torch.backends.cudnn as cudnn\ncudnn.deterministic = True\n",
+        # the user's switch: a setting named for benchmark mode or determinism decides
+        Valid("import torch\ndef setup(args, cfg):\n    if args.deterministic:\n"
+              "        torch.backends.cudnn.deterministic = True\n    else:\n"
+              "        torch.backends.cudnn.benchmark = True\n"
+              "    if cfg.get('cudnn_benchmark'):\n        torch.backends.cudnn.benchmark = True\n"),
     ]
     INVALID = [
+        # a test about something else does not make it a switch
+        Invalid("import torch\nif torch.cuda.is_available():\n    torch.backends.cudnn.benchmark = True\n",
+                expected=((3, 5),),
+                fixed="import torch\nif torch.cuda.is_available():\n    torch.backends.cudnn.benchmark = False\n"),
         Invalid("import torch\ntorch.backends.cudnn.benchmark = True\n", expected=((2, 1),),
                 fixed="import torch\ntorch.backends.cudnn.benchmark = False\n"),
         Invalid("import torch.backends.cudnn as cudnn\ncudnn.benchmark = True  # speed\n", expected=((2, 1),),
@@ -70,7 +83,7 @@ class CudnnBenchmark(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         for site in ctx.assigns:
-            if site.name == apis.CUDNN_BENCHMARK and literal(site.value) is True:
+            if site.name == apis.CUDNN_BENCHMARK and literal(site.value) is True and not switched(site.tests):
                 yield Finding(
                     site.node,
                     "`cudnn.benchmark = True` lets cuDNN pick convolution kernels by timing, which can differ "

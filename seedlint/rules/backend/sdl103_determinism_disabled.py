@@ -5,8 +5,8 @@ from typing import Iterator
 from seedlint.diagnostics import FixSafety
 from seedlint.knowledge import apis
 from seedlint.knowledge.helpers import LIGHTNING_TRAINERS
-from seedlint.project.facts import FileContext, literal
-from seedlint.rules.base import Finding, Invalid, Rule
+from seedlint.project.facts import FileContext, literal, switched
+from seedlint.rules.base import Finding, Invalid, Rule, Valid
 
 
 class DeterminismDisabled(Rule):
@@ -15,7 +15,10 @@ class DeterminismDisabled(Rule):
     ## What it does
     Reports `torch.backends.cudnn.deterministic = False`, `torch.use_deterministic_algorithms(False)`,
     `torch.set_deterministic_debug_mode("default")` / `(0)` and Lightning's
-    `Trainer(deterministic=False)`.
+    `Trainer(deterministic=False)`. Not reported: `cudnn.deterministic = False` in either branch of
+    an `if` whose test reads a setting named for determinism or benchmark mode
+    (`if args.deterministic: ... else: cudnn.deterministic = False`): that is the user's switch, as
+    `cudnn.deterministic = args.deterministic` is.
 
     ## Why is this bad?
     Both flags default to off, so writing `False` is either dead code or, more often, a switch that
@@ -57,6 +60,9 @@ class DeterminismDisabled(Rule):
         "import torch\ntorch.use_deterministic_algorithms(True, warn_only=True)\n",
         "import torch\nmode = torch.are_deterministic_algorithms_enabled()\n",
         "from lightning.pytorch import Trainer\nt = Trainer(deterministic=True)\n",
+        Valid("import torch\ndef setup(debug_mode):\n    torch.set_deterministic_debug_mode(debug_mode)\n"
+              "    if torch.get_deterministic_debug_mode() == 0 or not REPRODUCIBLE:\n"
+              "        torch.backends.cudnn.deterministic = False\n"),
     ]
     INVALID = [
         Invalid("import torch\ntorch.backends.cudnn.deterministic = False\n", expected=((2, 1),),
@@ -75,7 +81,7 @@ class DeterminismDisabled(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         for site in ctx.assigns:
-            if site.name == apis.CUDNN_DETERMINISTIC and literal(site.value) is False:
+            if site.name == apis.CUDNN_DETERMINISTIC and literal(site.value) is False and not switched(site.tests):
                 yield Finding(site.node, "`cudnn.deterministic = False` lets cuDNN pick nondeterministic "
                                          "convolution algorithms; set it to True")
         for call in ctx.calls:
