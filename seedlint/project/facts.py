@@ -124,6 +124,19 @@ class AssignSite:
 SWITCH_WORDS = ("benchmark", "determinis", "reproducib")
 
 
+def switch_function(scope: Scope, words: Sequence[str], also: Sequence[str] = ()) -> bool:
+    """Is this code in a function named for what it sets (``enable_cudnn_benchmark``; with ``also``,
+    ``unset_deterministic``)? It runs when the user asks for that: the function is the switch."""
+    if scope.kind != "function":
+        return False
+    low = scope.local_id.lower()
+    return any(w in low for w in words) and (not also or any(w in low for w in also))
+
+
+# what a function named for turning deterministic mode off says (``unset_deterministic``, ``disable_determinism``)
+SWITCH_OFF_WORDS = ("unset", "disable", "reset", "restore", "undo", "off")
+
+
 def switched(tests: Sequence[ast.expr], words: Sequence[str] = SWITCH_WORDS) -> bool:
     """Does one of these ``if`` tests read a setting named with one of ``words`` (a name, an attribute, a
     string key: ``if args.deterministic:``, ``if env_cfg.get("cudnn_benchmark"):``)? Then what the branch

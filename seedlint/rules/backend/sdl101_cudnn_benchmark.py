@@ -5,7 +5,7 @@ from typing import Iterator
 from seedlint.diagnostics import FixSafety
 from seedlint.knowledge import apis
 from seedlint.knowledge.helpers import LIGHTNING_TRAINERS
-from seedlint.project.facts import FileContext, literal, switched
+from seedlint.project.facts import FileContext, literal, switch_function, switched
 from seedlint.rules.base import Finding, Invalid, Rule, Valid
 
 
@@ -19,7 +19,8 @@ class CudnnBenchmark(Rule):
     command line or a config (`cudnn.benchmark = args.benchmark`), nor the same switch spelled as an
     `if`: an assignment in either branch of an `if` whose test reads a setting named for benchmark
     mode or determinism (`if args.deterministic: ... else: cudnn.benchmark = True`,
-    `if cfg.get("cudnn_benchmark"): cudnn.benchmark = True`). The user chose speed there, knowingly.
+    `if cfg.get("cudnn_benchmark"): cudnn.benchmark = True`), or in a function named for it
+    (`def enable_cudnn_benchmark():`). The user chose speed there, knowingly.
 
     ## Why is this bad?
     With benchmark mode on, cuDNN times several candidate convolution algorithms on the first call
@@ -62,9 +63,13 @@ class CudnnBenchmark(Rule):
               "        torch.backends.cudnn.deterministic = True\n    else:\n"
               "        torch.backends.cudnn.benchmark = True\n"
               "    if cfg.get('cudnn_benchmark'):\n        torch.backends.cudnn.benchmark = True\n"),
+        "import torch\ndef enable_cudnn_benchmark():\n    torch.backends.cudnn.benchmark = True\n",
     ]
     INVALID = [
-        # a test about something else does not make it a switch
+        # a test about something else does not make it a switch, nor does a helper named for determinism
+        Invalid("import torch\ndef make_deterministic():\n    torch.backends.cudnn.benchmark = True\n",
+                expected=((3, 5),),
+                fixed="import torch\ndef make_deterministic():\n    torch.backends.cudnn.benchmark = False\n"),
         Invalid("import torch\nif torch.cuda.is_available():\n    torch.backends.cudnn.benchmark = True\n",
                 expected=((3, 5),),
                 fixed="import torch\nif torch.cuda.is_available():\n    torch.backends.cudnn.benchmark = False\n"),
@@ -83,7 +88,8 @@ class CudnnBenchmark(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         for site in ctx.assigns:
-            if site.name == apis.CUDNN_BENCHMARK and literal(site.value) is True and not switched(site.tests):
+            if (site.name == apis.CUDNN_BENCHMARK and literal(site.value) is True
+                    and not (switched(site.tests) or switch_function(site.scope, ("benchmark",)))):
                 yield Finding(
                     site.node,
                     "`cudnn.benchmark = True` lets cuDNN pick convolution kernels by timing, which can differ "

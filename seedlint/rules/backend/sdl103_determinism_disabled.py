@@ -5,8 +5,13 @@ from typing import Iterator
 from seedlint.diagnostics import FixSafety
 from seedlint.knowledge import apis
 from seedlint.knowledge.helpers import LIGHTNING_TRAINERS
-from seedlint.project.facts import FileContext, literal, switched
+from seedlint.project.facts import SWITCH_OFF_WORDS, FileContext, Scope, literal, switch_function, switched
 from seedlint.rules.base import Finding, Invalid, Rule, Valid
+
+
+def _off_switch(scope: Scope) -> bool:
+    """In a function named for turning deterministic mode off (``unset_deterministic``)?"""
+    return switch_function(scope, ("determinis",), SWITCH_OFF_WORDS)
 
 
 class DeterminismDisabled(Rule):
@@ -18,7 +23,8 @@ class DeterminismDisabled(Rule):
     `Trainer(deterministic=False)`. Not reported: `cudnn.deterministic = False` in either branch of
     an `if` whose test reads a setting named for determinism or benchmark mode
     (`if args.deterministic: ... else: cudnn.deterministic = False`): that is the user's switch, as
-    `cudnn.deterministic = args.deterministic` is.
+    `cudnn.deterministic = args.deterministic` is; nor anything in a function named for switching it
+    off (`def unset_deterministic():`, `disable_determinism`), which runs when the user asks for that.
 
     ## Why is this bad?
     Both flags default to off, so writing `False` is either dead code or, more often, a switch that
@@ -63,8 +69,13 @@ class DeterminismDisabled(Rule):
         Valid("import torch\ndef setup(debug_mode):\n    torch.set_deterministic_debug_mode(debug_mode)\n"
               "    if torch.get_deterministic_debug_mode() == 0 or not REPRODUCIBLE:\n"
               "        torch.backends.cudnn.deterministic = False\n"),
+        "import torch\ndef unset_deterministic():\n    torch.use_deterministic_algorithms(False)\n"
+        "    torch.backends.cudnn.deterministic = False\n",
     ]
     INVALID = [
+        Invalid("import torch\ndef set_determinism(seed):\n    torch.backends.cudnn.deterministic = False\n",
+                expected=((3, 5),),
+                fixed="import torch\ndef set_determinism(seed):\n    torch.backends.cudnn.deterministic = True\n"),
         Invalid("import torch\ntorch.backends.cudnn.deterministic = False\n", expected=((2, 1),),
                 fixed="import torch\ntorch.backends.cudnn.deterministic = True\n"),
         Invalid("from torch.backends import cudnn\ncudnn.deterministic = False\n", expected=((2, 1),),
@@ -81,10 +92,13 @@ class DeterminismDisabled(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         for site in ctx.assigns:
-            if site.name == apis.CUDNN_DETERMINISTIC and literal(site.value) is False and not switched(site.tests):
+            if (site.name == apis.CUDNN_DETERMINISTIC and literal(site.value) is False
+                    and not (switched(site.tests) or _off_switch(site.scope))):
                 yield Finding(site.node, "`cudnn.deterministic = False` lets cuDNN pick nondeterministic "
                                          "convolution algorithms; set it to True")
         for call in ctx.calls:
+            if _off_switch(call.scope):
+                continue
             if call.name == apis.DETERMINISTIC_CALL and literal(call.arg(0, "mode")) is False:
                 yield Finding(call.node, "`use_deterministic_algorithms(False)` switches deterministic mode off; "
                                          "pass True (with warn_only=True to keep unsupported ops running)")
