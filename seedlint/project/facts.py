@@ -1245,6 +1245,9 @@ class Analyzer:
             self._event("cuda", node)
 
     def _is_cuda_literal(self, node: Optional[ast.AST]) -> bool:
+        if type(node) is ast.Name:  # device = "cuda" ... x.to(device): what the name was given
+            return any(self._is_cuda_literal(v) for v in self.values_of(node, self.scope)[1:]  # type: ignore[arg-type]
+                       if type(v) is not ast.Name)
         if isinstance(node, ast.JoinedStr) and node.values:  # f"cuda:{rank}"
             first = node.values[0]
             return isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.startswith("cuda")

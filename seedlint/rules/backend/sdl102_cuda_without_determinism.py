@@ -12,7 +12,8 @@ class CudaWithoutDeterminism(Rule):
 
     ## What it does
     Reports, once per program, the first place it puts work on CUDA (`.cuda()`, `.to("cuda")`,
-    `device="cuda"`, `torch.device("cuda")`, a device chosen with `torch.cuda.is_available()`) when
+    `device="cuda"`, `torch.device("cuda")`, a device chosen with `torch.cuda.is_available()`, a name
+    given such a string first: `device = "cuda"` ... `.to(device)`) when
     nothing on the way from its entry point enables deterministic mode:
     `torch.use_deterministic_algorithms(True)` (also with `warn_only=True`),
     `torch.backends.cudnn.deterministic = True` (or a value read from the command line or a config, such as
@@ -90,6 +91,11 @@ class CudaWithoutDeterminism(Rule):
                 fixed="import torch as th\nfrom seedlint.runtime import seed_everything\nseed_everything(0)\n"
                       "device = th.device('cuda' if th.cuda.is_available() else 'cpu')\n"
                       "th.zeros(1).to(device)\n"),
+        # a device string given to a name first, in the program's function or at module level
+        Invalid("import torch\ndef main():\n    device = 'cuda'\n    x = torch.zeros(2).to(device)\n"
+                "if __name__ == '__main__':\n    torch.manual_seed(0)\n    main()\n", expected=((4, 9),)),
+        Invalid("import torch\nDEVICE = f'cuda:{0}'\nif __name__ == '__main__':\n"
+                "    x = torch.zeros(2, device=DEVICE)\n", expected=((4, 9),)),
         Invalid("import torch\nfrom torch import nn\nif __name__ == '__main__':\n"
                 "    m = nn.Linear(2, 2).to('cuda:0')\n", expected=((4, 9),),
                 fixed="import torch\nfrom torch import nn\nfrom seedlint.runtime import seed_everything\n"
