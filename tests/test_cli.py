@@ -42,7 +42,7 @@ def test_clean_exit_zero(tmp_path, run_seedlint):
     project(tmp_path, {"a.py": "import torch\ntorch.backends.cudnn.benchmark = False\n"})
     r = run_seedlint("check", "--no-cache", cwd=tmp_path)
     assert r.returncode == 0
-    assert r.stdout.startswith("All checks passed!")
+    assert r.stdout == "All checks passed! (1 file checked)\n"
 
 
 def test_exit_zero_quiet_and_statistics(tmp_path, run_seedlint):

@@ -58,7 +58,8 @@ def _text(result: Any, stream: IO[str], quiet: bool) -> None:
         return
     n = len(result.diagnostics)
     if n == 0:
-        stream.write(f"All checks passed! ({len(result.target_paths)} files checked)\n")
+        checked = len(result.target_paths)
+        stream.write(f"All checks passed! ({checked} {'file' if checked == 1 else 'files'} checked)\n")
         return
     files = len({d.path for d in result.diagnostics})
     fixable = sum(1 for d in result.diagnostics if d.fix.value != "none")
