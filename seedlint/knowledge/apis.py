@@ -169,6 +169,18 @@ GENERATOR_POSITIONS: Dict[str, int] = {
 }
 DISTRIBUTED_SAMPLER = "torch.utils.data.DistributedSampler"
 
+# command-line runners that call the function they are given, in this process:
+# name -> (position, keyword) of that function (fire.Fire(main), typer.run(main), absl's app.run(main) ...)
+CLI_RUNNERS: Dict[str, Tuple[int, str]] = {
+    "fire.Fire": (0, "component"),
+    "typer.run": (0, "function"),
+    "jsonargparse.CLI": (0, "components"),
+    "tyro.cli": (0, "f"),
+    "absl.app.run": (0, "main"),
+    "defopt.run": (0, "funcs"),
+    "plac.call": (0, "obj"),
+}
+
 SPAWN_CALLS: Dict[str, Tuple[int, str]] = {
     # name -> (position, keyword) of the target function
     "torch.multiprocessing.spawn": (0, "fn"),

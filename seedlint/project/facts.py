@@ -1147,6 +1147,13 @@ class Analyzer:
             return
         if name == "torch.backends.cudnn.benchmark" or name.endswith("._set_cudnn_benchmark"):
             return
+        if name in apis.CLI_RUNNERS:
+            # fire.Fire(main): the runner calls main with what the command line gives (arguments unknown)
+            pos, kw = apis.CLI_RUNNERS[name]
+            target = site.arg(pos, kw)
+            tname = self.resolve(target) if type(target) in (ast.Name, ast.Attribute) else None
+            self._event("call", node, t=tname or name, a={"n": 0, "star": 1})
+            return
         if name == "torch.device" and self._is_cuda_literal(site.arg(0, "type")):
             self._event("cuda", node)
             return
@@ -1417,7 +1424,7 @@ _PLANS: Dict[str, str] = {}  # resolved call name -> how _call_events treats it 
 _SPECIAL_CALLS = frozenset({
     *apis.BASE_SEEDERS, apis.DETERMINISTIC_CALL, apis.DEBUG_MODE_CALL, "torch.backends.cudnn.benchmark",
     "torch.device", "torch.cuda.is_available", "torch.cuda.set_device", "torch.distributed.init_process_group",
-    *LIGHTNING_TRAINERS, *apis.SPAWN_CALLS, apis.DISTRIBUTED_SAMPLER, apis.DATALOADER, *apis.ENV_SETTERS,
+    *LIGHTNING_TRAINERS, *apis.SPAWN_CALLS, *apis.CLI_RUNNERS, apis.DISTRIBUTED_SAMPLER, apis.DATALOADER, *apis.ENV_SETTERS,
     *apis.TORCH_RANDOM_FUNCS, *apis.RANDOM_SAMPLERS, apis.RANDOM_SPLIT,
 })
 

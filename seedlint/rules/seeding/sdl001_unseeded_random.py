@@ -12,7 +12,9 @@ class UnseededPythonRandom(Rule):
 
     ## What it does
     Follows each program from its entry point (a `__main__` guard, a top-level script, a
-    `[project.scripts]` target) through the modules it imports and the functions it calls, and reports
+    `[project.scripts]` target) through the modules it imports and the functions it calls (also those it
+    hands to a command-line runner: `fire.Fire(main)`, `typer.run(main)`, absl's `app.run(main)`,
+    `jsonargparse.CLI`, `tyro.cli`, `defopt.run`, `plac.call`), and reports
     the first use of the `random` module's global generator (`random.shuffle`, `random.choice`,
     `random.random` ...) when nothing on that way calls `random.seed` or a helper that does
     (Lightning `seed_everything`, transformers `set_seed`, the project's own `set_seed` ...). Reported
@@ -87,12 +89,18 @@ class UnseededPythonRandom(Rule):
         "    def __getitem__(self, i):\n        return self.noise(jitter(i))\n"
         "if __name__ == '__main__':\n    torch.manual_seed(0)\n    for b in DataLoader(DS(), num_workers=2):\n"
         "        pass\n",
+        # ... and the seed it sets there counts
+        Valid("import random, typer\ndef main(seed: int = 0):\n    random.seed(seed)\n    print(random.random())\n"
+              "if __name__ == '__main__':\n    typer.run(main)\n"),
         # a free port for the process group: the run's numbers do not depend on it
         Valid("import os, random\nif __name__ == '__main__':\n    port = random.randint(10000, 20000)\n"
               "    os.environ['MASTER_PORT'] = str(random.randint(10000, 20000))\n"
               "    init(f'tcp://localhost:{port}', master_port=random.randrange(20000, 30000))\n"),
     ]
     INVALID = [
+        # a command-line runner calls the function it is given
+        Invalid("import fire, random\ndef main(n=3):\n    return random.sample(range(10), n)\n"
+                "if __name__ == '__main__':\n    fire.Fire(main)\n", expected=((3, 12),)),
         # a word that only contains "port" is not a port
         Invalid("import random\nif __name__ == '__main__':\n    report = random.random()\n", expected=((3, 14),)),
         # the same transform, no workers: it runs in the main process, where `random` is not seeded
