@@ -350,7 +350,7 @@ class Analyzer:
         self._defaults_of: Optional[str] = None  # set while a function's default values are visited
         self._deferred_cuda: List[Tuple[ast.AST, Dict[str, Any]]] = []
         self.no_grad = 0  # inside `with torch.no_grad():` (or inference_mode, set_grad_enabled(False))
-        self.fn_no_grad = False  # in a function decorated with one of those (or a decoding method: _decoding_method)
+        self.fn_no_grad = False  # in a function decorated with one of those, or a decoding method (_decoding_method)
         self.in_model = False  # in a method of a class with a `forward` method or a `...Module` base (or below)
         self._values_only: Set[int] = set()  # ids of calls whose result is only indexed `[0]` / `.values`
         self._port_draws: Set[int] = set()  # ids of calls whose result is a network port (see _port_target)
@@ -990,6 +990,8 @@ class Analyzer:
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
+            if _port_target(node.target):
+                self._note_port_value(node.value)  # port: int = random.randint(...)
             self.visit(node.value)
             self._assign_target(node, node.target, node.value)
 
@@ -1424,8 +1426,8 @@ _PLANS: Dict[str, str] = {}  # resolved call name -> how _call_events treats it 
 _SPECIAL_CALLS = frozenset({
     *apis.BASE_SEEDERS, apis.DETERMINISTIC_CALL, apis.DEBUG_MODE_CALL, "torch.backends.cudnn.benchmark",
     "torch.device", "torch.cuda.is_available", "torch.cuda.set_device", "torch.distributed.init_process_group",
-    *LIGHTNING_TRAINERS, *apis.SPAWN_CALLS, *apis.CLI_RUNNERS, apis.DISTRIBUTED_SAMPLER, apis.DATALOADER, *apis.ENV_SETTERS,
-    *apis.TORCH_RANDOM_FUNCS, *apis.RANDOM_SAMPLERS, apis.RANDOM_SPLIT,
+    *LIGHTNING_TRAINERS, *apis.SPAWN_CALLS, *apis.CLI_RUNNERS, apis.DISTRIBUTED_SAMPLER, apis.DATALOADER,
+    *apis.ENV_SETTERS, *apis.TORCH_RANDOM_FUNCS, *apis.RANDOM_SAMPLERS, apis.RANDOM_SPLIT,
 })
 
 

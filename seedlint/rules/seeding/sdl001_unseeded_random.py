@@ -95,7 +95,8 @@ class UnseededPythonRandom(Rule):
         # a free port for the process group: the run's numbers do not depend on it
         Valid("import os, random\nif __name__ == '__main__':\n    port = random.randint(10000, 20000)\n"
               "    os.environ['MASTER_PORT'] = str(random.randint(10000, 20000))\n"
-              "    init(f'tcp://localhost:{port}', master_port=random.randrange(20000, 30000))\n"),
+              "    init(f'tcp://localhost:{port}', master_port=random.randrange(20000, 30000))\n"
+              "    free_port: int = random.randint(30000, 40000)\n"),
     ]
     INVALID = [
         # a command-line runner calls the function it is given
