@@ -1165,7 +1165,8 @@ class Analyzer:
         if name == "torch.cuda.set_device" or (
                 name == "torch.distributed.init_process_group" and literal(site.arg(0, "backend")) == "nccl"):
             self._event("cuda", node)
-        if name in LIGHTNING_TRAINERS and literal(site.kwarg("accelerator")) in ("gpu", "cuda"):
+        if name in LIGHTNING_TRAINERS and (literal(site.kwarg("accelerator")) in ("gpu", "cuda")
+                                           or _asks_for_gpus(site.kwarg("gpus"))):
             self._event("cuda", node)
         if name in apis.SPAWN_CALLS:
             pos, kw = apis.SPAWN_CALLS[name]
@@ -1518,6 +1519,19 @@ def _port_target(target: ast.expr) -> bool:
         key = literal(target.slice)  # type: ignore[attr-defined]
         return type(key) is str and _port_name(key)
     return False
+
+
+def _asks_for_gpus(node: Optional[ast.expr]) -> bool:
+    """Lightning 1.x ``Trainer(gpus=...)``: a number of GPUs (``1``, ``-1`` for all), a list of them
+    (``[0, 1]``) or a string of them (``"0,1"``); 0, None and an empty value ask for none."""
+    if node is None:
+        return False
+    if type(node) is ast.List:
+        return bool(node.elts)  # type: ignore[attr-defined]
+    v = literal(node)
+    if type(v) is int:
+        return v != 0
+    return type(v) is str and v.strip() not in ("", "0")
 
 
 def _decoding_method(name: str) -> bool:

@@ -12,7 +12,8 @@ class CudaWithoutDeterminism(Rule):
 
     ## What it does
     Reports, once per program, the first place it puts work on CUDA (`.cuda()`, `.to("cuda")`,
-    `device="cuda"`, `torch.device("cuda")`, a device chosen with `torch.cuda.is_available()`, a name
+    `device="cuda"`, `torch.device("cuda")`, Lightning's `Trainer(accelerator="gpu")` or
+    `Trainer(gpus=N)`, a device chosen with `torch.cuda.is_available()`, a name
     given such a string first: `device = "cuda"` ... `.to(device)`) when
     nothing on the way from its entry point enables deterministic mode:
     `torch.use_deterministic_algorithms(True)` (also with `warn_only=True`),
@@ -60,6 +61,8 @@ class CudaWithoutDeterminism(Rule):
         "    x = torch.zeros(2).cuda()\n",
         "import torch\nif __name__ == '__main__':\n    x = torch.zeros(2).to('cpu')\n",
         "import torch\nfrom torch.backends import cudnn\ncudnn.deterministic = True\ndev = torch.device('cuda')\n",
+        Valid("import pytorch_lightning as pl\nif __name__ == '__main__':\n    pl.seed_everything(0)\n"
+              "    trainer = pl.Trainer(max_epochs=1, gpus=0)\n"),
         # the flag set from the command line (`--torch-deterministic`): the author wired deterministic mode up
         Valid("import argparse, torch\nif __name__ == '__main__':\n    args = argparse.ArgumentParser().parse_args()\n"
               "    torch.backends.cudnn.deterministic = args.torch_deterministic\n    x = torch.zeros(2).cuda()\n"),
@@ -91,6 +94,9 @@ class CudaWithoutDeterminism(Rule):
                 fixed="import torch as th\nfrom seedlint.runtime import seed_everything\nseed_everything(0)\n"
                       "device = th.device('cuda' if th.cuda.is_available() else 'cpu')\n"
                       "th.zeros(1).to(device)\n"),
+        # Lightning 1.x: Trainer(gpus=N)
+        Invalid("import pytorch_lightning as pl\nif __name__ == '__main__':\n    pl.seed_everything(0)\n"
+                "    trainer = pl.Trainer(max_epochs=1, gpus=1)\n", expected=((4, 15),)),
         # a device string given to a name first, in the program's function or at module level
         Invalid("import torch\ndef main():\n    device = 'cuda'\n    x = torch.zeros(2).to(device)\n"
                 "if __name__ == '__main__':\n    torch.manual_seed(0)\n    main()\n", expected=((4, 9),)),
