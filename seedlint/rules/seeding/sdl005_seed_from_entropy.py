@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import ast
 from typing import Iterator, Optional
 
 from seedlint.diagnostics import Diagnostic
 from seedlint.knowledge import apis
 from seedlint.knowledge.helpers import HELPERS_BY_NAME
-from seedlint.project.facts import CallSite, FileContext
+from seedlint.project.facts import CallSite, FileContext, literal
 from seedlint.rules.base import Finding, Invalid, Rule, Valid
 
 
@@ -23,6 +24,10 @@ def seed_argument(site: CallSite):
     return None
 
 
+# the global seeders that reseed from OS entropy when given no seed or None: name -> the seed's keyword
+GLOBAL_RESEEDERS = {"random.seed": "a", "numpy.random.seed": "seed"}
+
+
 class SeedFromEntropy(Rule):
     """Reports a seed taken from the clock, the process id or OS entropy.
 
@@ -31,7 +36,9 @@ class SeedFromEntropy(Rule):
     `Generator.manual_seed`, the seeding helpers of Lightning, transformers, accelerate and others,
     and the project's own seeding functions) whose seed comes from `time`, `datetime`, `os.urandom`,
     `uuid`, `os.getpid`, `secrets`, `random.SystemRandom`, `torch.seed()` or `hash()` of a string,
-    directly or through local assignments (`seed = int(time.time())`).
+    directly or through local assignments (`seed = int(time.time())`); and `random.seed()` /
+    `np.random.seed()` called without a seed or with `None`, which reseed the global generator from OS
+    entropy.
 
     ## Why is this bad?
     The call looks like seeding but the value changes every run, so the run cannot be repeated unless
@@ -58,6 +65,9 @@ class SeedFromEntropy(Rule):
     ## References
     - Research notes (torch-determinism.md), "Seeding": seeds from the clock, pid, `os.urandom`, `uuid`,
       `random.SystemRandom`, `secrets` or `hash(str)` make the run non-reproducible.
+    - Python docs, `random.seed`: "If a is omitted or None, the current system time is used" (or OS
+      randomness where available); NumPy docs, `numpy.random.seed` / `RandomState`: with `None`,
+      "fresh, unpredictable entropy will be pulled from the OS".
     - PyTorch, "Reproducibility": https://pytorch.org/docs/stable/notes/randomness.html
     """
 
@@ -70,6 +80,7 @@ class SeedFromEntropy(Rule):
         "import numpy as np\nseed = 7\nnp.random.seed(seed)\n",
         "import random, time\nstart = time.time()\nrandom.seed(0)\n",
         "import torch\ntorch.manual_seed(hash(3))\n",
+        "import random\nimport numpy as np\nrandom.seed(a=0)\nnp.random.seed(*cfg.seeds)\n",
         Valid("import torch\ndef f(args):\n    torch.manual_seed(args.seed + 1)\n"),
         # a fallback for a missing argument (detectron2's seed_all_rng): the callers decide (SDL008)
         Valid("import os, torch\ndef seed_all(seed=None):\n    if seed is None:\n        seed = os.getpid()\n"
@@ -77,6 +88,8 @@ class SeedFromEntropy(Rule):
     ]
     INVALID = [
         Invalid("import time, torch\nseed = int(time.time())\ntorch.manual_seed(seed)\n", expected=((3, 1),)),
+        Invalid("import random\nimport numpy as np\nrandom.seed()\nnp.random.seed(None)\nnp.random.seed(seed=None)\n",
+                expected=((3, 1), (4, 1), (5, 1))),
         Invalid("import numpy as np\nfrom os import getpid\nnp.random.seed(getpid() % 2**32)\n", expected=((3, 1),)),
         Invalid("import random as rnd\nimport datetime\nrnd.seed(datetime.datetime.now().timestamp())\n",
                 expected=((3, 1),)),
@@ -105,6 +118,14 @@ class SeedFromEntropy(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         for site in ctx.calls:
+            if site.name in GLOBAL_RESEEDERS and not site.has_star_kwargs() and not any(
+                    type(a) is ast.Starred for a in site.node.args):
+                given = site.arg(0, GLOBAL_RESEEDERS[site.name])
+                if given is None or literal(given) is None:
+                    short = site.name.replace("numpy.", "np.")
+                    yield Finding(site.node, f"`{short}({'' if given is None else 'None'})` reseeds from OS "
+                                             "entropy (or the clock), so every run differs; pass a fixed, recorded seed")
+                    continue
             seed = seed_argument(site)
             if seed is None:
                 continue
