@@ -1163,7 +1163,8 @@ class Analyzer:
             self._event("cuda", node, weak=1)
             return
         if name == "torch.cuda.set_device" or (
-                name == "torch.distributed.init_process_group" and literal(site.arg(0, "backend")) == "nccl"):
+                name == "torch.distributed.init_process_group" and literal(site.arg(0, "backend")) == "nccl") or (
+                name == "torch.set_default_device" and self._is_cuda_literal(site.arg(0, "device"))):
             self._event("cuda", node)
         if name in LIGHTNING_TRAINERS and (literal(site.kwarg("accelerator")) in ("gpu", "cuda")
                                            or _asks_for_gpus(site.kwarg("gpus"))):
@@ -1427,6 +1428,7 @@ _PLANS: Dict[str, str] = {}  # resolved call name -> how _call_events treats it 
 _SPECIAL_CALLS = frozenset({
     *apis.BASE_SEEDERS, apis.DETERMINISTIC_CALL, apis.DEBUG_MODE_CALL, "torch.backends.cudnn.benchmark",
     "torch.device", "torch.cuda.is_available", "torch.cuda.set_device", "torch.distributed.init_process_group",
+    "torch.set_default_device",
     *LIGHTNING_TRAINERS, *apis.SPAWN_CALLS, *apis.CLI_RUNNERS, apis.DISTRIBUTED_SAMPLER, apis.DATALOADER,
     *apis.ENV_SETTERS, *apis.TORCH_RANDOM_FUNCS, *apis.RANDOM_SAMPLERS, apis.RANDOM_SPLIT,
 })

@@ -12,7 +12,7 @@ class CudaWithoutDeterminism(Rule):
 
     ## What it does
     Reports, once per program, the first place it puts work on CUDA (`.cuda()`, `.to("cuda")`,
-    `device="cuda"`, `torch.device("cuda")`, Lightning's `Trainer(accelerator="gpu")` or
+    `device="cuda"`, `torch.device("cuda")`, `torch.set_default_device("cuda")`, Lightning's `Trainer(accelerator="gpu")` or
     `Trainer(gpus=N)`, a device chosen with `torch.cuda.is_available()`, a name
     given such a string first: `device = "cuda"` ... `.to(device)`) when
     nothing on the way from its entry point enables deterministic mode:
@@ -94,6 +94,8 @@ class CudaWithoutDeterminism(Rule):
                 fixed="import torch as th\nfrom seedlint.runtime import seed_everything\nseed_everything(0)\n"
                       "device = th.device('cuda' if th.cuda.is_available() else 'cpu')\n"
                       "th.zeros(1).to(device)\n"),
+        Invalid("import torch\nif __name__ == '__main__':\n    torch.set_default_device('cuda')\n",
+                expected=((3, 5),)),
         # Lightning 1.x: Trainer(gpus=N)
         Invalid("import pytorch_lightning as pl\nif __name__ == '__main__':\n    pl.seed_everything(0)\n"
                 "    trainer = pl.Trainer(max_epochs=1, gpus=1)\n", expected=((4, 15),)),
