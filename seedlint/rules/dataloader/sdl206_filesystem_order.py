@@ -1,0 +1,255 @@
+from __future__ import annotations
+
+import ast
+from typing import Dict, Iterator, Optional, Set, Tuple
+
+from seedlint.project.facts import FileContext, Scope
+from seedlint.rules.base import Finding, Invalid, Rule, Valid
+
+# calls that list a directory in the order the filesystem gives
+LISTING_CALLS = frozenset({"os.listdir", "os.scandir", "glob.glob", "glob.iglob"})
+# pathlib.Path methods that do the same (``iterdir`` and ``rglob`` are pathlib's own names)
+PATH_METHODS = frozenset({"iterdir", "rglob", "glob"})
+PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.WindowsPath"})
+# what puts a sequence in a fixed order
+SORTERS = frozenset({"sorted", "builtins.sorted", "natsort.natsorted", "natsort.os_sorted", "natsort.humansorted"})
+# what shuffles or splits a sequence it is given: which item lands where depends on the sequence's order
+SHUFFLERS: Dict[str, str] = {
+    "random.shuffle": "random.shuffle", "random.sample": "random.sample", "random.choices": "random.choices",
+    "numpy.random.shuffle": "np.random.shuffle", "numpy.random.permutation": "np.random.permutation",
+    "numpy.random.choice": "np.random.choice",
+    "sklearn.model_selection.train_test_split": "train_test_split",
+    "torch.utils.data.random_split": "random_split",
+}
+
+
+class FilesystemOrder(Rule):
+    """Reports a file listing whose arbitrary order becomes the order of the data.
+
+    ## What it does
+    Reports `os.listdir`, `os.scandir`, `glob.glob` / `glob.iglob` and `pathlib.Path.iterdir` /
+    `glob` / `rglob` when what they list, unsorted, becomes data order:
+
+    - a dataset (a class with `__getitem__`, or a base named `...Dataset`) keeps it on `self`
+      (`self.files = glob.glob(...)`, also through `list(...)`, a comprehension, `+` or a local name),
+      so index `i` means whichever file the filesystem listed `i`-th; or
+    - it is shuffled, sampled or split (`random.shuffle(files)`, `train_test_split(files)`,
+      `np.random.permutation(files)`, `rng.shuffle(files)`), so which file lands in which split or
+      position depends on the listing's order.
+
+    Not reported: a listing wrapped in `sorted(...)` (or natsort's `natsorted`), or sorted in place
+    (`self.files.sort()` anywhere in the class, `files.sort()` in the same function), and any other
+    use of a listing (a loop that processes every file, a count, a membership test), where the order
+    does not reach the data.
+
+    ## Why is this bad?
+    The order of a directory listing is not defined: it depends on the filesystem, on how the
+    directory was created and copied, and on the platform. The same seed then gives different
+    batches, splits or samples on another machine or on a fresh copy of the data, so a run cannot be
+    repeated elsewhere.
+
+    ## Example
+    ```python
+    class Images(Dataset):
+        def __init__(self, root):
+            self.files = glob.glob(os.path.join(root, "*.png"))
+    ```
+
+    ## Use instead
+    ```python
+    class Images(Dataset):
+        def __init__(self, root):
+            self.files = sorted(glob.glob(os.path.join(root, "*.png")))
+    ```
+
+    ## Fix safety
+    No fix: sorting changes which file each index (and each seeded split) gets, and `os.scandir`
+    entries cannot be sorted as they are; the key is the user's choice.
+
+    ## References
+    - Python docs, `os.listdir`: "The list is in arbitrary order"; `os.scandir`: "The entries are
+      yielded in arbitrary order"; `glob.glob`: "Whether or not the results are sorted depends on the
+      file system"; `pathlib.Path.iterdir`: "The children are yielded in arbitrary order".
+      https://docs.python.org/3/library/os.html#os.listdir,
+      https://docs.python.org/3/library/glob.html#glob.glob,
+      https://docs.python.org/3/library/pathlib.html#pathlib.Path.iterdir
+    """
+
+    code = "SDL206"
+    name = "filesystem-order"
+    message = "file listing in filesystem order becomes the data order"
+    VALID = [
+        "import glob\nfrom torch.utils.data import Dataset\nclass Images(Dataset):\n"
+        "    def __init__(self, root):\n        self.files = sorted(glob.glob(root + '/*.png'))\n"
+        "    def __getitem__(self, i):\n        return self.files[i]\n",
+        # sorted in place, elsewhere in the class
+        "import os\nclass Audio:\n    def __init__(self, root):\n"
+        "        self.clips = [os.path.join(root, f) for f in os.listdir(root)]\n        self._index()\n"
+        "    def _index(self):\n        self.clips.sort()\n    def __getitem__(self, i):\n        return self.clips[i]\n",
+        # a listing that does not become data order: every file processed, a count, a class that is no dataset
+        "import os\nfor f in os.listdir('.'):\n    print(f)\nn = len(os.listdir('.'))\n",
+        "import glob\nclass Cache:\n    def __init__(self):\n        self.files = glob.glob('*.tmp')\n",
+        Valid("import random\nfrom pathlib import Path\ndef split(root):\n    files = sorted(Path(root).rglob('*.wav'))\n"
+              "    random.shuffle(files)\n    return files\n"),
+        Valid("import random, os\ndef split(root):\n    files = os.listdir(root)\n    files.sort()\n"
+              "    random.shuffle(files)\n    return files\n"),
+    ]
+    INVALID = [
+        Invalid("import glob, os\nfrom torch.utils.data import Dataset\nclass Images(Dataset):\n"
+                "    def __init__(self, root):\n        self.files = glob.glob(os.path.join(root, '*.png'))\n",
+                expected=((5, 22),)),
+        # through a comprehension, a local name and a concatenation
+        Invalid("import os\nclass Pairs:\n    def __init__(self, root):\n"
+                "        names = [f for f in os.listdir(root) if f.endswith('.jpg')]\n"
+                "        self.items = names + list(os.scandir(root + '/extra'))\n"
+                "    def __getitem__(self, i):\n        return self.items[i]\n",
+                expected=((4, 29), (5, 35))),
+        # added class by class, in a loop
+        Invalid("import glob\nclass Pets:\n    def __init__(self, root):\n        self.samples = []\n"
+                "        for label, d in enumerate(['cats', 'dogs']):\n"
+                "            self.samples += [(p, label) for p in glob.glob(f'{root}/{d}/*.jpg')]\n"
+                "    def __getitem__(self, i):\n        return self.samples[i]\n", expected=((6, 50),)),
+        Invalid("from pathlib import Path\nfrom torch.utils.data import Dataset\nclass Clips(Dataset):\n"
+                "    def __init__(self, root):\n        self.paths = list(Path(root).rglob('*.wav'))\n",
+                expected=((5, 27),)),
+        Invalid("import random, glob\ndef split(root):\n    files = glob.glob(root + '/*.txt')\n"
+                "    random.shuffle(files)\n    return files[:100], files[100:]\n", expected=((3, 13),)),
+        # aliased imports; a NumPy Generator's shuffle
+        Invalid("from glob import glob as g\nimport numpy as np\ndef split(root):\n    files = g(root + '/*.txt')\n"
+                "    np.random.default_rng(0).shuffle(files)\n    return files\n", expected=((4, 13),)),
+        Invalid("import os\nfrom sklearn.model_selection import train_test_split\n"
+                "train, val = train_test_split(os.listdir('data'), test_size=0.1, random_state=0)\n",
+                expected=((3, 31),)),
+    ]
+
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
+        if not any(c.name in LISTING_CALLS or c.method in PATH_METHODS for c in ctx.calls):
+            return  # nothing is listed: the common case, decided in one pass
+        names = {id(c.node): c.name for c in ctx.calls}
+        done: Set[int] = set()
+        for cid, cls in ctx.analyzer.classes.items():
+            if not _is_dataset(cls):
+                continue
+            for attr, value, scope in _stored_on_self(ctx, cid, cls):
+                for call, what in _listings(ctx, value, scope, names, 0):
+                    if id(call) not in done and not _class_sorts(cls, attr, names):
+                        done.add(id(call))
+                        yield Finding(call, f"`{what}` lists files in arbitrary, filesystem-dependent order, and "
+                                            f"`{cls.name}.{attr}` keeps it as the dataset's order: the same seed "
+                                            "gives other samples on another machine or copy; wrap it in `sorted(...)`")
+        for c in ctx.calls:
+            shuffler = SHUFFLERS.get(c.name or "")
+            if shuffler is None and c.name is None and c.method in ("shuffle", "permutation", "choice"):
+                shuffler = f".{c.method}"
+            if shuffler is None or not c.node.args:
+                continue
+            for call, what in _listings(ctx, c.node.args[0], c.scope, names, 0):
+                if id(call) not in done:
+                    done.add(id(call))
+                    yield Finding(call, f"`{what}` lists files in arbitrary, filesystem-dependent order, and "
+                                        f"`{shuffler}` draws from that order: the same seed picks other files on "
+                                        "another machine or copy; wrap it in `sorted(...)`")
+
+
+def _listings(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, Optional[str]],
+              depth: int) -> Iterator[Tuple[ast.Call, str]]:
+    """The unsorted directory listings whose order ``expr`` keeps, with how each is spelled."""
+    if depth > 4:
+        return
+    t = type(expr)
+    if t is ast.Call:
+        name = names.get(id(expr)) or ctx.resolve(expr.func, scope)  # type: ignore[attr-defined]
+        if name in SORTERS:
+            return
+        if name in LISTING_CALLS:
+            yield expr, name  # type: ignore[misc]
+            return
+        func = expr.func  # type: ignore[attr-defined]
+        if type(func) is ast.Attribute and func.attr in PATH_METHODS and _path_like(ctx, func.value, scope, names):
+            yield expr, f"Path.{func.attr}"  # type: ignore[misc]
+            return
+        if name in ("list", "tuple", "builtins.list", "builtins.tuple") and len(expr.args) == 1:  # type: ignore[attr-defined]
+            yield from _listings(ctx, expr.args[0], scope, names, depth + 1)  # type: ignore[attr-defined]
+    elif t in (ast.ListComp, ast.GeneratorExp):
+        yield from _listings(ctx, expr.generators[0].iter, scope, names, depth + 1)  # type: ignore[attr-defined]
+    elif t is ast.BinOp and isinstance(expr.op, ast.Add):  # type: ignore[attr-defined]
+        yield from _listings(ctx, expr.left, scope, names, depth + 1)  # type: ignore[attr-defined]
+        yield from _listings(ctx, expr.right, scope, names, depth + 1)  # type: ignore[attr-defined]
+    elif t is ast.Name:
+        if _sorted_in_place(scope, expr.id, ctx):  # type: ignore[attr-defined]
+            return
+        for v in ctx.values_of(expr, scope)[1:]:
+            if type(v) is not ast.Name:
+                yield from _listings(ctx, v, scope, names, depth + 1)
+
+
+def _path_like(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, Optional[str]]) -> bool:
+    """Is ``expr`` a ``pathlib.Path``: a call to it, ``Path(a) / b``, or a local name given one?"""
+    for v in ctx.values_of(expr, scope):
+        while type(v) is ast.BinOp and isinstance(v.op, ast.Div):  # type: ignore[attr-defined]
+            v = v.left  # type: ignore[attr-defined]
+        if type(v) is ast.Call and (names.get(id(v)) or ctx.resolve(v.func, scope)) in PATH_TYPES:  # type: ignore[attr-defined]
+            return True
+    return False
+
+
+def _stored_on_self(ctx: FileContext, cid: str, cls: ast.ClassDef) -> Iterator[Tuple[str, ast.expr, Scope]]:
+    """What the class's methods store on ``self``: ``self.a = v``, ``self.a += v``, ``self.a.extend(v)``."""
+    scopes = ctx.analyzer.fn_scopes
+    for method in cls.body:
+        if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        scope = scopes.get(f"{cid}.{method.name}")
+        if scope is None or scope.self_name is None:
+            continue
+        me = scope.self_name
+        for node in ast.walk(method):
+            t = type(node)
+            if t is ast.Assign or (t is ast.AugAssign and isinstance(node.op, ast.Add)):  # type: ignore[attr-defined]
+                targets = node.targets if t is ast.Assign else [node.target]  # type: ignore[attr-defined]
+                for tg in targets:
+                    if type(tg) is ast.Attribute and type(tg.value) is ast.Name and tg.value.id == me:
+                        yield tg.attr, node.value, scope  # type: ignore[attr-defined]
+            elif t is ast.Call:
+                f = node.func  # type: ignore[attr-defined]
+                if (type(f) is ast.Attribute and f.attr == "extend" and node.args  # type: ignore[attr-defined]
+                        and type(f.value) is ast.Attribute and type(f.value.value) is ast.Name
+                        and f.value.value.id == me):
+                    yield f.value.attr, node.args[0], scope  # type: ignore[attr-defined]
+
+
+def _is_dataset(cls: ast.ClassDef) -> bool:
+    for stmt in cls.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == "__getitem__":
+            return True
+    for base in cls.bases:
+        name = base.attr if type(base) is ast.Attribute else base.id if type(base) is ast.Name else ""  # type: ignore[attr-defined]
+        if name.endswith("Dataset"):
+            return True
+    return False
+
+
+def _class_sorts(cls: ast.ClassDef, attr: str, names: Dict[int, Optional[str]]) -> bool:
+    """Does a method of the class sort ``self.<attr>`` (``self.attr.sort()``, ``self.attr = sorted(...)``)?"""
+    for node in ast.walk(cls):
+        if type(node) is ast.Call:
+            f = node.func  # type: ignore[attr-defined]
+            if (type(f) is ast.Attribute and f.attr == "sort" and type(f.value) is ast.Attribute
+                    and f.value.attr == attr):
+                return True
+        elif type(node) is ast.Assign:
+            v = node.value  # type: ignore[attr-defined]
+            if (type(v) is ast.Call and names.get(id(v)) in SORTERS
+                    and any(type(t) is ast.Attribute and t.attr == attr for t in node.targets)):  # type: ignore[attr-defined]
+                return True
+    return False
+
+
+def _sorted_in_place(scope: Scope, name: str, ctx: FileContext) -> bool:
+    """Is ``name.sort()`` called in this function (or module)?"""
+    for c in ctx.calls:
+        if c.scope is scope and c.method == "sort":
+            f = c.node.func
+            if type(f) is ast.Attribute and type(f.value) is ast.Name and f.value.id == name:
+                return True
+    return False
