@@ -1,4 +1,4 @@
-"""Per-rule fixes for the single-file rules: SDL101, SDL103, SDL004, SDL201, SDL202.
+"""Per-rule fixes for the single-file rules: SDL101, SDL103, SDL004, SDL201, SDL202, SDL206.
 
 Each fixer gets the AST node the rule reported (found again by re-running the rule on the current
 source, so the node is exactly the reported one) and schedules a libcst edit on the matching node.
@@ -8,6 +8,7 @@ A fixer that cannot apply soundly raises :class:`CannotFix` with the reason show
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from typing import Callable, Dict, Optional
 
@@ -182,10 +183,37 @@ def fix_sdl202(fx: FixContext, node: ast.AST) -> str:
     return f"generator={code}"
 
 
+# listings that return a list: `sorted(...)` around them gives a list again, wherever they are used
+LIST_LISTINGS = frozenset({"os.listdir", "glob.glob"})
+
+
+def fix_sdl206(fx: FixContext, node: ast.AST) -> str:
+    ed, site = fx.editor, fx.site
+    if not isinstance(node, ast.Call) or site is None:
+        raise CannotFix("not a recognised directory listing")
+    if site.name == "os.scandir":
+        raise CannotFix("os.scandir entries do not sort as they are: sort them by `entry.name`")
+    if re.search(r"\bsorted\s*(=|:)|\bdef\s+sorted\b|\bimport\b[^\n]*\bsorted\b", ed.text):
+        raise CannotFix("the name `sorted` is bound to something else in this file")
+    call = ed.cst_for(node, (cst.Call,))
+    if site.name not in LIST_LISTINGS:
+        # an iterator (Path.glob, glob.iglob): only where a list is made from it anyway
+        par = ed.parent(call)
+        outer = ed.parent(par) if isinstance(par, cst.Arg) else None
+        in_comprehension = isinstance(par, cst.CompFor) and par.iter is call
+        in_list = (isinstance(outer, cst.Call) and isinstance(outer.func, cst.Name)
+                   and outer.func.value in ("list", "tuple") and len(outer.args) == 1)
+        if not (in_comprehension or in_list):
+            raise CannotFix("it yields an iterator here: sort the list made from it")
+    ed.edit_node(call, lambda n: cst.Call(func=cst.Name("sorted"), args=[cst.Arg(n)]))
+    return "sorted(...)"
+
+
 FILE_FIXERS: Dict[str, Fixer] = {
     "SDL101": fix_sdl101,
     "SDL103": fix_sdl103,
     "SDL004": fix_sdl004,
     "SDL201": fix_sdl201,
     "SDL202": fix_sdl202,
+    "SDL206": fix_sdl206,
 }

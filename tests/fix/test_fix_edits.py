@@ -204,3 +204,34 @@ def test_determinism_switches_are_flipped_with_their_quotes(proj):
     proj.fix(select=["SDL101", "SDL103"], unsafe_fixes=True)
     assert proj.read() == ('import torch\ntorch.set_deterministic_debug_mode("error")\nimport lightning as L\n'
                            't = L.Trainer(benchmark=False, deterministic=True)\n')
+
+
+def test_listing_that_cannot_simply_be_sorted_is_reported_not_fixed(proj):
+    # os.scandir entries do not sort; an iterator used as one would become a list
+    src = d("""
+        import os, random
+        from pathlib import Path
+        class Clips:
+            def __init__(self, root):
+                self.entries = [e for e in os.scandir(root) if e.is_file()]
+            def __getitem__(self, i):
+                return self.entries[i]
+        def pick(root):
+            it = Path(root).glob("*.wav")
+            return random.sample(it, 3)
+        """)
+    proj.write(src)
+    report = proj.fix(select=["SDL206"], unsafe_fixes=True)
+    assert proj.read() == src
+    whys = sorted(why for _, why in proj.remaining(report))
+    assert len(whys) == 2
+    assert "iterator" in whys[0] and "entry.name" in whys[1]
+
+
+def test_listing_is_not_wrapped_where_sorted_is_rebound(proj):
+    src = "import os, random\nfrom mylib import sorted\nfiles = os.listdir('.')\nrandom.shuffle(files)\n"
+    proj.write(src)
+    report = proj.fix(select=["SDL206"], unsafe_fixes=True)
+    assert proj.read() == src
+    (diag, why), = proj.remaining(report)
+    assert diag.code == "SDL206" and "`sorted`" in why

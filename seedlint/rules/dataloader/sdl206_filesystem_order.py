@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 from typing import Dict, Iterator, Optional, Set, Tuple
 
+from seedlint.diagnostics import FixSafety
 from seedlint.project.facts import FileContext, Scope
 from seedlint.rules.base import Finding, Invalid, Rule, Valid
 
@@ -63,8 +64,11 @@ class FilesystemOrder(Rule):
     ```
 
     ## Fix safety
-    No fix: sorting changes which file each index (and each seeded split) gets, and `os.scandir`
-    entries cannot be sorted as they are; the key is the user's choice.
+    The fix wraps the listing in `sorted(...)`: `os.listdir` and `glob.glob` anywhere, a
+    `Path.iterdir` / `glob` / `rglob` or `glob.iglob` only where a list is made from it (`list(...)`,
+    a comprehension), since `sorted` returns a list where they return an iterator. It is unsafe:
+    each index (and each seeded split) gets another file than before. Not fixed: `os.scandir`,
+    whose entries do not sort as they are, and a file that binds the name `sorted` itself.
 
     ## References
     - Python docs, `os.listdir`: "The list is in arbitrary order"; `os.scandir`: "The entries are
@@ -78,6 +82,7 @@ class FilesystemOrder(Rule):
     code = "SDL206"
     name = "filesystem-order"
     message = "file listing in filesystem order becomes the data order"
+    fix = FixSafety.UNSAFE
     VALID = [
         "import glob\nfrom torch.utils.data import Dataset\nclass Images(Dataset):\n"
         "    def __init__(self, root):\n        self.files = sorted(glob.glob(root + '/*.png'))\n"
@@ -97,13 +102,19 @@ class FilesystemOrder(Rule):
     INVALID = [
         Invalid("import glob, os\nfrom torch.utils.data import Dataset\nclass Images(Dataset):\n"
                 "    def __init__(self, root):\n        self.files = glob.glob(os.path.join(root, '*.png'))\n",
-                expected=((5, 22),)),
+                expected=((5, 22),),
+                fixed="import glob, os\nfrom torch.utils.data import Dataset\nclass Images(Dataset):\n"
+                      "    def __init__(self, root):\n        self.files = sorted(glob.glob(os.path.join(root, '*.png')))\n"),
         # through a comprehension, a local name and a concatenation
-        Invalid("import os\nclass Pairs:\n    def __init__(self, root):\n"
+        Invalid("import glob, os\nclass Pairs:\n    def __init__(self, root):\n"
                 "        names = [f for f in os.listdir(root) if f.endswith('.jpg')]\n"
-                "        self.items = names + list(os.scandir(root + '/extra'))\n"
+                "        self.items = names + glob.glob(root + '/extra/*.jpg')\n"
                 "    def __getitem__(self, i):\n        return self.items[i]\n",
-                expected=((4, 29), (5, 35))),
+                expected=((4, 29), (5, 30)),
+                fixed="import glob, os\nclass Pairs:\n    def __init__(self, root):\n"
+                      "        names = [f for f in sorted(os.listdir(root)) if f.endswith('.jpg')]\n"
+                      "        self.items = names + sorted(glob.glob(root + '/extra/*.jpg'))\n"
+                      "    def __getitem__(self, i):\n        return self.items[i]\n"),
         # added class by class, in a loop
         Invalid("import glob\nclass Pets:\n    def __init__(self, root):\n        self.samples = []\n"
                 "        for label, d in enumerate(['cats', 'dogs']):\n"
@@ -111,9 +122,13 @@ class FilesystemOrder(Rule):
                 "    def __getitem__(self, i):\n        return self.samples[i]\n", expected=((6, 50),)),
         Invalid("from pathlib import Path\nfrom torch.utils.data import Dataset\nclass Clips(Dataset):\n"
                 "    def __init__(self, root):\n        self.paths = list(Path(root).rglob('*.wav'))\n",
-                expected=((5, 27),)),
+                expected=((5, 27),),
+                fixed="from pathlib import Path\nfrom torch.utils.data import Dataset\nclass Clips(Dataset):\n"
+                      "    def __init__(self, root):\n        self.paths = list(sorted(Path(root).rglob('*.wav')))\n"),
         Invalid("import random, glob\ndef split(root):\n    files = glob.glob(root + '/*.txt')\n"
-                "    random.shuffle(files)\n    return files[:100], files[100:]\n", expected=((3, 13),)),
+                "    random.shuffle(files)\n    return files[:100], files[100:]\n", expected=((3, 13),),
+                fixed="import random, glob\ndef split(root):\n    files = sorted(glob.glob(root + '/*.txt'))\n"
+                      "    random.shuffle(files)\n    return files[:100], files[100:]\n"),
         # aliased imports; a NumPy Generator's shuffle
         Invalid("from glob import glob as g\nimport numpy as np\ndef split(root):\n    files = g(root + '/*.txt')\n"
                 "    np.random.default_rng(0).shuffle(files)\n    return files\n", expected=((4, 13),)),
