@@ -14,11 +14,12 @@ DEFAULTS: Dict[str, bool] = {
     "SDL006": True, "SDL007": True, "SDL008": True, "SDL009": True,
     "SDL101": True, "SDL102": True, "SDL103": True, "SDL104": True,
     "SDL201": True, "SDL202": True, "SDL203": True, "SDL204": True, "SDL205": True, "SDL206": True,
+    "SDL207": True,
     "SDL301": True, "SDL302": True,
 }
 
 # Rules whose findings come from the file pass alone (scope "file") and that take none back once the whole
 # project is known (no ``withdraw``): a file's findings of these codes depend on that file only.
 FILE_ONLY: FrozenSet[str] = frozenset({
-    "SDL004", "SDL006", "SDL101", "SDL103", "SDL202", "SDL204", "SDL205", "SDL206",
+    "SDL004", "SDL006", "SDL101", "SDL103", "SDL202", "SDL204", "SDL205", "SDL206", "SDL207",
 })

@@ -1,0 +1,245 @@
+from __future__ import annotations
+
+import ast
+import re
+from typing import Dict, Iterator, List, Optional, Set, Tuple
+
+from seedlint.project.facts import FileContext, Scope
+from seedlint.rules.base import Finding, Invalid, Rule, Valid
+
+# what turns an iterable into an ordered sequence, in the iterable's order
+ORDERERS = frozenset({"list", "tuple", "builtins.list", "builtins.tuple",
+                      "numpy.array", "numpy.asarray", "numpy.fromiter", "torch.tensor"})
+ENUMERATE = frozenset({"enumerate", "builtins.enumerate"})
+# words of a name for what gets ids or positions: a vocabulary, an alphabet, labels, classes
+INDEX_WORDS = frozenset({"vocab", "vocabulary", "char", "character", "token", "word", "label", "class",
+                         "classname", "symbol", "itos", "idx2word", "id2label", "idx2label", "category",
+                         "alphabet", "letter", "phone", "phoneme", "speaker", "tag"})
+SETS = frozenset({"set", "frozenset", "builtins.set", "builtins.frozenset"})
+# str methods that return a str
+STR_METHODS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip", "casefold", "title", "replace", "read",
+                         "decode", "join", "format", "removeprefix", "removesuffix", "capitalize", "normalize"})
+# methods and calls that return a list of str
+STR_LIST_METHODS = frozenset({"split", "rsplit", "splitlines", "readlines", "findall"})
+STR_LIST_CALLS = frozenset({"os.listdir", "glob.glob", "str.split"})
+STR_CALLS = frozenset({"str", "builtins.str", "repr", "builtins.repr"})
+
+
+class HashOrder(Rule):
+    """Reports an order taken from a set of strings.
+
+    ## What it does
+    Reports a `set` (or `frozenset`) of strings whose iteration order becomes ids or positions:
+    numbered by `enumerate(...)` (`{w: i for i, w in enumerate(set(words))}`), or turned into a list
+    (`list(...)`, `tuple(...)`, `np.array(...)`, `torch.tensor(...)`, a list comprehension over it)
+    that is stored under a name for what gets ids: a vocabulary, characters, tokens, words, labels,
+    classes, symbols, categories, tags (`chars = list(set(text))`, `self.classes = [...]`). A set
+    turned into a list for anything else (a list of devices, of ops to register) is not reported:
+    its order rarely reaches the numbers.
+    Only sets whose elements are visibly strings are reported: the characters of a string (text read
+    from a file, a string method's result), the words of `.split()` / `.splitlines()` /
+    `.readlines()`, file names from `os.listdir` / `glob.glob`, string literals, f-strings, `str(...)`
+    and string methods in a comprehension, also through local names and `|`, `&`, `-`, `^`. A set of
+    numbers keeps one order from run to run and is not reported, nor is a set of unknown elements.
+
+    ## Why is this bad?
+    Python salts the hash of every `str` and `bytes` with a random value chosen when the interpreter
+    starts, so the iteration order of a set of strings changes from run to run. A vocabulary or a
+    label map built from it gives the same token or class another index each run: embedding rows,
+    output units and everything seeded downstream line up differently, and two runs with the same
+    seed differ. Setting `PYTHONHASHSEED` inside the script does not help (SDL006).
+
+    ## Example
+    ```python
+    chars = list(set(text))
+    stoi = {c: i for i, c in enumerate(chars)}
+    ```
+
+    ## Use instead
+    ```python
+    chars = sorted(set(text))
+    stoi = {c: i for i, c in enumerate(chars)}
+    ```
+
+    ## Fix safety
+    No fix: the order to use (sorted, first seen, by frequency) is the user's choice.
+
+    ## References
+    - Research notes (torch-determinism.md), "Seeding": iteration order of a `set`/`frozenset` of str/bytes
+      changes between runs without `PYTHONHASHSEED` (checked: three runs, three orders); ints hash
+      deterministically.
+    - Python docs, `object.__hash__` and `PYTHONHASHSEED`:
+      https://docs.python.org/3/reference/datamodel.html#object.__hash__
+    """
+
+    code = "SDL207"
+    name = "hash-order"
+    message = "order taken from a set of strings changes between runs"
+    VALID = [
+        "chars = sorted(set(open('input.txt').read()))\nstoi = {c: i for i, c in enumerate(chars)}\n",
+        # numbers, unknown elements, order-free uses
+        "ids = list(set([3, 1, 2]))\nlabels = list(set(df['label']))\n",
+        "words = open('a.txt').read().split()\nn = len(set(words))\nseen = 'the' in set(words)\n"
+        "for w in set(words):\n    print(w)\n",
+        Valid("import glob\ndef unique(root):\n    return sorted({p.lower() for p in glob.glob(root + '/*')})\n"),
+        # not a name for ids; a difference keeps its left side's (unknown) items
+        "extra = {'x'}\nkeys = list({'a', 'b'} | extra)\nlabels = list(set(device_map.values()) - {'disk'})\n",
+    ]
+    INVALID = [
+        Invalid("data = open('input.txt', 'r').read()\nchars = list(set(data))\n", expected=((2, 14),)),
+        Invalid("def vocab(lines):\n    words = set()\n    for line in lines:\n        words |= set(line.lower().split())\n"
+                "    return {w: i for i, w in enumerate(set(w.strip() for w in words))}\n", expected=((5, 40),)),
+        Invalid("import numpy as np\nimport os as o\nclasses = np.array(list({f.split('_')[0] for f in o.listdir('d')}))\n",
+                expected=((3, 25),)),
+        Invalid("text = 'a b c'\nlabels = [f'<{t}>' for t in frozenset(text.split()) | {'<pad>'}]\n", expected=((2, 29),)),
+    ]
+
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
+        calls = ctx.calls
+        enumerates = [c for c in calls if c.name in ENUMERATE and c.node.args]
+        # a vocabulary, label or class list taken from a set of strings: a local or module name, or an attribute
+        an = ctx.analyzer
+        stored: List[Tuple[str, ast.expr, Scope]] = []
+        for scope in (an.module_scope, *an.fn_scopes.values()):
+            bindings = scope.bindings
+            if not bindings or not _INDEX_HINT(" ".join(bindings).lower()):
+                continue  # one test per scope: most have no such name
+            for name, bnd in bindings.items():
+                if bnd.kind == "var" and bnd.values and _INDEX_HINT(name.lower()) and _names_an_index(name):
+                    stored.extend((name, v, scope) for v in bnd.values)
+        for site in ctx.assigns:
+            attr = site.target.attr if type(site.target) is ast.Attribute else ""  # type: ignore[attr-defined]
+            if attr and _INDEX_HINT(attr.lower()) and _names_an_index(attr):
+                stored.append((attr, site.value, site.scope))
+        if not enumerates and not stored:
+            return  # the common case: nothing is numbered, no name holds ids
+        names: Dict[int, Optional[str]] = {}  # resolved call names, as they are looked up
+        done: Set[int] = set()
+        # enumerate(a set of strings): the position is the id
+        for c in enumerates:
+            hit = _str_set(ctx, c.node.args[0], c.scope, names, 0)
+            if hit is not None and id(hit) not in done:
+                done.add(id(hit))
+                yield Finding(hit, _message("enumerate"))
+        for target, value, scope in stored:
+            how = ""
+            for _ in range(4):
+                if type(value) is ast.Call and value.args and _name(ctx, value, scope, names) in ORDERERS:  # type: ignore[attr-defined]
+                    how = how or (names[id(value)] or "")
+                    value = value.args[0]  # type: ignore[attr-defined]
+                elif type(value) is ast.ListComp:
+                    how = how or "a list comprehension"
+                    value = value.generators[0].iter  # type: ignore[attr-defined]
+                else:
+                    break
+            if not how:
+                continue
+            hit = _str_set(ctx, value, scope, names, 0)
+            if hit is not None and id(hit) not in done:
+                done.add(id(hit))
+                yield Finding(hit, _message(how, target))
+
+
+# a quick test before _names_an_index splits a name into words
+_INDEX_HINT = re.compile("vocab|char|token|word|label|class|symbol|itos|2word|2label|categor|alphabet|letter|phone|"
+                         "speaker|tag").search
+
+
+def _names_an_index(name: str) -> bool:
+    """Does a name say it holds what ids or positions are given to (``vocab``, ``chars``, ``class_names``)?"""
+    words = [w for w in name.lower().replace("-", "_").split("_") if w]
+    return any(w in INDEX_WORDS or (w.endswith("s") and w[:-1] in INDEX_WORDS)
+               or (w.endswith("es") and w[:-2] in INDEX_WORDS) or (w.endswith("ies") and w[:-3] + "y" in INDEX_WORDS)
+               for w in words)
+
+
+def _message(how: str, target: Optional[str] = None) -> str:
+    how = how.replace("builtins.", "").replace("numpy.", "np.")
+    kept = f"`{target}` keeps that order" if target else f"`{how}` numbers the items in that order"
+    return (f"a set of strings iterates in an order that changes every run (str hashes are salted per "
+            f"process), and {kept}: the ids or positions built from it differ between runs; use `sorted(...)`")
+
+
+def _name(ctx: FileContext, call: ast.Call, scope: Scope, memo: Dict[int, Optional[str]]) -> Optional[str]:
+    key = id(call)
+    if key not in memo:
+        memo[key] = ctx.resolve(call.func, scope)
+    return memo[key]
+
+
+def _str_set(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, Optional[str]],
+             depth: int) -> Optional[ast.expr]:
+    """``expr`` itself (or the set it is bound to) when it is a set whose elements are visibly strings."""
+    if depth > 4:
+        return None
+    t = type(expr)
+    if t is ast.Call:
+        name = _name(ctx, expr, scope, names)
+        if name in SETS and len(expr.args) == 1 and _str_items(ctx, expr.args[0], scope, names, 0):  # type: ignore[attr-defined]
+            return expr
+        return None
+    if t is ast.SetComp:
+        if _is_str(ctx, expr.elt, scope, names, 0):  # type: ignore[attr-defined]
+            return expr
+        return None
+    if t is ast.Set:
+        if expr.elts and all(_is_str(ctx, e, scope, names, 0) for e in expr.elts):  # type: ignore[attr-defined]
+            return expr
+        return None
+    if t is ast.BinOp and isinstance(expr.op, (ast.BitOr, ast.BitAnd, ast.Sub, ast.BitXor)):  # type: ignore[attr-defined]
+        # a difference keeps the left side's items; a union, intersection or symmetric difference either's
+        sides = (expr.left,) if isinstance(expr.op, ast.Sub) else (expr.left, expr.right)  # type: ignore[attr-defined]
+        for side in sides:
+            if _str_set(ctx, side, scope, names, depth + 1) is not None:
+                return expr
+        return None
+    if t is ast.Name:
+        for v in ctx.values_of(expr, scope)[1:]:
+            if type(v) is not ast.Name and _str_set(ctx, v, scope, names, depth + 1) is not None:
+                return expr
+    return None
+
+
+def _str_items(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, Optional[str]],
+               depth: int) -> bool:
+    """Are the items of the iterable ``expr`` visibly strings?"""
+    if depth > 4:
+        return False
+    t = type(expr)
+    if _is_str(ctx, expr, scope, names, depth):  # the characters of a string
+        return True
+    if t is ast.Call:
+        f = expr.func  # type: ignore[attr-defined]
+        if type(f) is ast.Attribute and f.attr in STR_LIST_METHODS:
+            return True
+        return _name(ctx, expr, scope, names) in STR_LIST_CALLS
+    if t in (ast.ListComp, ast.GeneratorExp, ast.SetComp):
+        return _is_str(ctx, expr.elt, scope, names, depth + 1)  # type: ignore[attr-defined]
+    if t in (ast.List, ast.Tuple):
+        return bool(expr.elts) and all(_is_str(ctx, e, scope, names, depth + 1) for e in expr.elts)  # type: ignore[attr-defined]
+    if t is ast.Name:
+        return any(type(v) is not ast.Name and _str_items(ctx, v, scope, names, depth + 1)
+                   for v in ctx.values_of(expr, scope)[1:])
+    return False
+
+
+def _is_str(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, Optional[str]], depth: int) -> bool:
+    """Is ``expr`` visibly a string?"""
+    t = type(expr)
+    if t is ast.Constant:
+        return type(expr.value) in (str, bytes)  # type: ignore[attr-defined]
+    if t is ast.JoinedStr:
+        return True
+    if t is ast.Call:
+        f = expr.func  # type: ignore[attr-defined]
+        if type(f) is ast.Attribute and f.attr in STR_METHODS:
+            return True
+        return _name(ctx, expr, scope, names) in STR_CALLS
+    if t is ast.Subscript:
+        v = expr.value  # type: ignore[attr-defined]
+        # x.split(...)[0]: an item of a list of strings
+        return type(v) is ast.Call and type(v.func) is ast.Attribute and v.func.attr in STR_LIST_METHODS
+    if t is ast.Name and depth < 4:
+        return any(type(v) is not ast.Name and _is_str(ctx, v, scope, names, depth + 1)
+                   for v in ctx.values_of(expr, scope)[1:])
+    return False
