@@ -354,6 +354,7 @@ class Analyzer:
         self.in_model = False  # in a method of a class with a `forward` method or a `...Module` base (or below)
         self._values_only: Set[int] = set()  # ids of calls whose result is only indexed `[0]` / `.values`
         self._port_draws: Set[int] = set()  # ids of calls whose result is a network port (see _port_target)
+        self.makes_sets = False  # a set literal or set comprehension anywhere in the file
         self._call_evs: Dict[int, Dict[str, Any]] = {}  # id(call node) -> its "call" event (for _note_transforms)
         self.trains = False  # a call that looks like training (apis.is_training_call), anywhere in the file
         self.imports: List[Dict[str, Any]] = []
@@ -697,6 +698,14 @@ class Analyzer:
                 handler = handlers.get(type(value))
                 if handler is not None:
                     handler(self, value)
+
+    def visit_Set(self, node: ast.Set) -> None:
+        self.makes_sets = True  # (SDL207 looks no further in a file that makes no set)
+        self.generic_visit(node)
+
+    def visit_SetComp(self, node: ast.SetComp) -> None:
+        self.makes_sets = True
+        self.generic_visit(node)
 
     def _enter(self, scope: Scope) -> None:
         scope._parents = list(self.scope_stack)  # type: ignore[attr-defined]  # (not itself: no reference cycle)

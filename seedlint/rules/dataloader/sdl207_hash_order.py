@@ -14,7 +14,7 @@ ENUMERATE = frozenset({"enumerate", "builtins.enumerate"})
 # words of a name for what gets ids or positions: a vocabulary, an alphabet, labels, classes
 INDEX_WORDS = frozenset({"vocab", "vocabulary", "char", "character", "token", "word", "label", "class",
                          "classname", "symbol", "itos", "idx2word", "id2label", "idx2label", "category",
-                         "alphabet", "letter", "phone", "phoneme", "speaker", "tag"})
+                         "alphabet", "letter", "phone", "phoneme", "speaker"})
 SETS = frozenset({"set", "frozenset", "builtins.set", "builtins.frozenset"})
 # str methods that return a str
 STR_METHODS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip", "casefold", "title", "replace", "read",
@@ -33,7 +33,7 @@ class HashOrder(Rule):
     numbered by `enumerate(...)` (`{w: i for i, w in enumerate(set(words))}`), or turned into a list
     (`list(...)`, `tuple(...)`, `np.array(...)`, `torch.tensor(...)`, a list comprehension over it)
     that is stored under a name for what gets ids: a vocabulary, characters, tokens, words, labels,
-    classes, symbols, categories, tags (`chars = list(set(text))`, `self.classes = [...]`). A set
+    classes, symbols, categories, speakers (`chars = list(set(text))`, `self.classes = [...]`). A set
     turned into a list for anything else (a list of devices, of ops to register) is not reported:
     its order rarely reaches the numbers.
     Only sets whose elements are visibly strings are reported: the characters of a string (text read
@@ -96,6 +96,8 @@ class HashOrder(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         calls = ctx.calls
+        if not ctx.analyzer.makes_sets and not any(c.name in SETS for c in calls):
+            return  # no set is made in this file: the common case
         enumerates = [c for c in calls if c.name in ENUMERATE and c.node.args]
         # a vocabulary, label or class list taken from a set of strings: a local or module name, or an attribute
         an = ctx.analyzer
@@ -142,7 +144,7 @@ class HashOrder(Rule):
 
 # a quick test before _names_an_index splits a name into words
 _INDEX_HINT = re.compile("vocab|char|token|word|label|class|symbol|itos|2word|2label|categor|alphabet|letter|phone|"
-                         "speaker|tag").search
+                         "speaker").search
 
 
 def _names_an_index(name: str) -> bool:
