@@ -95,3 +95,11 @@ def test_rule_index_lists_the_rules_of_the_file_pass_alone():
 
     actual = {code for code, rule in RULES.items() if rule.scope == "file" and not hasattr(rule, "withdraw")}
     assert FILE_ONLY == actual, f"put this set in seedlint/rules/_index.py: FILE_ONLY = {sorted(actual)!r}"
+
+
+def test_sdl005_reads_random_seed_by_its_keyword(tmp_path):
+    """random.seed's parameter is `a`: a clock seed passed by keyword is named as such, not taken for a
+    missing seed."""
+    found = _run(tmp_path, "SDL005", "import random, time\nrandom.seed(a=int(time.time()))\n")
+    assert [(d.line, d.col) for d in found] == [(2, 1)]
+    assert "time.time()" in found[0].message

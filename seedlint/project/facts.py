@@ -120,39 +120,6 @@ class AssignSite:
     tests: Tuple[ast.expr, ...] = ()  # the tests of the `if` statements it is under (either branch)
 
 
-# words that name a determinism / benchmark-mode setting (`args.deterministic`, `cfg["cudnn_benchmark"]`)
-SWITCH_WORDS = ("benchmark", "determinis", "reproducib")
-
-
-def switch_function(scope: Scope, words: Sequence[str], also: Sequence[str] = ()) -> bool:
-    """Is this code in a function named for what it sets (``enable_cudnn_benchmark``; with ``also``,
-    ``unset_deterministic``)? It runs when the user asks for that: the function is the switch."""
-    if scope.kind != "function":
-        return False
-    low = scope.local_id.lower()
-    return any(w in low for w in words) and (not also or any(w in low for w in also))
-
-
-# what a function named for turning deterministic mode off says (``unset_deterministic``, ``disable_determinism``)
-SWITCH_OFF_WORDS = ("unset", "disable", "reset", "restore", "undo", "off")
-
-
-def switched(tests: Sequence[ast.expr], words: Sequence[str] = SWITCH_WORDS) -> bool:
-    """Does one of these ``if`` tests read a setting named with one of ``words`` (a name, an attribute, a
-    string key: ``if args.deterministic:``, ``if env_cfg.get("cudnn_benchmark"):``)? Then what the branch
-    sets is the user's switch, as ``cudnn.benchmark = args.benchmark`` is."""
-    for test in tests:
-        for n in ast.walk(test):
-            t = type(n)
-            word = (n.id if t is ast.Name else n.attr if t is ast.Attribute  # type: ignore[attr-defined]
-                    else n.value if t is ast.Constant and type(n.value) is str else None)  # type: ignore[attr-defined]
-            if word is not None:
-                low = word.lower()
-                if any(w in low for w in words):
-                    return True
-    return False
-
-
 @dataclass
 class FileContext:
     """What single-file rules see."""
@@ -980,7 +947,7 @@ class Analyzer:
                 and len(node.targets[0].elts) == 2 and type(node.targets[0].elts[1]) is ast.Name
                 and node.targets[0].elts[1].id == "_"):
             self._values_only.add(id(node.value))  # values, _ = x.median(dim=1)
-        if any(_port_target(t) for t in node.targets):
+        if type(node.value) is ast.Call and any(_port_target(t) for t in node.targets):
             self._note_port_value(node.value)
         handler = _HANDLERS.get(type(node.value))
         if handler is not None:
@@ -999,7 +966,7 @@ class Analyzer:
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
-            if _port_target(node.target):
+            if type(node.value) is ast.Call and _port_target(node.target):
                 self._note_port_value(node.value)  # port: int = random.randint(...)
             self.visit(node.value)
             self._assign_target(node, node.target, node.value)

@@ -12,9 +12,9 @@ class CudaWithoutDeterminism(Rule):
 
     ## What it does
     Reports, once per program, the first place it puts work on CUDA (`.cuda()`, `.to("cuda")`,
-    `device="cuda"`, `torch.device("cuda")`, `torch.set_default_device("cuda")`, Lightning's `Trainer(accelerator="gpu")` or
-    `Trainer(gpus=N)`, a device chosen with `torch.cuda.is_available()`, a name
-    given such a string first: `device = "cuda"` ... `.to(device)`) when
+    `device="cuda"`, `torch.device("cuda")`, `torch.set_default_device("cuda")`, Lightning's
+    `Trainer(accelerator="gpu")` or `Trainer(gpus=N)`, a device chosen with `torch.cuda.is_available()`,
+    a name given such a string first: `device = "cuda"` ... `.to(device)`) when
     nothing on the way from its entry point enables deterministic mode:
     `torch.use_deterministic_algorithms(True)` (also with `warn_only=True`),
     `torch.backends.cudnn.deterministic = True` (or a value read from the command line or a config, such as

@@ -5,7 +5,8 @@ from typing import Iterator
 from seedlint.diagnostics import FixSafety
 from seedlint.knowledge import apis
 from seedlint.knowledge.helpers import LIGHTNING_TRAINERS
-from seedlint.project.facts import SWITCH_OFF_WORDS, FileContext, Scope, literal, switch_function, switched
+from seedlint.project.facts import FileContext, Scope, literal
+from seedlint.rules.backend._switch import SWITCH_OFF_WORDS, switch_function, switched
 from seedlint.rules.base import Finding, Invalid, Rule, Valid
 
 

@@ -5,6 +5,7 @@ from typing import Dict, Iterator, Optional, Set, Tuple
 
 from seedlint.diagnostics import FixSafety
 from seedlint.project.facts import FileContext, Scope
+from seedlint.rules.dataloader._calls import LIST_MAKERS, call_name
 from seedlint.rules.base import Finding, Invalid, Rule, Valid
 
 # calls that list a directory in the order the filesystem gives
@@ -140,40 +141,43 @@ class FilesystemOrder(Rule):
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         if not any(c.name in LISTING_CALLS or c.method in PATH_METHODS for c in ctx.calls):
             return  # nothing is listed: the common case, decided in one pass
-        names = {id(c.node): c.name for c in ctx.calls}
+        names: Dict[int, Optional[str]] = {}
+        # names sorted in place (`files.sort()`), with the scope that sorts them
+        in_place = {(id(c.scope), c.node.func.value.id) for c in ctx.calls  # type: ignore[attr-defined]
+                    if c.method == "sort" and type(c.node.func.value) is ast.Name}  # type: ignore[attr-defined]
         done: Set[int] = set()
+
+        def report(value: ast.expr, scope: Scope, how: str) -> Iterator[Finding]:
+            for call, what in _listings(ctx, value, scope, names, in_place, 0):
+                if id(call) not in done:
+                    done.add(id(call))
+                    yield Finding(call, f"`{what}` lists files in arbitrary, filesystem-dependent order, and {how}: "
+                                        "the same seed gives other data on another machine or copy; wrap it in "
+                                        "`sorted(...)`")
+
         for cid, cls in ctx.analyzer.classes.items():
             if not _is_dataset(cls):
                 continue
+            sorted_attrs = _sorted_attrs(ctx, cls, names)
             for attr, value, scope in _stored_on_self(ctx, cid, cls):
-                for call, what in _listings(ctx, value, scope, names, 0):
-                    if id(call) not in done and not _class_sorts(cls, attr, names):
-                        done.add(id(call))
-                        yield Finding(call, f"`{what}` lists files in arbitrary, filesystem-dependent order, and "
-                                            f"`{cls.name}.{attr}` keeps it as the dataset's order: the same seed "
-                                            "gives other samples on another machine or copy; wrap it in `sorted(...)`")
+                if attr not in sorted_attrs:
+                    yield from report(value, scope, f"`{cls.name}.{attr}` keeps it as the dataset's order")
         for c in ctx.calls:
             shuffler = SHUFFLERS.get(c.name or "")
             if shuffler is None and c.name is None and c.method in ("shuffle", "permutation", "choice"):
                 shuffler = f".{c.method}"
-            if shuffler is None or not c.node.args:
-                continue
-            for call, what in _listings(ctx, c.node.args[0], c.scope, names, 0):
-                if id(call) not in done:
-                    done.add(id(call))
-                    yield Finding(call, f"`{what}` lists files in arbitrary, filesystem-dependent order, and "
-                                        f"`{shuffler}` draws from that order: the same seed picks other files on "
-                                        "another machine or copy; wrap it in `sorted(...)`")
+            if shuffler is not None and c.node.args:
+                yield from report(c.node.args[0], c.scope, f"`{shuffler}` draws from that order")
 
 
 def _listings(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, Optional[str]],
-              depth: int) -> Iterator[Tuple[ast.Call, str]]:
+              in_place: Set[Tuple[int, str]], depth: int) -> Iterator[Tuple[ast.Call, str]]:
     """The unsorted directory listings whose order ``expr`` keeps, with how each is spelled."""
     if depth > 4:
         return
     t = type(expr)
     if t is ast.Call:
-        name = names.get(id(expr)) or ctx.resolve(expr.func, scope)  # type: ignore[attr-defined]
+        name = call_name(ctx, expr, scope, names)  # type: ignore[arg-type]
         if name in SORTERS:
             return
         if name in LISTING_CALLS:
@@ -183,19 +187,19 @@ def _listings(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, O
         if type(func) is ast.Attribute and func.attr in PATH_METHODS and _path_like(ctx, func.value, scope, names):
             yield expr, f"Path.{func.attr}"  # type: ignore[misc]
             return
-        if name in ("list", "tuple", "builtins.list", "builtins.tuple") and len(expr.args) == 1:  # type: ignore[attr-defined]
-            yield from _listings(ctx, expr.args[0], scope, names, depth + 1)  # type: ignore[attr-defined]
+        if name in LIST_MAKERS and len(expr.args) == 1:  # type: ignore[attr-defined]
+            yield from _listings(ctx, expr.args[0], scope, names, in_place, depth + 1)  # type: ignore[attr-defined]
     elif t in (ast.ListComp, ast.GeneratorExp):
-        yield from _listings(ctx, expr.generators[0].iter, scope, names, depth + 1)  # type: ignore[attr-defined]
+        yield from _listings(ctx, expr.generators[0].iter, scope, names, in_place, depth + 1)  # type: ignore[attr-defined]
     elif t is ast.BinOp and isinstance(expr.op, ast.Add):  # type: ignore[attr-defined]
-        yield from _listings(ctx, expr.left, scope, names, depth + 1)  # type: ignore[attr-defined]
-        yield from _listings(ctx, expr.right, scope, names, depth + 1)  # type: ignore[attr-defined]
+        for side in (expr.left, expr.right):  # type: ignore[attr-defined]
+            yield from _listings(ctx, side, scope, names, in_place, depth + 1)
     elif t is ast.Name:
-        if _sorted_in_place(scope, expr.id, ctx):  # type: ignore[attr-defined]
+        if (id(scope), expr.id) in in_place:  # type: ignore[attr-defined]
             return
         for v in ctx.values_of(expr, scope)[1:]:
             if type(v) is not ast.Name:
-                yield from _listings(ctx, v, scope, names, depth + 1)
+                yield from _listings(ctx, v, scope, names, in_place, depth + 1)
 
 
 def _path_like(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, Optional[str]]) -> bool:
@@ -203,7 +207,7 @@ def _path_like(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, 
     for v in ctx.values_of(expr, scope):
         while type(v) is ast.BinOp and isinstance(v.op, ast.Div):  # type: ignore[attr-defined]
             v = v.left  # type: ignore[attr-defined]
-        if type(v) is ast.Call and (names.get(id(v)) or ctx.resolve(v.func, scope)) in PATH_TYPES:  # type: ignore[attr-defined]
+        if type(v) is ast.Call and call_name(ctx, v, scope, names) in PATH_TYPES:  # type: ignore[arg-type]
             return True
     return False
 
@@ -244,27 +248,16 @@ def _is_dataset(cls: ast.ClassDef) -> bool:
     return False
 
 
-def _class_sorts(cls: ast.ClassDef, attr: str, names: Dict[int, Optional[str]]) -> bool:
-    """Does a method of the class sort ``self.<attr>`` (``self.attr.sort()``, ``self.attr = sorted(...)``)?"""
+def _sorted_attrs(ctx: FileContext, cls: ast.ClassDef, names: Dict[int, Optional[str]]) -> Set[str]:
+    """The attributes a method of the class sorts: ``self.attr.sort()``, ``self.attr = sorted(...)``."""
+    out: Set[str] = set()
     for node in ast.walk(cls):
         if type(node) is ast.Call:
             f = node.func  # type: ignore[attr-defined]
-            if (type(f) is ast.Attribute and f.attr == "sort" and type(f.value) is ast.Attribute
-                    and f.value.attr == attr):
-                return True
+            if type(f) is ast.Attribute and f.attr == "sort" and type(f.value) is ast.Attribute:
+                out.add(f.value.attr)
         elif type(node) is ast.Assign:
             v = node.value  # type: ignore[attr-defined]
-            if (type(v) is ast.Call and names.get(id(v)) in SORTERS
-                    and any(type(t) is ast.Attribute and t.attr == attr for t in node.targets)):  # type: ignore[attr-defined]
-                return True
-    return False
-
-
-def _sorted_in_place(scope: Scope, name: str, ctx: FileContext) -> bool:
-    """Is ``name.sort()`` called in this function (or module)?"""
-    for c in ctx.calls:
-        if c.scope is scope and c.method == "sort":
-            f = c.node.func
-            if type(f) is ast.Attribute and type(f.value) is ast.Name and f.value.id == name:
-                return True
-    return False
+            if type(v) is ast.Call and call_name(ctx, v, ctx.analyzer.module_scope, names) in SORTERS:
+                out.update(t.attr for t in node.targets if type(t) is ast.Attribute)  # type: ignore[attr-defined]
+    return out

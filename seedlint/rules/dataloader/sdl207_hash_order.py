@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from seedlint.project.facts import FileContext, Scope
+from seedlint.rules.dataloader._calls import LIST_MAKERS, call_name
 from seedlint.rules.base import Finding, Invalid, Rule, Valid
 
 # what turns an iterable into an ordered sequence, in the iterable's order
-ORDERERS = frozenset({"list", "tuple", "builtins.list", "builtins.tuple",
-                      "numpy.array", "numpy.asarray", "numpy.fromiter", "torch.tensor"})
+ORDERERS = LIST_MAKERS | {"numpy.array", "numpy.asarray", "numpy.fromiter", "torch.tensor"}
 ENUMERATE = frozenset({"enumerate", "builtins.enumerate"})
 # words of a name for what gets ids or positions: a vocabulary, an alphabet, labels, classes
 INDEX_WORDS = frozenset({"vocab", "vocabulary", "char", "character", "token", "word", "label", "class",
@@ -116,17 +116,16 @@ class HashOrder(Rule):
         if not enumerates and not stored:
             return  # the common case: nothing is numbered, no name holds ids
         names: Dict[int, Optional[str]] = {}  # resolved call names, as they are looked up
-        done: Set[int] = set()
+        found: Dict[int, Finding] = {}  # by the set's node: one finding per set
         # enumerate(a set of strings): the position is the id
         for c in enumerates:
             hit = _str_set(ctx, c.node.args[0], c.scope, names, 0)
-            if hit is not None and id(hit) not in done:
-                done.add(id(hit))
-                yield Finding(hit, _message("enumerate"))
+            if hit is not None:
+                found.setdefault(id(hit), Finding(hit, _message("enumerate")))
         for target, value, scope in stored:
             how = ""
             for _ in range(4):
-                if type(value) is ast.Call and value.args and _name(ctx, value, scope, names) in ORDERERS:  # type: ignore[attr-defined]
+                if type(value) is ast.Call and value.args and call_name(ctx, value, scope, names) in ORDERERS:  # type: ignore[attr-defined,arg-type]
                     how = how or (names[id(value)] or "")
                     value = value.args[0]  # type: ignore[attr-defined]
                 elif type(value) is ast.ListComp:
@@ -137,9 +136,9 @@ class HashOrder(Rule):
             if not how:
                 continue
             hit = _str_set(ctx, value, scope, names, 0)
-            if hit is not None and id(hit) not in done:
-                done.add(id(hit))
-                yield Finding(hit, _message(how, target))
+            if hit is not None:
+                found.setdefault(id(hit), Finding(hit, _message(how, target)))
+        yield from found.values()
 
 
 # a quick test before _names_an_index splits a name into words
@@ -162,13 +161,6 @@ def _message(how: str, target: Optional[str] = None) -> str:
             f"process), and {kept}: the ids or positions built from it differ between runs; use `sorted(...)`")
 
 
-def _name(ctx: FileContext, call: ast.Call, scope: Scope, memo: Dict[int, Optional[str]]) -> Optional[str]:
-    key = id(call)
-    if key not in memo:
-        memo[key] = ctx.resolve(call.func, scope)
-    return memo[key]
-
-
 def _str_set(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, Optional[str]],
              depth: int) -> Optional[ast.expr]:
     """``expr`` itself (or the set it is bound to) when it is a set whose elements are visibly strings."""
@@ -176,7 +168,7 @@ def _str_set(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, Op
         return None
     t = type(expr)
     if t is ast.Call:
-        name = _name(ctx, expr, scope, names)
+        name = call_name(ctx, expr, scope, names)
         if name in SETS and len(expr.args) == 1 and _str_items(ctx, expr.args[0], scope, names, 0):  # type: ignore[attr-defined]
             return expr
         return None
@@ -214,7 +206,7 @@ def _str_items(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, 
         f = expr.func  # type: ignore[attr-defined]
         if type(f) is ast.Attribute and f.attr in STR_LIST_METHODS:
             return True
-        return _name(ctx, expr, scope, names) in STR_LIST_CALLS
+        return call_name(ctx, expr, scope, names) in STR_LIST_CALLS
     if t in (ast.ListComp, ast.GeneratorExp, ast.SetComp):
         return _is_str(ctx, expr.elt, scope, names, depth + 1)  # type: ignore[attr-defined]
     if t in (ast.List, ast.Tuple):
@@ -236,7 +228,7 @@ def _is_str(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, Opt
         f = expr.func  # type: ignore[attr-defined]
         if type(f) is ast.Attribute and f.attr in STR_METHODS:
             return True
-        return _name(ctx, expr, scope, names) in STR_CALLS
+        return call_name(ctx, expr, scope, names) in STR_CALLS
     if t is ast.Subscript:
         v = expr.value  # type: ignore[attr-defined]
         # x.split(...)[0]: an item of a list of strings

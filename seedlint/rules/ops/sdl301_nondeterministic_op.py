@@ -46,7 +46,8 @@ class NondeterministicOp(Rule):
       block or a decorator), where autograd records nothing (`torch/autograd/grad_mode.py:22`,
       `:213`), nor in a model's beam-search methods (`reorder_encoder_out`, `reorder_incremental_state`,
       `_reorder_cache`: any name starting with `reorder`; `beam_search`, `greedy_search`), which reorder
-      cached states by beam index between decoding steps and run only under generation's `no_grad`.
+      cached states by beam index between decoding steps: beam search runs them from `generate`, which
+      fairseq's `SequenceGenerator` and transformers' `GenerationMixin` decorate with `torch.no_grad()`.
       Index arithmetic (`torch.arange(n).repeat_interleave(r)`) and data preprocessing are not
       differentiated.
     - such an op matters only to a program that may run a backward pass, since autograd computes

@@ -10,11 +10,15 @@ from seedlint.project.facts import CallSite, FileContext, literal
 from seedlint.rules.base import Finding, Invalid, Rule, Valid
 
 
+# the seed's keyword where it is not `seed` (`random.seed(a=...)`, `random.Random(x=...)`)
+SEED_KEYWORDS = {"random.seed": "a", "random.Random": "x"}
+
+
 def seed_argument(site: CallSite):
     """The seed argument of a seeding call, or None when the call is not one."""
     name = site.name
     if name in apis.SEED_ARG_CALLS:
-        return site.arg(0, "seed") if name not in ("random.Random",) else site.arg(0, "x")
+        return site.arg(0, SEED_KEYWORDS.get(name, "seed"))
     helper = HELPERS_BY_NAME.get(name or "")
     if helper is not None and helper.seed_param is not None:
         pos, kw = helper.seed_param
@@ -24,8 +28,8 @@ def seed_argument(site: CallSite):
     return None
 
 
-# the global seeders that reseed from OS entropy when given no seed or None: name -> the seed's keyword
-GLOBAL_RESEEDERS = {"random.seed": "a", "numpy.random.seed": "seed"}
+# the global seeders that reseed from OS entropy when given no seed or None
+GLOBAL_RESEEDERS = frozenset({"random.seed", "numpy.random.seed"})
 
 
 class SeedFromEntropy(Rule):
@@ -120,11 +124,12 @@ class SeedFromEntropy(Rule):
         for site in ctx.calls:
             if site.name in GLOBAL_RESEEDERS and not site.has_star_kwargs() and not any(
                     type(a) is ast.Starred for a in site.node.args):
-                given = site.arg(0, GLOBAL_RESEEDERS[site.name])
+                given = seed_argument(site)
                 if given is None or literal(given) is None:
                     short = site.name.replace("numpy.", "np.")
                     yield Finding(site.node, f"`{short}({'' if given is None else 'None'})` reseeds from OS "
-                                             "entropy (or the clock), so every run differs; pass a fixed, recorded seed")
+                                             "entropy (or the clock), so every run differs; pass a fixed, "
+                                             "recorded seed")
                     continue
             seed = seed_argument(site)
             if seed is None:
