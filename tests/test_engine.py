@@ -156,7 +156,7 @@ def test_a_module_that_only_warns_on_import_is_no_program(tmp_path):
                            "warnings.simplefilter('default')\nfrom pkg.core import *  # noqa\n",
         "train.py": "import warnings\nwarnings.filterwarnings('ignore')\nimport torch\n"
                     "from pkg.core import to_gpu\n\n\n"
-                    "def main():\n    torch.manual_seed(0)\n    to_gpu(torch.zeros(1))\n\n\nmain()\n",
+                    "def main():\n    torch.manual_seed(0)\n    to_gpu(torch.zeros(1)).sum().backward()\n\n\nmain()\n",
     })
     res = check_paths([tmp_path], no_cache=True)
     assert sorted(p.label for p in res.programs) == ["train.py"]

@@ -30,7 +30,7 @@ import libcst as cst
 
 from seedlint.fix.edit import (CannotFix, FileEditor, Owner, _Insert, _is_main_test, blank_prefix,
                                docstring_offset, statement_names)
-from seedlint.project.analysis import RNGS, Program, ProgramInfo, Project, Site, Summary
+from seedlint.project.analysis import RNGS, Program, ProgramInfo, Project, Site, Summary, unseeded_use
 
 RNG_CODES = {"random": "SDL001", "numpy": "SDL002", "torch": "SDL003"}
 DET_CODE = "SDL102"
@@ -58,19 +58,14 @@ def block_requests(programs: List[Program], infos: List[ProgramInfo], wanted: Ca
         s = prog.summary
         req = BlockRequest(prog, info, set())
         for rng in RNGS:
-            if rng in s.seeds:
-                continue
-            site = s.uses.get(rng)
-            if site is None:
-                covered = "torch" in s.seeds and (s.loader_workers or s.worker_seeding) and rng != "torch"
-                site = None if covered else s.worker_uses.get(rng)
+            site = unseeded_use(prog, rng)  # (where SDL001-SDL003 report it)
             if site is None:
                 continue
             key = (site.path, site.line, site.col, RNG_CODES[rng])
             if wanted(key):
                 req.items.add(rng)
                 req.keys.append(key)
-        if s.cuda is not None and s.det_on is None:
+        if s.cuda is not None and s.det_on is None and prog.trains:  # (as SDL102)
             key = (s.cuda.path, s.cuda.line, s.cuda.col, DET_CODE)
             if wanted(key):
                 req.items.add("det")

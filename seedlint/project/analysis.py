@@ -28,9 +28,13 @@ from seedlint.knowledge.helpers import HELPERS_BY_NAME, LIGHTNING_CLI, LIGHTNING
 from seedlint.project.program_info import ProgramInfo
 
 RNGS = ("random", "numpy", "torch")
+# a key of Summary.uses beside the RNGs: the first use of torch's RNG that is not a layer's weight
+# initialisation (SDL003 on a program that never trains, which loads its weights as a rule)
+TORCH_DRAW = "torch:draw"
 WORKER_METHODS = frozenset({"__getitem__", "__getitems__", "__iter__", "__next__"})
 LOCAL = "<local>."
 SELF = "<self>."
+STAR = "<star>."  # (as in seedlint.project.facts)
 TEST_NAMES = ("test_", "conftest")
 NOT_ENTRY_NAMES = frozenset({"setup.py", "conftest.py", "__init__.py", "noxfile.py", "fabfile.py", "conf.py"})
 
@@ -77,7 +81,8 @@ class Summary:
         # SDL008 candidates: a None seed under a condition on settings (site, why, names in the condition)
         self.maybe_off: Dict[Tuple[Site, str, Tuple[str, ...]], None] = {}
         # `if opt.seed is None: opt.seed = random.randint(...)` (site, setting name, where the value comes from)
-        self.none_fallbacks: Dict[Tuple[Site, str, str], None] = {}
+        # ... and the default it replaces: "None", or "neg" (`if opt.seed < 0:`)
+        self.none_fallbacks: Dict[Tuple[Site, str, str, str], None] = {}
         self.entropy_calls: Dict[Tuple[Site, str], None] = {}  # SDL005 via project helpers
         self.trains = False  # a call that looks like training runs (apis.is_training_call; SDL301/SDL302)
         # set once a finished summary is known to hold nothing (most do): merging it is then skipped at once
@@ -333,6 +338,8 @@ class Project:
             rest = qual[len(SELF):]
             cls, _, meth = rest.rpartition(".")
             return self._method(path, cls, meth, depth)
+        if qual.startswith(STAR):
+            return self._star(path, qual[len(STAR):].split("."), depth)
         level = len(qual) - len(qual.lstrip("."))
         parts = [p for p in qual.lstrip(".").split(".") if p]
         if level:
@@ -381,6 +388,23 @@ class Project:
             sub = self._module_file(os.path.dirname(mod), [name])
             if sub is not None:
                 return ("module", sub) if len(rest) == 1 else self._symbol(sub, rest[1:], depth)
+        return None
+
+    def _star(self, path: str, parts: List[str], depth: int) -> Any:
+        """A name ``path`` does not bind, looked up in the project modules it star-imports, the last such import
+        first (it rebinds what the ones before it bound); None when none of them has it. A star import of a
+        module that is not the project's is not looked into: its names are not known."""
+        f = self.facts.get(path)
+        if f is None:
+            return None
+        for imp in reversed(f["imports"]):
+            if imp.get("n") != ["*"]:
+                continue
+            mod = self.resolve(path, "." * imp["lv"] + imp["m"], depth + 1)
+            if mod and mod[0] == "module":
+                hit = self._symbol(mod[1], parts, depth + 1)
+                if hit is not None:
+                    return hit
         return None
 
     def _method(self, mod: str, cls: str, meth: str, depth: int) -> Any:
@@ -636,6 +660,8 @@ class Project:
             elif k == "use":
                 for r in ev["r"]:
                     (s.worker_uses if in_worker else s.uses).setdefault(r, site)
+                if not in_worker and not ev.get("init") and "torch" in ev["r"]:
+                    s.uses.setdefault(TORCH_DRAW, site)
             elif k == "seed":
                 self._add_seed(s, site, tuple(ev["r"]), ev, path)
             elif k == "det":
@@ -658,7 +684,7 @@ class Project:
             elif k == "cublas":
                 s.cublas = True
             elif k == "nonefallback":
-                s.none_fallbacks[(site, ev["name"], ev["src"])] = None
+                s.none_fallbacks[(site, ev["name"], ev["src"], "neg" if ev.get("neg") else "None")] = None
             elif k == "spawn":
                 target = None
                 if ev.get("t"):
@@ -1230,13 +1256,32 @@ def relative_label(path: str, root: Path) -> str:
         return path
 
 
+def unseeded_use(prog: Program, rng: str) -> Optional[Site]:
+    """Where program ``prog`` first uses ``rng`` unseeded (SDL001-SDL003 report it there), or None."""
+    s = prog.summary
+    if rng in s.seeds:
+        return None
+    site = s.uses.get(rng)
+    if rng == "torch" and site is not None and not prog.trains:
+        # a program that never trains (inference, export, evaluation) loads the weights it builds: only
+        # another draw (sampling, a random input, shuffling) makes its numbers differ
+        site = s.uses.get(TORCH_DRAW)
+    if site is None:
+        # RNG use inside Dataset methods runs in DataLoader workers, which reseed random / numpy / torch
+        # from torch's seed (torch/utils/data/_utils/worker.py:244-306): covered when torch is seeded.
+        covered = "torch" in s.seeds and (s.loader_workers or s.worker_seeding) and rng != "torch"
+        if not covered:
+            site = s.worker_uses.get(rng)
+    return site
+
+
 # ---------------------------------------------------------------------------------------------- entry
 def program_infos(programs: List[Program]) -> List[ProgramInfo]:
     out = []
     for p in programs:
         s = p.summary
         covered = "torch" in s.seeds and (s.loader_workers or s.worker_seeding)
-        used = set(s.uses) | {r for r in s.worker_uses if r == "torch" or not covered}
+        used = {r for r in s.uses if r in RNGS} | {r for r in s.worker_uses if r in RNGS and (r == "torch" or not covered)}
         func = next((lid for (path, lid) in p.starts if lid not in ("<module>", "<main>")), None)
         out.append(ProgramInfo(entry=p.entry, label=p.label, function=func, used=frozenset(used),
                                seeded=frozenset(s.seeds), cuda=s.cuda is not None, deterministic=s.det_on is not None))
@@ -1349,6 +1394,7 @@ class ProjectContext:
         self._argparse: Dict[int, Dict[str, str]] = {}
         self._argparse_modules: Optional[List[str]] = None
         self._events: Optional[Dict[str, List[Tuple[str, str, Dict[str, Any]]]]] = None
+        self.memo: Dict[str, Any] = {}  # what a rule works out once per project analysis, by the rule's code
 
     def programs_containing(self, path: str) -> List[Program]:
         """The programs whose modules include ``path``, in program order."""
@@ -1396,15 +1442,16 @@ class ProjectContext:
                     return ev
         return None
 
-    def file_det(self, path: str) -> Tuple[bool, bool]:
-        """(deterministic algorithms on anywhere in the file, and without warn_only); cuDNN's flag aside."""
+    def file_det(self, path: str, cudnn: bool = False) -> Tuple[bool, bool]:
+        """(deterministic algorithms on anywhere in the file, and without warn_only); cuDNN's flag aside, unless
+        ``cudnn`` (for a convolution, which either switch makes deterministic)."""
         on = raising = False
         f = self.project.facts.get(path)
         if f is None:
             return False, False
         for fn in f["functions"].values():
             for ev in fn["events"]:
-                if ev["k"] == "det" and ev["v"] and ev.get("src") != "cudnn":
+                if ev["k"] == "det" and ev["v"] and (cudnn or ev.get("src") != "cudnn"):
                     on = True
                     raising = raising or not ev.get("wo")
         return on, raising

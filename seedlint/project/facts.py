@@ -30,6 +30,7 @@ from seedlint.knowledge.helpers import HELPERS_BY_NAME, LIGHTNING_CLI, LIGHTNING
 _BUILTINS = frozenset(dir(builtins))
 RNG_OBJECTS = frozenset({*apis.RNG_CONSTRUCTORS, apis.TORCH_GENERATOR, "numpy.random.Generator"})
 LOCAL = "<local>."
+STAR = "<star>."  # a name that may come from `from module import *` (Project._resolve looks it up)
 # calls that libraries make at import time to define things, not to run a job
 _DEFINING_CALLS = frozenset({
     "logging.getLogger", "typing.TypeVar", "typing.NewType", "typing.ParamSpec", "collections.namedtuple",
@@ -307,7 +308,8 @@ class Analyzer:
         self.env_writes: List[Tuple[ast.AST, str]] = []
         self.functions: Dict[str, ast.AST] = {}
         self.fn_scopes: Dict[str, Scope] = {}  # local id -> the function's scope (its bindings complete)
-        self.unpacked: Dict[int, List[ast.Call]] = {}  # id(binding) of `a` in `a, b = f()` -> the calls
+        # id(binding) of `a` in `a, b = f()` -> (the call, a's place in the targets or None, how many targets)
+        self.unpacked: Dict[int, List[Tuple[ast.Call, Optional[int], int]]] = {}
         self.classes: Dict[str, ast.ClassDef] = {}
         self.guards: List[Tuple[str, ...]] = []
         self.if_tests: List[ast.expr] = []  # the tests of the enclosing `if` statements (either branch)
@@ -326,6 +328,7 @@ class Analyzer:
         self.trains = False  # a call that looks like training (apis.is_training_call), anywhere in the file
         self.imports: List[Dict[str, Any]] = []
         self.imports_torch = False
+        self.star_imports = False  # a module-level `from m import *` of a module that may be the project's
         self.has_main_guard = False
         self.top_level_code = False  # a top-level statement does work (a call beyond defining names, a loop)
         self.top_level_work = False  # ... and one that is not an assignment does (see analysis.build_programs)
@@ -367,6 +370,10 @@ class Analyzer:
             mod = "." * stmt.level + (stmt.module or "")  # type: ignore[attr-defined]
             for alias in stmt.names:  # type: ignore[attr-defined]
                 if alias.name == "*":
+                    # `from .parts import *` of a module that may be the project's: a name this module never
+                    # binds may come from it (resolved project-wide, see _base_of)
+                    if scope.kind == "module" and (stmt.level or (stmt.module or "").split(".")[0] not in _FOREIGN_ROOTS):  # type: ignore[attr-defined]
+                        self.star_imports = True
                     continue
                 full = (mod + "." + alias.name) if not mod.endswith(".") else (mod + alias.name)
                 b[alias.asname or alias.name] = Binding("import", full)
@@ -418,9 +425,16 @@ class Analyzer:
         elif isinstance(t, (ast.Tuple, ast.List)):
             for elt in t.elts:
                 self._bind_target(elt.value if isinstance(elt, ast.Starred) else elt, None, scope)
-            if type(value) is ast.Call and type(t.elts[0]) is ast.Name:
-                # `ds, n_classes = build_dataset(...)`: SDL201 asks what the call returns (dataset_factories)
-                self.unpacked.setdefault(id(scope.bindings[t.elts[0].id]), []).append(value)
+            if type(value) is ast.Call:
+                # `ds, n_classes = build_dataset(...)`: SDL201 asks what the call returns (dataset_factories),
+                # for each name the element at its place (None: all of it, past a starred target)
+                starred = False
+                for i, elt in enumerate(t.elts):
+                    if type(elt) is ast.Starred:
+                        starred = True
+                    elif type(elt) is ast.Name:
+                        self.unpacked.setdefault(id(scope.bindings[elt.id]), []).append(
+                            (value, None if starred else i, len(t.elts)))
 
     def lookup(self, name: str, scope: Optional[Scope] = None) -> Optional[Binding]:
         scope = scope or self.scope
@@ -472,6 +486,8 @@ class Analyzer:
             base = "<self>." + scope.class_id  # type: ignore[operator]
         if parts is None:
             return apis.canonical(base)
+        if base.startswith(STAR):
+            return None  # `obj.method()` on a star-imported name: a method call on an object, as before
         parts.append(base)
         return apis.canonical(".".join(reversed(parts)))
 
@@ -479,7 +495,11 @@ class Analyzer:
         """What a name stands for in ``scope``: a qualified name, _SELF (the method's ``self``), or None."""
         bnd = self.lookup(name, scope)
         if bnd is None:
-            return "builtins." + name if name in _BUILTINS else None
+            if name in _BUILTINS:
+                return "builtins." + name
+            # a name the module does not bind, with a star import of a module that may be the project's: the
+            # project analysis looks it up in the star-imported modules (Project._resolve)
+            return STAR + name if self.star_imports and not name.startswith("_") else None
         kind = bnd.kind
         if kind == "import":
             return bnd.target or ""
@@ -840,6 +860,10 @@ class Analyzer:
             self.scope.local_id if self.scope.kind == "class" else None)
         if cls_id is None:
             return
+        if self.scope.kind == "function" and not (
+                type(target) is ast.Attribute and type(target.value) is ast.Name  # type: ignore[attr-defined]
+                and target.value.id == self.scope.self_name):  # type: ignore[attr-defined]
+            return  # a method's local name (`g = torch.Generator()` in __init__) is not kept by the object
         attr = target.attr if isinstance(target, ast.Attribute) else (target.id if isinstance(target, ast.Name) else None)
         if attr is not None:
             self.class_rngs.setdefault(cls_id, f"{cls_id.rsplit('.', 1)[-1]}.{attr}")
@@ -879,10 +903,11 @@ class Analyzer:
         """``if opt.seed is None: opt.seed = random.randint(...)``: the default run gets a seed drawn from
         entropy or an unseeded RNG (SDL008 when that setting's default is None)."""
         t = node.test
-        if not (isinstance(t, ast.Compare) and len(t.ops) == 1 and isinstance(t.ops[0], (ast.Is, ast.Eq))
-                and literal(t.comparators[0]) is None):
+        sentinel = _seed_sentinel(t)
+        if sentinel is None:
             return
-        key = t.left.attr if isinstance(t.left, ast.Attribute) else (t.left.id if isinstance(t.left, ast.Name) else None)
+        left = t.operand if type(t) is ast.UnaryOp else t.left  # type: ignore[attr-defined]
+        key = left.attr if isinstance(left, ast.Attribute) else (left.id if isinstance(left, ast.Name) else None)
         if key is None:
             return
         for stmt in node.body:
@@ -901,7 +926,7 @@ class Analyzer:
                             src = name
                             break
             if src is not None:
-                self._event("nonefallback", stmt, name=key, src=src)
+                self._event("nonefallback", stmt, name=key, src=src, **({"neg": 1} if sentinel == "neg" else {}))
 
     def _visit_conditional(self, node: ast.AST) -> None:
         self.cond_depth += 1
@@ -1170,6 +1195,9 @@ class Analyzer:
                 # draws later (a shuffling loader or sampler when iterated, a random transform when applied to a
                 # sample): the program uses the RNG, but a seed set between here and then still comes first (SDL007)
                 self._event("use", node, r=draws, what=name, lz=1)
+            elif _initialises_parameters(name):
+                # a layer's weights (or torch.nn.init): a program that never trains loads its weights, as a rule
+                self._event("use", node, r=draws, what=name, init=1)
             else:
                 self._event("use", node, r=draws, what=name)
         if self._cuda_kwarg(site):
@@ -1185,6 +1213,8 @@ class Analyzer:
                 extra["nd"] = 1
             if id(site.node) in self._values_only:
                 extra["vo"] = 1
+            if name is not None and name != op["api"] and not name.startswith(LOCAL):
+                extra["form"] = name  # what the call names (`nn.Upsample` reaches `F.interpolate`)
             self._event("op", site.node, id=op["id"], lst=op["list"], api=op["api"], dev=op["device"],
                         bw=int(op["backward_only"]), **extra)
 
@@ -1220,6 +1250,8 @@ class Analyzer:
         elif method == "manual_seed":
             pass  # g.manual_seed(s) seeds a local generator (SDL004 looks at those), not a global RNG
         else:
+            if method == "prepare" and self._accelerator(node.func.value):  # type: ignore[attr-defined]
+                self._event("cuda", node)  # accelerator.prepare(model, ...) moves the model to its device
             if isinstance(node.func, ast.Attribute) and method:
                 # only the names matter (a project method of that name may seed): kept as a set per function
                 self.func_facts[self._fact_id()].setdefault("mc", set()).add(method)
@@ -1235,11 +1267,24 @@ class Analyzer:
         if type(node) is ast.Name:  # device = "cuda" ... x.to(device): what the name was given
             return any(self._is_cuda_literal(v) for v in self.values_of(node, self.scope)[1:]  # type: ignore[arg-type]
                        if type(v) is not ast.Name)
+        if type(node) is ast.Attribute and node.attr == "device":  # type: ignore[attr-defined]
+            return self._accelerator(node.value)  # type: ignore[attr-defined]
         if isinstance(node, ast.JoinedStr) and node.values:  # f"cuda:{rank}"
             first = node.values[0]
             return isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.startswith("cuda")
         v = literal(node)
         return isinstance(v, str) and (v == "cuda" or v.startswith("cuda:"))
+
+    def _accelerator(self, node: ast.expr) -> bool:
+        """A name given ``accelerate.Accelerator(...)`` without ``cpu=True``: its ``device`` is CUDA when there is
+        one (``accelerate/state.py``, ``PartialState``), and its ``prepare`` puts the model there."""
+        if type(node) is not ast.Name:
+            return False
+        for v in self.values_of(node, self.scope)[1:]:
+            if type(v) is ast.Call and self.resolve(v.func) in ACCELERATORS and not any(  # type: ignore[attr-defined]
+                    k.arg == "cpu" and literal(k.value) is not False for k in v.keywords):  # type: ignore[attr-defined]
+                return True
+        return False
 
     def _cuda_kwarg(self, site: CallSite) -> bool:
         dev = site.kwarg("device")
@@ -1570,13 +1615,16 @@ def _dataset_expr_kind(an: "Analyzer", expr: ast.expr, scope: Scope, depth: int)
     if type(expr) is ast.Name:
         bnd = an.lookup(expr.id, scope)
         if bnd is not None and id(bnd) in an.unpacked:
-            # the first of the names a call's result is unpacked into: what the call returns, all of it
-            values = values + an.unpacked[id(bnd)]  # type: ignore[operator]
+            # a name a call's result is unpacked into: the element at its place of what a factory of this
+            # file returns, else what the call returns, all of it
+            for call, place, n in an.unpacked[id(bnd)]:
+                kinds.extend(_unpacked_kinds(an, call, place, n, scope, depth))
     for value in values:
         if isinstance(value, (ast.List, ast.Tuple)):
-            # (`return dataset, nb_classes`: a number beside the dataset is no dataset)
+            # (`return dataset, nb_classes` / `return dataset, sampler`: a number or a sampler beside the dataset
+            # is no dataset)
             kinds.extend(_dataset_expr_kind(an, e, scope, depth + 1) for e in value.elts
-                         if not _constant_valued(an, e, scope))
+                         if not _constant_valued(an, e, scope) and not _sampler_valued(an, e, scope))
             continue
         if type(value) is ast.IfExp:  # `self.train if train else self.val`: either
             kinds.append(_dataset_expr_kind(an, value.body, scope, depth + 1))  # type: ignore[attr-defined]
@@ -1585,6 +1633,9 @@ def _dataset_expr_kind(an: "Analyzer", expr: ast.expr, scope: Scope, depth: int)
         hf = _hf_dataset(an, value, scope, depth)
         if hf is not None:
             kinds.append(("classes", [f"{HF}{hf}"]))  # safe unless the project has a module `datasets`
+            continue
+        if type(value) in (ast.Subscript, ast.Call) and _hf_streaming(an, value, scope, depth):
+            kinds.append(("unknown", "streaming"))  # it keeps its shuffle generator: reported as it is
             continue
         if (type(value) is ast.Attribute and type(value.value) is ast.Name and scope.class_id is not None
                 and value.value.id == scope.self_name):
@@ -1624,10 +1675,82 @@ def _dataset_expr_kind(an: "Analyzer", expr: ast.expr, scope: Scope, depth: int)
     for k in kinds:
         if k[0] == "rng":
             return k
-    if any(k[0] == "unknown" for k in kinds):
-        return "unknown", None
+    unknown = [k for k in kinds if k[0] == "unknown"]
+    if unknown:
+        return "unknown", next((k[1] for k in unknown if k[1]), None)
     classes = sorted({q for k in kinds if k[0] == "classes" for q in k[1]})
     return ("classes", classes) if classes else ("safe", None)
+
+
+def _unpacked_kinds(an: "Analyzer", call: ast.Call, place: Optional[int], n: int, scope: Scope,
+                    depth: int) -> List[Tuple[str, Any]]:
+    """The kinds of the element at ``place`` of what ``call`` returns, unpacked into ``n`` names: a factory of
+    this file whose return is a tuple of that length gives that element (``dataset, dataset_test, sampler,
+    test_sampler = load_data(...)``); anything else is taken whole."""
+    name = an.resolve(call.func, scope)
+    if place is not None and name and name.startswith(LOCAL) and name[len(LOCAL):] in an.fn_scopes:
+        lid = name[len(LOCAL):]
+        returns = _returned(an.functions[lid])
+        if returns and all(type(r) in (ast.Tuple, ast.List) and len(r.elts) == n  # type: ignore[attr-defined]
+                           and not any(type(e) is ast.Starred for e in r.elts) for r in returns):  # type: ignore[attr-defined]
+            return [_dataset_expr_kind(an, r.elts[place], an.fn_scopes[lid], depth + 1)  # type: ignore[attr-defined]
+                    for r in returns]
+    return [_dataset_expr_kind(an, call, scope, depth + 1)]
+
+
+# torch's samplers hold indices and a generator, not samples: one beside a dataset in a returned tuple is no dataset
+_SAMPLER_PREFIXES = ("torch.utils.data.",)
+
+
+def _sampler_valued(an: "Analyzer", expr: ast.expr, scope: Scope) -> bool:
+    """``RandomSampler(ds)`` / ``DistributedSampler(ds)`` (or a local name only ever assigned those, or None)."""
+    values = an.values_of(expr, scope)
+    if type(expr) is ast.Name:
+        values = values[1:]
+    if not values:
+        return False
+    for v in values:
+        if type(v) is ast.Constant and v.value is None:  # type: ignore[attr-defined]
+            continue
+        if type(v) is not ast.Call:
+            return False
+        name = an.resolve(v.func, scope) or ""  # type: ignore[attr-defined]
+        if not (name.startswith(_SAMPLER_PREFIXES) and name.endswith("Sampler")):
+            return False
+    return True
+
+
+def _initialises_parameters(name: str) -> bool:
+    """``nn.Linear(...)`` and the like (their ``reset_parameters`` draws) or ``torch.nn.init.*``."""
+    mod, _, leaf = name.rpartition(".")
+    return (mod == "torch.nn" and leaf in apis.NN_RANDOM_INIT and leaf not in _DRAWS_IN_FORWARD) or (
+        mod == "torch.nn.init" and leaf in apis.TORCH_INIT_RANDOM)
+
+
+# layers of NN_RANDOM_INIT that draw when they run (in training mode), not when they are built
+_DRAWS_IN_FORWARD = frozenset({"Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
+                               "RReLU"})
+
+
+ACCELERATORS = frozenset({"accelerate.Accelerator", "accelerate.accelerator.Accelerator"})
+
+
+def _seed_sentinel(test: ast.expr) -> Optional[str]:
+    """What an ``if`` that gives a setting a value of its own takes for "not set": "None" for ``x is None`` /
+    ``x == None`` / ``not x`` (a None default is falsy), "neg" for ``x < 0`` / ``x <= 0`` / ``x == -1`` (a
+    negative default: ``--seed -1``); None for any other test."""
+    if type(test) is ast.UnaryOp and isinstance(test.op, ast.Not):  # type: ignore[attr-defined]
+        return "None" if type(test.operand) in (ast.Name, ast.Attribute) else None  # type: ignore[attr-defined]
+    if type(test) is not ast.Compare or len(test.ops) != 1:  # type: ignore[attr-defined]
+        return None
+    op, value = test.ops[0], literal(test.comparators[0])  # type: ignore[attr-defined]
+    if isinstance(op, (ast.Is, ast.Eq)) and value is None:
+        return "None"
+    if type(value) is int and not isinstance(value, bool) and (
+            (isinstance(op, ast.Lt) and value <= 0) or (isinstance(op, ast.LtE) and value < 0)
+            or (isinstance(op, ast.LtE) and value == 0) or (isinstance(op, ast.Eq) and value < 0)):
+        return "neg"
+    return None
 
 
 _FACTORY_PREFIXES = ("build", "get_data", "load_data", "make_data", "create_data", "prepare_data")
@@ -1717,6 +1840,25 @@ def _hf_dataset(an: "Analyzer", value: ast.expr, scope: Scope, depth: int) -> Op
     if name is None and type(func) is ast.Attribute and func.attr in HF_DATASET_METHODS:
         return _first_hf(an, func.value, scope, depth)
     return None
+
+
+def _hf_streaming(an: "Analyzer", value: ast.expr, scope: Scope, depth: int) -> bool:
+    """A streaming Hugging Face ``IterableDataset``: ``load_dataset(..., streaming=True)`` (a split, or what its
+    methods return) or ``.to_iterable_dataset()``."""
+    if depth > 4:
+        return False
+    t = type(value)
+    if t is ast.Subscript:
+        return any(_hf_streaming(an, v, scope, depth + 1) for v in an.values_of(value.value, scope))  # type: ignore[attr-defined]
+    if t is not ast.Call:
+        return False
+    func = value.func  # type: ignore[attr-defined]
+    if an.resolve(func, scope) in HF_DATASET_CALLS:
+        return any(k.arg == "streaming" and literal(k.value) is not False for k in value.keywords)  # type: ignore[attr-defined]
+    if type(func) is ast.Attribute and (func.attr == "to_iterable_dataset" or func.attr in HF_DATASET_METHODS):
+        return func.attr == "to_iterable_dataset" or any(
+            _hf_streaming(an, v, scope, depth + 1) for v in an.values_of(func.value, scope))
+    return False
 
 
 def _first_hf(an: "Analyzer", expr: ast.expr, scope: Scope, depth: int) -> Optional[str]:

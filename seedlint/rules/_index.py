@@ -13,7 +13,7 @@ DEFAULTS: Dict[str, bool] = {
     "SDL000": True, "SDL001": True, "SDL002": True, "SDL003": True, "SDL004": True, "SDL005": True,
     "SDL006": True, "SDL007": True, "SDL008": True, "SDL009": True,
     "SDL101": True, "SDL102": True, "SDL103": True, "SDL104": True,
-    "SDL201": True, "SDL202": True, "SDL203": True, "SDL204": True, "SDL205": True, "SDL206": True,
+    "SDL201": True, "SDL202": False, "SDL203": True, "SDL204": True, "SDL205": True, "SDL206": True,
     "SDL207": True,
     "SDL301": True, "SDL302": True,
 }

@@ -7,13 +7,19 @@ from seedlint.project.analysis import ProjectContext, diag
 from seedlint.rules.base import Invalid, Rule, Valid
 
 
+# a training step: the programs of the cases below may run a backward pass
+TRAIN = "def step(loss):\n    loss.backward()\n"
+
+
 class CudaWithoutDeterminism(Rule):
     """Reports a program that runs on CUDA and never enables deterministic mode.
 
     ## What it does
     Reports, once per program, the first place it puts work on CUDA (`.cuda()`, `.to("cuda")`,
     `device="cuda"`, `torch.device("cuda")`, `torch.set_default_device("cuda")`, Lightning's
-    `Trainer(accelerator="gpu")` or `Trainer(gpus=N)`, a device chosen with `torch.cuda.is_available()`,
+    `Trainer(accelerator="gpu")` or `Trainer(gpus=N)`, accelerate's `accelerator.device` and
+    `accelerator.prepare(...)` for an `Accelerator()` without `cpu=True` (its device is CUDA when there is
+    one), a device chosen with `torch.cuda.is_available()`,
     a name given such a string first: `device = "cuda"` ... `.to(device)`) when
     nothing on the way from its entry point enables deterministic mode:
     `torch.use_deterministic_algorithms(True)` (also with `warn_only=True`),
@@ -21,6 +27,14 @@ class CudaWithoutDeterminism(Rule):
     `= args.torch_deterministic`), `torch.set_deterministic_debug_mode`, or a helper /
     framework switch that does (transformers `enable_full_determinism`, Lightning
     `Trainer(deterministic=True)`, `seed_everything` of `seedlint.runtime` ...).
+
+    Only programs that may run a backward pass are reported, judged as SDL301 judges them (one that
+    calls `backward()` or `torch.autograd.grad`, builds a `torch.optim` optimizer or hands the work to
+    a trainer, in what it runs or anywhere in its entry file). The convolution algorithms cuDNN
+    documents as non-deterministic are backward ones (`CUDNN_CONVOLUTION_BWD_DATA_ALGO_0`,
+    `CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0` / `_3`), and so are the atomic-add passes of most ops in
+    torch's list ("when attempting to differentiate"). An inference, sampling or export script gets no SDL102; an op it calls that is
+    nondeterministic in its forward pass is reported by SDL301.
 
     ## Why is this bad?
     Seeding alone does not make CUDA runs repeatable: cuDNN may pick nondeterministic convolution
@@ -49,6 +63,9 @@ class CudaWithoutDeterminism(Rule):
       `ctx.deterministicCuDNN() || ctx.deterministicAlgorithms()`; defaults are off (`ATen/Context.h:476-501`).
     - PyTorch, `torch.use_deterministic_algorithms`:
       https://pytorch.org/docs/stable/generated/torch.use_deterministic_algorithms.html
+    - NVIDIA cuDNN API reference, `cudnnConvolutionBwdDataAlgo_t` / `cudnnConvolutionBwdFilterAlgo_t`: the
+      algorithms documented as non-deterministic (`_ALGO_0`, and `_ALGO_3` for filters):
+      https://docs.nvidia.com/deeplearning/cudnn/latest/api/cudnn-cnn-library.html
     """
 
     code = "SDL102"
@@ -78,43 +95,57 @@ class CudaWithoutDeterminism(Rule):
                "helpers.py": "import torch\ndef ordinal(device):\n    device = torch.device(device)\n"
                              "    if device.type == 'cuda' and device.index is None:\n"
                              "        return torch.device('cuda', torch.cuda.current_device())\n    return device\n"}),
+        # accelerate on the CPU
+        Valid("import torch\nfrom accelerate import Accelerator\nif __name__ == '__main__':\n"
+              "    acc = Accelerator(cpu=True)\n    m = torch.nn.Linear(2, 2).to(acc.device)\n"
+              "    m, opt = acc.prepare(m, torch.optim.SGD(m.parameters(), lr=0.1))\n"),
+        # a program that never runs a backward pass: sampling, evaluation, export
+        Valid("import torch\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
+              "    model = torch.load('m.pt').cuda()\n    with torch.no_grad():\n        y = model(x)\n"),
     ]
     INVALID = [
+        # accelerate: the accelerator's device, or what prepare() moves there
+        Invalid("import torch\nfrom accelerate import Accelerator\nfrom accelerate.utils import set_seed\n"
+                "if __name__ == '__main__':\n    acc = Accelerator()\n    set_seed(0)\n"
+                "    m = torch.nn.Linear(2, 2).to(acc.device)\n" + TRAIN, expected=((7, 9),)),
+        Invalid("import torch\nfrom accelerate import Accelerator\nif __name__ == '__main__':\n"
+                "    accelerator = Accelerator(mixed_precision='fp16')\n    torch.manual_seed(0)\n"
+                "    m, opt = accelerator.prepare(m, opt)\n" + TRAIN, expected=((6, 14),)),
         # the default value is used when the function runs
-        Invalid({"train.py": "import gauss\nif __name__ == '__main__':\n    gauss.blur(3)\n",
+        Invalid({"train.py": "import gauss\nif __name__ == '__main__':\n    gauss.blur(3)\n" + TRAIN,
                  "gauss.py": "import torch\ndef blur(n, device=torch.device('cuda', 0)):\n"
                              "    return torch.ones(n).to(device)\n"}, path="gauss.py", expected=((2, 20),)),
-        Invalid("import torch\nif __name__ == '__main__':\n    torch.manual_seed(0)\n    x = torch.zeros(2).cuda()\n",
+        Invalid("import torch\nif __name__ == '__main__':\n    torch.manual_seed(0)\n    x = torch.zeros(2).cuda()\n" + TRAIN,
                 expected=((4, 9),),
                 fixed="import torch\nif __name__ == '__main__':\n"
                       "    torch.use_deterministic_algorithms(True, warn_only=True)\n    torch.manual_seed(0)\n"
-                      "    x = torch.zeros(2).cuda()\n"),
+                      "    x = torch.zeros(2).cuda()\n" + TRAIN),
         Invalid("import torch as th\ndevice = th.device('cuda' if th.cuda.is_available() else 'cpu')\n"
-                "th.zeros(1).to(device)\n", expected=((2, 20),),
+                "th.zeros(1).to(device)\n" + TRAIN, expected=((2, 20),),
                 fixed="import torch as th\nfrom seedlint.runtime import seed_everything\nseed_everything(0)\n"
                       "device = th.device('cuda' if th.cuda.is_available() else 'cpu')\n"
-                      "th.zeros(1).to(device)\n"),
-        Invalid("import torch\nif __name__ == '__main__':\n    torch.set_default_device('cuda')\n",
+                      "th.zeros(1).to(device)\n" + TRAIN),
+        Invalid("import torch\nif __name__ == '__main__':\n    torch.set_default_device('cuda')\n" + TRAIN,
                 expected=((3, 5),)),
         # Lightning 1.x: Trainer(gpus=N)
         Invalid("import pytorch_lightning as pl\nif __name__ == '__main__':\n    pl.seed_everything(0)\n"
-                "    trainer = pl.Trainer(max_epochs=1, gpus=1)\n", expected=((4, 15),)),
+                "    trainer = pl.Trainer(max_epochs=1, gpus=1)\n    trainer.fit(model)\n", expected=((4, 15),)),
         # a device string given to a name first, in the program's function or at module level
         Invalid("import torch\ndef main():\n    device = 'cuda'\n    x = torch.zeros(2).to(device)\n"
-                "if __name__ == '__main__':\n    torch.manual_seed(0)\n    main()\n", expected=((4, 9),)),
+                "if __name__ == '__main__':\n    torch.manual_seed(0)\n    main()\n" + TRAIN, expected=((4, 9),)),
         Invalid("import torch\nDEVICE = f'cuda:{0}'\nif __name__ == '__main__':\n"
-                "    x = torch.zeros(2, device=DEVICE)\n", expected=((4, 9),)),
+                "    x = torch.zeros(2, device=DEVICE)\n" + TRAIN, expected=((4, 9),)),
         Invalid("import torch\nfrom torch import nn\nif __name__ == '__main__':\n"
-                "    m = nn.Linear(2, 2).to('cuda:0')\n", expected=((4, 9),),
+                "    m = nn.Linear(2, 2).to('cuda:0')\n" + TRAIN, expected=((4, 9),),
                 fixed="import torch\nfrom torch import nn\nfrom seedlint.runtime import seed_everything\n"
                       "if __name__ == '__main__':\n    seed_everything(0)\n"
-                      "    m = nn.Linear(2, 2).to('cuda:0')\n"),
+                      "    m = nn.Linear(2, 2).to('cuda:0')\n" + TRAIN),
     ]
 
     def check_project(self, ctx: ProjectContext) -> Iterator[Diagnostic]:
         for prog in ctx.programs:
             s = prog.summary
-            if s.cuda is not None and s.det_on is None:
+            if s.cuda is not None and s.det_on is None and prog.trains:
                 yield diag(s.cuda, self.code,
                            f"program `{prog.label}` runs on CUDA here but never enables deterministic mode: call "
                            "`torch.use_deterministic_algorithms(True, warn_only=True)` at its start", self.fix)

@@ -24,8 +24,13 @@ class WorkersWithoutInitFn(Rule):
     "get_data", "load_data", "make_data", "create_data" or "prepare_data"); and unless
     every program running the
     loader calls Lightning's `seed_everything(workers=True)` (Lightning then attaches its own
-    `worker_init_fn`). A dataset seedlint cannot follow (a function parameter, `loader.dataset`) is
-    reported.
+    `worker_init_fn`). A dataset seedlint cannot follow (a function parameter, `loader.dataset`, a
+    `torch.load`ed cache, a class of a library it does not know) is reported only where there is
+    something to copy: when a class of the project stores an RNG object, or the project imports MONAI,
+    whose random transforms keep their own `np.random.RandomState`. Names unpacked from a factory of
+    the same file are followed element by element (`dataset, dataset_test, train_sampler, test_sampler
+    = load_data(...)`), each part of `random_split(ds, ...)` is a `Subset` of `ds`, and a sampler
+    returned beside a dataset is no dataset.
 
     ## Why is this bad?
     Since torch 1.9 each worker reseeds python `random`, NumPy's global RNG and torch from the
@@ -67,6 +72,9 @@ class WorkersWithoutInitFn(Rule):
       whole permutation when called and returns a selection. A streaming `IterableDataset` keeps its shuffle
       generator and is reported; so is `load_dataset` when `datasets` is a module of the project.
     - PyTorch, "Reproducibility", DataLoader section: https://pytorch.org/docs/stable/notes/randomness.html#dataloader
+    - MONAI, `monai/transforms/transform.py`, `class Randomizable`: "currently based on a class variable `R`,
+      which is an instance of `np.random.RandomState`"; "recommended to use this API with
+      `monai.data.DataLoader`" (which sets a `worker_init_fn`).
     """
 
     code = "SDL201"
@@ -128,6 +136,29 @@ class WorkersWithoutInitFn(Rule):
               "dl = DataLoader(train, shuffle=True, num_workers=4)\n"),
         Valid("from typing import Optional\nfrom datasets import Dataset\nfrom torch.utils.data import DataLoader\n"
               "def loader(ds: Optional[Dataset], n: int):\n    return DataLoader(ds, num_workers=n)\n"),
+        # a generator the constructor only uses (a local name) is not kept by the dataset (minGPT's AdditionDataset)
+        Valid("import torch\nfrom torch.utils.data import DataLoader, Dataset\nclass Adds(Dataset):\n"
+              "    def __init__(self):\n        g = torch.Generator()\n        g.manual_seed(0)\n"
+              "        self.perm = torch.randperm(10, generator=g)\n"
+              "dl = DataLoader(Adds(), num_workers=2)\n"),
+        # datasets seedlint cannot follow, in a project where nothing holds an RNG object to copy
+        Valid("from torch.utils.data import DataLoader\nclass Data:\n    def __init__(self, ds):\n"
+              "        self.ds = ds\n    def loader(self):\n        return DataLoader(self.ds, num_workers=4)\n"),
+        Valid("import torch\nimport webdataset as wds\nfrom torch.utils.data import DataLoader\n"
+              "cached, _ = torch.load('cache.pt')\nDataLoader(cached, num_workers=4)\n"
+              "DataLoader(wds.WebDataset('shards'), num_workers=4)\n"),
+        # names unpacked from a factory of the file, element by element; a sampler beside the dataset
+        Valid("import torch, torchvision\nfrom torch.utils.data import DataLoader, RandomSampler\nimport numpy as np\n"
+              "class Noise:\n    def __init__(self):\n        self.rng = np.random.default_rng(0)\n"
+              "def load_data(d):\n    ds = torchvision.datasets.ImageFolder(d)\n"
+              "    return ds, RandomSampler(ds), Noise()\n"
+              "dataset, sampler, noise = load_data('x')\nDataLoader(dataset, sampler=sampler, num_workers=4)\n"),
+        # every part of random_split(ds) is a Subset of ds
+        Valid("import torch, torchvision, random\nfrom torch.utils.data import DataLoader, random_split\n"
+              "class Aug:\n    def __init__(self):\n        self.r = random.Random(0)\n"
+              "full = torchvision.datasets.MNIST('d')\n"
+              "train, val = random_split(full, [0.9, 0.1], generator=torch.Generator().manual_seed(0))\n"
+              "DataLoader(val, num_workers=4)\n"),
     ]
     INVALID = [
         Invalid("import numpy as np\nfrom torch.utils.data import DataLoader, Dataset\nclass Noisy(Dataset):\n"
@@ -137,9 +168,12 @@ class WorkersWithoutInitFn(Rule):
                       "from seedlint.runtime import seed_worker\nclass Noisy(Dataset):\n"
                       "    def __init__(self):\n        self.rng = np.random.default_rng(0)\n"
                       "loader = DataLoader(Noisy(), num_workers=4, worker_init_fn=seed_worker)\n"),
-        Invalid("import torch.utils.data as tud\ndl = tud.DataLoader(ds, num_workers=args.workers)\n",
-                expected=((2, 6),),
-                fixed="import torch.utils.data as tud\nfrom seedlint.runtime import seed_worker\n"
+        # a dataset seedlint cannot follow, in a project whose MONAI transforms hold RNG objects
+        Invalid("import torch.utils.data as tud\nimport monai.transforms as mt\n"
+                "dl = tud.DataLoader(ds, num_workers=args.workers)\n",
+                expected=((3, 6),),
+                fixed="import torch.utils.data as tud\nimport monai.transforms as mt\n"
+                      "from seedlint.runtime import seed_worker\n"
                       "dl = tud.DataLoader(ds, num_workers=args.workers, worker_init_fn=seed_worker)\n"),
         Invalid("from torch.utils.data import DataLoader as DL\nimport random\nclass D:\n"
                 "    def __init__(self):\n        self.r = random.Random(1)\nds = D()\n"
@@ -179,12 +213,12 @@ class WorkersWithoutInitFn(Rule):
                  "data.py": "import numpy as np\nclass Noisy:\n    def __init__(self):\n"
                             "        self.rng = np.random.default_rng(0)\n"
                             "def build_dataset():\n    return Noisy(), 10\n"}, path="train.py", expected=((4, 10),)),
-        Invalid("from torch.utils.data import DataLoader\nclass Data:\n    def __init__(self, ds):\n"
-                "        self.ds = ds\n    def loader(self):\n        return DataLoader(self.ds, num_workers=4)\n",
-                expected=((6, 16),),
-                fixed="from torch.utils.data import DataLoader\nfrom seedlint.runtime import seed_worker\n"
-                      "class Data:\n    def __init__(self, ds):\n        self.ds = ds\n    def loader(self):\n"
-                      "        return DataLoader(self.ds, num_workers=4, worker_init_fn=seed_worker)\n"),
+        # a dataset from a parameter, in a project with a class that stores an RNG object (in another module)
+        Invalid({"data.py": "from torch.utils.data import DataLoader\nclass Data:\n    def __init__(self, ds):\n"
+                            "        self.ds = ds\n    def loader(self):\n"
+                            "        return DataLoader(self.ds, num_workers=4)\n",
+                 "aug.py": "import random\nclass Jitter:\n    def __init__(self):\n        self.r = random.Random(0)\n"},
+                path="data.py", expected=((6, 16),)),
     ]
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
@@ -205,7 +239,12 @@ class WorkersWithoutInitFn(Rule):
         if progs and all(p.summary.worker_seeding for p in progs):
             return True
         ev = ctx.event_at(path, "loader", line, col)
-        if ev is None or ev.get("ds") != "classes":
+        if ev is None:
+            return False
+        if ev.get("ds") == "unknown":
+            # (a streaming Hugging Face dataset keeps its shuffle generator: "dsq" says so)
+            return not ev.get("dsq") and not self._rng_objects_around(ctx)
+        if ev.get("ds") != "classes":
             return False
         for qual in ev.get("dsq") or ():
             if qual.startswith(HF):
@@ -214,9 +253,29 @@ class WorkersWithoutInitFn(Rule):
                 if hit and hit[0] != "external":
                     return False
                 continue
+            hit = ctx.project.resolve(path, qual)
+            if not hit or hit[0] == "external":
+                # a library class seedlint does not know: as a dataset it cannot follow
+                if self._rng_objects_around(ctx):
+                    return False
+                continue
             if not self._rng_free(ctx, path, qual, 0):
                 return False
         return True
+
+    def _rng_objects_around(self, ctx) -> bool:
+        """Could a dataset seedlint cannot follow hold an RNG object? Only if the project has a class that stores
+        one, or imports MONAI (its random transforms keep a `np.random.RandomState` each)."""
+        known = ctx.memo.get(self.code)
+        if known is None:
+            known = False
+            for facts in ctx.project.facts.values():
+                if any(info.get("rng") for info in facts.get("classes", {}).values()) or any(
+                        (imp.get("m") or "").split(".", 1)[0] == "monai" for imp in facts.get("imports", ())):
+                    known = True
+                    break
+            ctx.memo[self.code] = known
+        return known
 
     def _rng_free(self, ctx, path: str, qual: str, depth: int) -> bool:
         """Is ``qual`` (as named in ``path``) a project class that holds no RNG object, or a project dataset

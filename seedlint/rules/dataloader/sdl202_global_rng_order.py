@@ -15,6 +15,12 @@ class GlobalRngDataOrder(Rule):
     Reports `DataLoader(shuffle=True)`, `RandomSampler`, `SubsetRandomSampler`,
     `WeightedRandomSampler` and `random_split` called without `generator=`.
 
+    Off by default (turn it on with `--extend-select SDL202`, or `extend-select = ["SDL202"]` in
+    `[tool.seedlint]`). In a program that seeds torch, this order is the same on every run with the
+    same seed, so it is not what the default rules report: a run that repeats. What it costs is
+    comparability between experiments, below. In a program that does not seed torch, SDL003 already
+    reports the loader, the sampler or the split as a use of torch's global RNG.
+
     ## Why is this bad?
     Without a generator, the sampler draws its seed from the global torch RNG when iteration starts,
     and `random_split` draws from it directly. The data order then depends on how many numbers the
@@ -46,6 +52,7 @@ class GlobalRngDataOrder(Rule):
     """
 
     code = "SDL202"
+    default = False  # a seeded program's order repeats run to run (see the docstring)
     name = "global-rng-data-order"
     message = "random data order drawn from the global torch RNG"
     fix = FixSafety.UNSAFE

@@ -106,6 +106,11 @@ class FilesystemOrder(Rule):
                 expected=((5, 22),),
                 fixed="import glob, os\nfrom torch.utils.data import Dataset\nclass Images(Dataset):\n"
                       "    def __init__(self, root):\n        self.files = sorted(glob.glob(os.path.join(root, '*.png')))\n"),
+        # the listing in a comprehension's second clause (one listing per extension)
+        Invalid("from pathlib import Path\nclass Images:\n    def __init__(self, folder, exts=('jpg', 'png')):\n"
+                "        self.paths = [p for ext in exts for p in Path(folder).glob(f'**/*.{ext}')]\n"
+                "    def __getitem__(self, i):\n        return self.paths[i]\n",
+                expected=((4, 50),)),
         # through a comprehension, a local name and a concatenation
         Invalid("import glob, os\nclass Pairs:\n    def __init__(self, root):\n"
                 "        names = [f for f in os.listdir(root) if f.endswith('.jpg')]\n"
@@ -190,7 +195,9 @@ def _listings(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, O
         if name in LIST_MAKERS and len(expr.args) == 1:  # type: ignore[attr-defined]
             yield from _listings(ctx, expr.args[0], scope, names, in_place, depth + 1)  # type: ignore[attr-defined]
     elif t in (ast.ListComp, ast.GeneratorExp):
-        yield from _listings(ctx, expr.generators[0].iter, scope, names, in_place, depth + 1)  # type: ignore[attr-defined]
+        # every clause: `[p for ext in exts for p in Path(root).glob(f"*.{ext}")]` keeps the inner listing's order
+        for gen in expr.generators:  # type: ignore[attr-defined]
+            yield from _listings(ctx, gen.iter, scope, names, in_place, depth + 1)
     elif t is ast.BinOp and isinstance(expr.op, ast.Add):  # type: ignore[attr-defined]
         for side in (expr.left, expr.right):  # type: ignore[attr-defined]
             yield from _listings(ctx, side, scope, names, in_place, depth + 1)

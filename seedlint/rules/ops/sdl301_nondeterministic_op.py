@@ -9,6 +9,9 @@ from seedlint.rules.base import Invalid, Rule, Valid
 # Plain convolutions are left to SDL102 (CUDA without deterministic mode): flagging every conv layer
 # would bury the findings that matter. Transposed convolutions stay (their backward is the classic case).
 PLAIN_CONV = frozenset({"torch.nn.Conv1d", "torch.nn.Conv2d", "torch.nn.Conv3d"})
+# convolutions pick a deterministic cuDNN algorithm under either switch (`ctx.deterministicCuDNN() ||
+# ctx.deterministicAlgorithms()`): for these `cudnn.deterministic = True` is enough
+CUDNN_CONV = frozenset({"torch.nn.ConvTranspose1d", "torch.nn.ConvTranspose2d", "torch.nn.ConvTranspose3d"})
 
 
 # ops only whose indices output is nondeterministic ("torch.median with indices output"): a call whose result is
@@ -28,8 +31,8 @@ class NondeterministicOp(Rule):
     a deterministic implementation is chosen when the flag is on; list (b): the op raises when it is
     on), when the program that runs them never enables deterministic algorithms
     (`torch.use_deterministic_algorithms(True)`, also with `warn_only=True`, or a helper that calls
-    it; `cudnn.deterministic = True` alone does not count: it only selects cuDNN's convolution
-    algorithms). The table is generated from the installed torch's own docstring
+    it; `cudnn.deterministic = True` alone does not count, except for transposed convolutions: it
+    only selects cuDNN's convolution algorithms). The table is generated from the installed torch's own docstring
     (`scripts/gen_nondeterministic_ops.py`). Only what a call shows is used:
 
     - conditions: `index_put_(..., accumulate=True)`, `F.interpolate(mode="bilinear")` (the default
@@ -83,6 +86,10 @@ class NondeterministicOp(Rule):
     torch.use_deterministic_algorithms(True, warn_only=True)
     out = torch.zeros(n, d, device="cuda").index_add_(0, idx, src)
     ```
+    For an op of list (b) deterministic mode is no remedy: it makes the op raise (or, with
+    `warn_only=True`, warn) and the result still varies. The message says so and asks to avoid the op
+    where results must repeat (`F.interpolate(mode="bilinear")` -> `mode="nearest"`, an adaptive pool ->
+    a fixed-size pool).
 
     ## Fix safety
     No per-op fix; `seedlint fix` enables deterministic mode in the seed block it inserts.
@@ -153,7 +160,12 @@ class NondeterministicOp(Rule):
         # the values of median(dim=...) are deterministic; its indices are not
         "import torch\ndef pool(x):\n    return x.cuda().median(dim=-1)[0]\n",
         "import torch\ndef pool(x):\n    v, _ = torch.median(x.cuda(), dim=1)\n    return v\n",
+            # cudnn.deterministic picks deterministic algorithms for a transposed convolution
+        Valid("import torch\nfrom torch.backends import cudnn\nif __name__ == '__main__':\n"
+              "    cudnn.deterministic = True\n    m = torch.nn.ConvTranspose2d(3, 3, 4).cuda()\n"
+              "    m(x).sum().backward()\n"),
     ]
+
     INVALID = [
         Invalid("import torch\ndef agg(x, idx, src):\n    return x.index_add_(0, idx, src)\n", expected=((3, 12),)),
         # backward-only: in model code (a class with forward), where the input is differentiated
@@ -213,8 +225,9 @@ class NondeterministicOp(Rule):
             progs = [p for p in ctx.programs_containing(path) if p.trains or not backward]
             site = Site(path, ev["l"], ev["c"])
             cuda_only = ev["dev"] == "CUDA"
+            conv = ev["api"] in CUDNN_CONV
             if progs:
-                culprit = next((p for p in progs if p.summary.det_algos is None and (
+                culprit = next((p for p in progs if (p.summary.det_on if conv else p.summary.det_algos) is None and (
                     not cuda_only or p.summary.cuda is not None)), None)
                 if culprit is None:
                     continue
@@ -222,13 +235,20 @@ class NondeterministicOp(Rule):
             else:
                 # a script that never trains runs its own backward-only ops forward only; a module that only
                 # such scripts import is judged as if none did (a program that trains may load it by name)
-                on, _ = ctx.file_det(path)
+                on, _ = ctx.file_det(path, cudnn=conv)
                 if on or path in entries or (every_trainer_det if backward else every_program_det):
                     continue
                 where = "deterministic mode is not enabled"
             phase = " in backward" if ev.get("bw") else ""
             dev = "on CUDA" if cuda_only else ("on CPU" if ev["dev"] == "CPU" else "")
+            if ev.get("lst") == "b":
+                # list (b): torch has no deterministic implementation; deterministic mode only raises (or warns)
+                yield diag(site, self.code,
+                           f"`{_short(ev.get('form') or ev['api'])}` is nondeterministic{phase} {dev} and torch has no deterministic "
+                           f"implementation of it ({where}; with it on, the op raises, or warns with "
+                           "`warn_only=True`): avoid it where results must repeat".replace("  ", " "))
+                continue
             yield diag(site, self.code,
-                       f"`{_short(ev['api'])}` is nondeterministic{phase} {dev} and {where}: call "
+                       f"`{_short(ev.get('form') or ev['api'])}` is nondeterministic{phase} {dev} and {where}: call "
                        "`torch.use_deterministic_algorithms(True, warn_only=True)` at the program's start".replace(
                            "  ", " "))

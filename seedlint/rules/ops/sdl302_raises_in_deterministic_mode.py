@@ -101,5 +101,5 @@ class RaisesInDeterministicMode(Rule):
             phase = "its backward raises" if ev.get("bw") else "it raises"
             dev = " on CUDA" if ev["dev"] == "CUDA" else ""
             yield diag(site, self.code,
-                       f"`{_short(ev['api'])}` has no deterministic implementation ({phase} RuntimeError{dev}) and "
+                       f"`{_short(ev.get('form') or ev['api'])}` has no deterministic implementation ({phase} RuntimeError{dev}) and "
                        f"{where}: pass `warn_only=True` or avoid the op")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from seedlint.diagnostics import Diagnostic, FixSafety
-from seedlint.project.analysis import ProjectContext, diag
+from seedlint.project.analysis import ProjectContext, diag, unseeded_use
 
 HOW = {
     "random": ("python `random`", "random.seed(seed)"),
@@ -17,16 +17,7 @@ HOW = {
 def unseeded(ctx: ProjectContext, rng: str, code: str) -> Iterator[Diagnostic]:
     what, call = HOW[rng]
     for prog in ctx.programs:
-        s = prog.summary
-        if rng in s.seeds:
-            continue
-        site = s.uses.get(rng)
-        if site is None:
-            # RNG use inside Dataset methods runs in DataLoader workers, which reseed random / numpy / torch
-            # from torch's seed (torch/utils/data/_utils/worker.py:244-306): covered when torch is seeded.
-            covered = "torch" in s.seeds and (s.loader_workers or s.worker_seeding) and rng != "torch"
-            if not covered:
-                site = s.worker_uses.get(rng)
+        site = unseeded_use(prog, rng)
         if site is None:
             continue
         used = f" ({site.what.replace('numpy.', 'np.')})" if site.what else ""

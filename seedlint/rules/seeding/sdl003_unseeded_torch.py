@@ -18,6 +18,12 @@ class UnseededTorch(Rule):
     (their init draws from the RNG), `nn.Dropout`, `DataLoader(shuffle=True)` and random samplers
     without `generator=`, `random_split`, torchvision's random transforms.
 
+    Building layers is not reported in a program that never trains (no `backward()`, optimizer or
+    trainer on its way or in its entry file, as SDL301 judges it): an inference, evaluation or export
+    script loads the weights it builds (`load_state_dict`, `from_pretrained`), so their random
+    initialisation does not reach its numbers. Any other draw of such a program (sampling with
+    `torch.multinomial`, a random input, dropout layers, shuffling) is reported.
+
     ## Why is this bad?
     torch seeds its default generator nondeterministically at start-up (checked on torch 2.13:
     `torch.initial_seed()` differs from one interpreter to the next), so initial weights, dropout masks
@@ -26,10 +32,12 @@ class UnseededTorch(Rule):
 
     ## Example
     ```python
+    import torch
     import torch.nn as nn
 
     if __name__ == "__main__":
         model = nn.Linear(10, 2)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     ```
 
     ## Use instead
@@ -40,6 +48,7 @@ class UnseededTorch(Rule):
     if __name__ == "__main__":
         torch.manual_seed(0)
         model = nn.Linear(10, 2)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     ```
 
     ## Fix safety
@@ -72,12 +81,34 @@ class UnseededTorch(Rule):
                "pkg/utils.py": "import torch\ndef set_seed(s):\n    torch.manual_seed(s)\n",
                "pkg/models.py": "import torch.nn as nn\nclass Net(nn.Module):\n    def __init__(self):\n"
                                 "        super().__init__()\n        self.fc = nn.Linear(2, 2)\n"}),
+        # an inference script: the weights it builds are loaded
+        Valid("import torch\nfrom torch import nn\nif __name__ == '__main__':\n    model = nn.Linear(4, 2)\n"
+              "    model.load_state_dict(torch.load('w.pt'))\n    print(model(torch.ones(4)))\n"),
+        # seeded through a helper of a star-imported module (`from utils import *`)
+        Valid({"train.py": "from utils import *\nimport torch\nif __name__ == '__main__':\n    set_seed(0)\n"
+                           "    x = torch.randn(3)\n",
+               "utils.py": "import torch\ndef set_seed(s):\n    torch.manual_seed(s)\n"}),
     ]
     INVALID = [
-        Invalid("import torch.nn as nn\nif __name__ == '__main__':\n    model = nn.Linear(10, 2)\n",
+        # an inference script that samples: the draw after the weights is reported
+        Invalid("import torch\nfrom torch import nn\nif __name__ == '__main__':\n    model = nn.Linear(4, 2)\n"
+                "    model.load_state_dict(torch.load('w.pt'))\n"
+                "    idx = torch.multinomial(model(torch.ones(4)).softmax(-1), 1)\n", expected=((6, 11),)),
+        # a class of a star-imported project module draws when it is built (`from .parts import *`)
+        Invalid({"train.py": "import torch\nfrom net.model import Net\nif __name__ == '__main__':\n    net = Net()\n"
+                             "    net(x).sum().backward()\n",
+                 "net/__init__.py": "",
+                 "net/model.py": "import torch.nn as nn\nfrom .parts import *\nclass Net(nn.Module):\n"
+                                 "    def __init__(self):\n        super().__init__()\n        self.block = Block()\n",
+                 "net/parts.py": "import torch.nn as nn\nclass Block(nn.Module):\n    def __init__(self):\n"
+                                 "        super().__init__()\n        self.fc = nn.Linear(2, 2)\n"},
+                path="net/parts.py", expected=((5, 19),)),
+        Invalid("import torch.nn as nn\nif __name__ == '__main__':\n    model = nn.Linear(10, 2)\n"
+                "    model(x).sum().backward()\n",
                 expected=((3, 13),),
                 fixed="import torch.nn as nn\nfrom seedlint.runtime import seed_everything\n"
-                      "if __name__ == '__main__':\n    seed_everything(0)\n    model = nn.Linear(10, 2)\n"),
+                      "if __name__ == '__main__':\n    seed_everything(0)\n    model = nn.Linear(10, 2)\n"
+                      "    model(x).sum().backward()\n"),
         Invalid("import torch as th\nx = th.rand(2)\nprint(x)\n", expected=((2, 5),),
                 fixed="import torch as th\nfrom seedlint.runtime import seed_everything\nseed_everything(0)\n"
                       "x = th.rand(2)\nprint(x)\n"),

@@ -4,7 +4,7 @@ from typing import Iterator, Set, Tuple
 
 from seedlint.diagnostics import Diagnostic
 from seedlint.project.analysis import Program, ProjectContext, diag
-from seedlint.rules.base import Invalid, Rule
+from seedlint.rules.base import Invalid, Rule, Valid
 
 
 class SeedOffByDefault(Rule):
@@ -15,7 +15,8 @@ class SeedOffByDefault(Rule):
     default is `None`: `if args.seed is not None: torch.manual_seed(args.seed)` where
     `parser.add_argument("--seed", type=int)` has no default (argparse defaults are resolved
     statically across the program's modules), and `if opt.seed is None: opt.seed = random.randint(...)`
-    under such a default (the seed is then drawn from an unseeded RNG or the clock) when the setting is a
+    (also `if not opt.seed:`) under such a default, or `if args.seed < 0: args.seed = np.random.randint(...)`
+    under a negative default (`default=-1`) (the seed is then drawn from an unseeded RNG or the clock) when the setting is a
     seed: its name says so (`seed`, `manualSeed`), or a guarded seeding call passes it (an experiment name
     made from the date when none is given is not one). Also reports calls
     that pass `None` (or nothing) to a seeding helper that turns a `None` seed into entropy: detectron2
@@ -66,6 +67,10 @@ class SeedOffByDefault(Rule):
         "    p = argparse.ArgumentParser()\n    p.add_argument('--name', default=None)\n    args = p.parse_args()\n"
         "    if args.name is None:\n        args.name = datetime.now().strftime('%Y_%m_%d')\n"
         "    torch.manual_seed(0)\n",
+        # the fallback replaces a negative seed, but the default is a seed
+        Valid("import argparse\nimport numpy as np\nif __name__ == '__main__':\n    p = argparse.ArgumentParser()\n"
+              "    p.add_argument('--seed', type=int, default=0)\n    args = p.parse_args()\n"
+              "    if args.seed < 0:\n        args.seed = np.random.randint(1000)\n    np.random.seed(args.seed)\n"),
     ]
     INVALID = [
         Invalid("import argparse\nimport torch as th\nif __name__ == '__main__':\n    p = argparse.ArgumentParser()\n"
@@ -88,6 +93,15 @@ class SeedOffByDefault(Rule):
                  "envutil.py": "import os, time, torch\ndef seed_all_rng(seed=None):\n    if seed is None:\n"
                                "        seed = os.getpid() + int(time.time())\n    torch.manual_seed(seed)\n"},
                 expected=((3, 5),), path="train.py"),
+        # a negative default that the program replaces with a draw (rl-baselines3-zoo), and `if not seed:`
+        Invalid("import argparse\nimport numpy as np\nif __name__ == '__main__':\n    p = argparse.ArgumentParser()\n"
+                "    p.add_argument('--seed', type=int, default=-1)\n    args = p.parse_args()\n"
+                "    if args.seed < 0:\n        args.seed = np.random.randint(2**32 - 1, dtype='int64').item()\n"
+                "    np.random.seed(args.seed)\n", expected=((8, 9),)),
+        Invalid("import argparse, time, random\nif __name__ == '__main__':\n    p = argparse.ArgumentParser()\n"
+                "    p.add_argument('--seed', type=int)\n    args = p.parse_args()\n"
+                "    if not args.seed:\n        args.seed = int(time.time())\n    random.seed(args.seed)\n",
+                expected=((7, 9),)),
         Invalid({"train.py": "import argparse\nfrom utils import set_seed\nparser = argparse.ArgumentParser()\n"
                              "parser.add_argument('--manual-seed', dest='seed', default=None, type=int)\n"
                              "args = parser.parse_args()\nif args.seed:\n    set_seed(args.seed)\n",
@@ -110,11 +124,12 @@ class SeedOffByDefault(Rule):
                     done.add(key)
                     yield diag(site, self.code, f"{why}, and that is what happens with the default `{hit}`: the "
                                                 "default run is not reproducible")
-            for site, name, src in prog.summary.none_fallbacks:
+            for site, name, src, sentinel in prog.summary.none_fallbacks:
                 key = (site.path, site.line, site.col)
-                if key not in done and _is_seed(prog, name) and ctx.argparse_default(prog, name) == "None":
+                if key not in done and _is_seed(prog, name) and ctx.argparse_default(prog, name) == sentinel:
                     done.add(key)
-                    yield diag(site, self.code, f"`{name}` defaults to None, and then the seed is drawn from "
+                    default = "None" if sentinel == "None" else "a negative number"
+                    yield diag(site, self.code, f"`{name}` defaults to {default}, and then the seed is drawn from "
                                                 f"`{src.replace('builtins.', '')}()`: the default run is not "
                                                 "reproducible; give it a default seed")
             for site, rngs, guards, seed_names in prog.summary.seed_sites:
