@@ -1252,6 +1252,10 @@ class Analyzer:
         else:
             if method == "prepare" and self._accelerator(node.func.value):  # type: ignore[attr-defined]
                 self._event("cuda", node)  # accelerator.prepare(model, ...) moves the model to its device
+            elif method in ("shuffle", "train_test_split") and self._hf_draws_numpy_seed(site):
+                # a Hugging Face dataset's shuffle / split without seed= or generator= takes its seed from
+                # NumPy's global state (datasets 5.2.0, arrow_dataset.py:4949-4954, :5177-5182)
+                self._event("use", node, r=["numpy"], what=f"datasets.Dataset.{method}")
             if isinstance(node.func, ast.Attribute) and method:
                 # only the names matter (a project method of that name may seed): kept as a set per function
                 self.func_facts[self._fact_id()].setdefault("mc", set()).add(method)
@@ -1274,6 +1278,19 @@ class Analyzer:
             return isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.startswith("cuda")
         v = literal(node)
         return isinstance(v, str) and (v == "cuda" or v.startswith("cuda:"))
+
+    def _hf_draws_numpy_seed(self, site: CallSite) -> bool:
+        """``ds.shuffle()`` / ``ds.train_test_split(...)`` on a map-style Hugging Face dataset, given neither a seed
+        nor a generator (and, for the split, not ``shuffle=False``)."""
+        if site.has_star_kwargs() or site.kwarg("seed") is not None or site.kwarg("generator") is not None:
+            return False
+        args = site.node.args
+        if site.method == "shuffle":
+            if args:
+                return False  # ds.shuffle(42)
+        elif len(args) >= 3 and literal(args[2]) is False or literal(site.kwarg("shuffle")) is False or len(args) >= 5:
+            return False  # train_test_split(..., shuffle=False) / a seed given in place
+        return _hf_dataset(self, site.node.func.value, self.scope, 0) is not None  # type: ignore[attr-defined]
 
     def _accelerator(self, node: ast.expr) -> bool:
         """A name given ``accelerate.Accelerator(...)`` without ``cpu=True``: its ``device`` is CUDA when there is

@@ -14,7 +14,10 @@ class UnseededNumpyGlobal(Rule):
     Follows each program from its entry point through its imports and calls, and reports the first
     use of numpy's legacy global generator (`np.random.rand`, `np.random.shuffle`,
     `np.random.choice` ...) when nothing on the way calls `np.random.seed` or a helper that does.
-    A helper that seeds only torch does not count. Generator objects (`np.random.default_rng(seed)`)
+    A helper that seeds only torch does not count. A Hugging Face `datasets` map-style dataset's
+    `shuffle()` and `train_test_split(...)` without `seed=` or `generator=` take their seed from numpy's
+    global state (`np.random.get_state()`; datasets 5.2.0, `arrow_dataset.py:4949-4954`, `:5177-5182`),
+    so they are uses too. Generator objects (`np.random.default_rng(seed)`)
     are not the global RNG and are not reported here (see SDL004). Uses inside Dataset methods are
     covered when torch is seeded and the loader has workers (workers reseed numpy since torch 1.9).
 
@@ -64,8 +67,15 @@ class UnseededNumpyGlobal(Rule):
         Valid({"run.py": "import helpers\nif __name__ == '__main__':\n    helpers.setup()\n    helpers.go()\n",
                "helpers.py": "import numpy as np\ndef setup():\n    seed_all(0)\n"
                              "def seed_all(s):\n    np.random.seed(s)\ndef go():\n    return np.random.rand()\n"}),
+        # ... with one, or not shuffled
+        Valid("from datasets import load_dataset\nif __name__ == '__main__':\n    ds = load_dataset('imdb')\n"
+              "    a = ds['train'].train_test_split(test_size=0.1, seed=0)\n    b = ds['test'].shuffle(42)\n"
+              "    c = ds['train'].train_test_split(0.1, shuffle=False)\n"),
     ]
     INVALID = [
+        # a Hugging Face dataset split without a seed
+        Invalid("from datasets import load_dataset\nif __name__ == '__main__':\n    ds = load_dataset('imdb')\n"
+                "    parts = ds['train'].train_test_split(test_size=0.1)\n", expected=((4, 13),)),
         Invalid("import numpy as np\nimport torch\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
                 "    idx = np.random.permutation(10)\n", expected=((5, 11),),
                 fixed="import numpy as np\nimport torch\nif __name__ == '__main__':\n    np.random.seed(0)\n"
