@@ -205,6 +205,7 @@ class Project:
         self._sub_roots = self._find_sub_roots()
         self._roots_cache: Dict[str, List[Path]] = {}
         self._resolve_cache: Dict[Tuple[Any, ...], Any] = {}
+        self._stars: Dict[str, List[str]] = {}  # path -> what it star-imports, the last import first (_star)
         self._summary: Dict[Fid, Summary] = {}
         self._prev_summary: Dict[Fid, Summary] = {}
         self._mcall_cache: Dict[str, Summary] = {}
@@ -388,19 +389,22 @@ class Project:
             sub = self._module_file(os.path.dirname(mod), [name])
             if sub is not None:
                 return ("module", sub) if len(rest) == 1 else self._symbol(sub, rest[1:], depth)
+        if depth < 8 and not name.startswith("_"):
+            # a name the module re-exports with `from .part import *` (a package's __init__.py, as a rule)
+            return self._star(mod, rest, depth + 1)
         return None
 
     def _star(self, path: str, parts: List[str], depth: int) -> Any:
         """A name ``path`` does not bind, looked up in the project modules it star-imports, the last such import
         first (it rebinds what the ones before it bound); None when none of them has it. A star import of a
         module that is not the project's is not looked into: its names are not known."""
-        f = self.facts.get(path)
-        if f is None:
-            return None
-        for imp in reversed(f["imports"]):
-            if imp.get("n") != ["*"]:
-                continue
-            mod = self.resolve(path, "." * imp["lv"] + imp["m"], depth + 1)
+        stars = self._stars.get(path)
+        if stars is None:
+            f = self.facts.get(path)
+            stars = self._stars[path] = [] if f is None else [
+                "." * imp["lv"] + imp["m"] for imp in reversed(f["imports"]) if imp.get("n") == ["*"]]
+        for qual in stars:
+            mod = self.resolve(path, qual, depth + 1)
             if mod and mod[0] == "module":
                 hit = self._symbol(mod[1], parts, depth + 1)
                 if hit is not None:

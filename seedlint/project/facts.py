@@ -793,6 +793,10 @@ class Analyzer:
         node = self.classes.get(class_id)
         if node is None:
             return False
+        if "aug" in node.name.lower():
+            # a data augmentation written as a module (DrQ's RandomShiftsAug): it runs on the inputs, which
+            # require no grad, before the model (a "...Transform" can be a layer: timm's BilinearAttnTransform)
+            return False
         if any(type(b) in (ast.FunctionDef, ast.AsyncFunctionDef) and b.name == "forward" for b in node.body):
             return True
         for b in node.bases:

@@ -45,7 +45,8 @@ class NondeterministicOp(Rule):
     - an op that is nondeterministic only "when attempting to differentiate" is reported where the
       call shows that it is differentiated: a layer (`nn.ReflectionPad2d(...)`), a loss
       (`F.ctc_loss`), or a function or Tensor method in model code (a method of a class with
-      `forward` or a `...Module` base); never under `torch.no_grad()` / `inference_mode()` (a `with`
+      `forward` or a `...Module` base, unless its name says it is a data augmentation (`RandomShiftsAug`,
+      `GPUAugment`: "aug" in it), which runs on inputs that require no grad); never under `torch.no_grad()` / `inference_mode()` (a `with`
       block or a decorator), where autograd records nothing (`torch/autograd/grad_mode.py:22`,
       `:213`), nor in a model's beam-search methods (`reorder_encoder_out`, `reorder_incremental_state`,
       `_reorder_cache`: any name starting with `reorder`; `beam_search`, `greedy_search`), which reorder
@@ -160,7 +161,13 @@ class NondeterministicOp(Rule):
         # the values of median(dim=...) are deterministic; its indices are not
         "import torch\ndef pool(x):\n    return x.cuda().median(dim=-1)[0]\n",
         "import torch\ndef pool(x):\n    v, _ = torch.median(x.cuda(), dim=1)\n    return v\n",
-            # cudnn.deterministic picks deterministic algorithms for a transposed convolution
+            # an augmentation written as a module runs on the inputs (DrQ-v2's RandomShiftsAug)
+        Valid("import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
+              "class RandomShiftsAug(nn.Module):\n    def forward(self, x):\n"
+              "        return F.grid_sample(F.pad(x, (4, 4, 4, 4), mode='replicate'), grid)\n"
+              "if __name__ == '__main__':\n    x = RandomShiftsAug()(torch.rand(1, 3, 8, 8).cuda())\n"
+              "    loss.backward()\n"),
+        # cudnn.deterministic picks deterministic algorithms for a transposed convolution
         Valid("import torch\nfrom torch.backends import cudnn\nif __name__ == '__main__':\n"
               "    cudnn.deterministic = True\n    m = torch.nn.ConvTranspose2d(3, 3, 4).cuda()\n"
               "    m(x).sum().backward()\n"),

@@ -73,6 +73,11 @@ class UnseededNumpyGlobal(Rule):
               "    c = ds['train'].train_test_split(0.1, shuffle=False)\n"),
     ]
     INVALID = [
+        # a helper a package re-exports with `from .dm import *` in its __init__.py
+        Invalid({"main.py": "from pkg.utils import draw\nif __name__ == '__main__':\n    draw()\n",
+                 "pkg/__init__.py": "", "pkg/utils/__init__.py": "from .dm import *\n",
+                 "pkg/utils/dm.py": "import numpy as np\ndef draw():\n    return np.random.rand()\n"},
+                path="pkg/utils/dm.py", expected=((3, 12),)),
         # a Hugging Face dataset split without a seed
         Invalid("from datasets import load_dataset\nif __name__ == '__main__':\n    ds = load_dataset('imdb')\n"
                 "    parts = ds['train'].train_test_split(test_size=0.1)\n", expected=((4, 13),)),
