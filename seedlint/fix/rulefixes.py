@@ -116,6 +116,9 @@ def fix_sdl004(fx: FixContext, node: ast.AST) -> str:
     pos, kw = apis.RNG_CONSTRUCTORS[site.name]
     given = site.arg(pos, kw)
     short = site.name.rsplit(".", 1)[1]
+    if pos == apis.KEYWORD_ONLY and given is None:
+        ed.edit_node(call, lambda n: append_keyword(n, kw, cst.Integer(seed)))
+        return f"{short}(..., {kw}={seed})"
     if given is not None:
         if not is_none(given):
             raise CannotFix("the seed argument is not None")
@@ -193,6 +196,8 @@ def fix_sdl206(fx: FixContext, node: ast.AST) -> str:
         raise CannotFix("not a recognised directory listing")
     if site.name == "os.scandir":
         raise CannotFix("os.scandir entries do not sort as they are: sort them by `entry.name`")
+    if site.name == "os.walk":
+        raise CannotFix("sorting os.walk's tuples leaves each directory's names unsorted: sort the list built from it")
     if re.search(r"\bsorted\s*(=|:)|\bdef\s+sorted\b|\bimport\b[^\n]*\bsorted\b", ed.text):
         raise CannotFix("the name `sorted` is bound to something else in this file")
     call = ed.cst_for(node, (cst.Call,))

@@ -100,6 +100,7 @@ TORCHVISION_RANDOM_EXTRA: FrozenSet[str] = frozenset(
 
 # ---------------------------------------------------------------------------------------------
 # Unseeded generator objects (SDL004): constructor -> index/keyword of the seed argument
+KEYWORD_ONLY = 10**6  # (a position no call reaches: the seed is looked up by keyword alone)
 RNG_CONSTRUCTORS: Dict[str, Tuple[int, str]] = {
     "numpy.random.default_rng": (0, "seed"),
     "numpy.random.RandomState": (0, "seed"),
@@ -110,7 +111,15 @@ RNG_CONSTRUCTORS: Dict[str, Tuple[int, str]] = {
     "numpy.random.SFC64": (0, "seed"),
     "numpy.random.SeedSequence": (0, "entropy"),
     "random.Random": (0, "x"),
+    # albumentations >= 1.4.21: every Compose keeps its own np.random.default_rng(seed) and random.Random(seed)
+    # (albumentations/core/composition.py:117-119 in 1.4.21, :170-172 in 2.0.8); keyword only in practice
+    "albumentations.Compose": (KEYWORD_ONLY, "seed"),
+    "albumentations.ReplayCompose": (KEYWORD_ONLY, "seed"),
+    "albumentations.core.composition.Compose": (KEYWORD_ONLY, "seed"),
+    "albumentations.core.composition.ReplayCompose": (KEYWORD_ONLY, "seed"),
 }
+# constructors whose seed is passed by keyword (never at a position)
+ALBUMENTATIONS_COMPOSE = frozenset(k for k in RNG_CONSTRUCTORS if k.startswith("albumentations."))
 NP_BIT_GENERATORS = frozenset(
     {"numpy.random.PCG64", "numpy.random.PCG64DXSM", "numpy.random.MT19937", "numpy.random.Philox", "numpy.random.SFC64"}
 )

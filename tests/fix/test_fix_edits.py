@@ -228,6 +228,36 @@ def test_listing_that_cannot_simply_be_sorted_is_reported_not_fixed(proj):
     assert "iterator" in whys[0] and "entry.name" in whys[1]
 
 
+def test_os_walk_kept_by_a_dataset_is_reported_not_fixed(proj, run_seedlint):
+    # a comprehension over os.walk, and a loop over it that appends to the dataset's list: sorting os.walk's
+    # tuples would leave each directory's names unsorted, so neither is fixed
+    src = d("""
+        import os
+        class Clips:
+            def __init__(self, root):
+                self.files = [os.path.join(r, f) for r, _, fs in os.walk(root) for f in fs]
+            def __getitem__(self, i):
+                return self.files[i]
+        class Labels:
+            def __init__(self, root):
+                self.items = []
+                for r, _, names in os.walk(root):
+                    for n in names:
+                        self.items.append(os.path.join(r, n))
+            def __getitem__(self, i):
+                return self.items[i]
+        """)
+    proj.write(src)
+    res = run_seedlint("check", "--no-cache", "--select", "SDL206", ".", cwd=proj.root)
+    found = [line.split(" SDL206 ")[0] for line in res.stdout.splitlines() if " SDL206 " in line]
+    assert found == ["case.py:4:58:", "case.py:10:28:"], res.stdout
+    assert "sort the list built from it" in res.stdout
+    report = proj.fix(select=["SDL206"], unsafe_fixes=True)
+    assert proj.read() == src
+    whys = [why for _, why in proj.remaining(report)]
+    assert len(whys) == 2 and all("os.walk" in why for why in whys)
+
+
 def test_listing_is_not_wrapped_where_sorted_is_rebound(proj):
     src = "import os, random\nfrom mylib import sorted\nfiles = os.listdir('.')\nrandom.shuffle(files)\n"
     proj.write(src)

@@ -9,7 +9,7 @@ from seedlint.rules.dataloader._calls import LIST_MAKERS, call_name
 from seedlint.rules.base import Finding, Invalid, Rule, Valid
 
 # calls that list a directory in the order the filesystem gives
-LISTING_CALLS = frozenset({"os.listdir", "os.scandir", "glob.glob", "glob.iglob"})
+LISTING_CALLS = frozenset({"os.listdir", "os.scandir", "os.walk", "glob.glob", "glob.iglob"})
 # pathlib.Path methods that do the same (``iterdir`` and ``rglob`` are pathlib's own names)
 PATH_METHODS = frozenset({"iterdir", "rglob", "glob"})
 PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.WindowsPath"})
@@ -29,11 +29,12 @@ class FilesystemOrder(Rule):
     """Reports a file listing whose arbitrary order becomes the order of the data.
 
     ## What it does
-    Reports `os.listdir`, `os.scandir`, `glob.glob` / `glob.iglob` and `pathlib.Path.iterdir` /
+    Reports `os.listdir`, `os.scandir`, `os.walk`, `glob.glob` / `glob.iglob` and `pathlib.Path.iterdir` /
     `glob` / `rglob` when what they list, unsorted, becomes data order:
 
     - a dataset (a class with `__getitem__`, or a base named `...Dataset`) keeps it on `self`
-      (`self.files = glob.glob(...)`, also through `list(...)`, a comprehension, `+` or a local name),
+      (`self.files = glob.glob(...)`, also through `list(...)`, a comprehension, `+` or a local name,
+      or `self.files.append(...)` in a loop over the listing: `for root, _, names in os.walk(d):`),
       so index `i` means whichever file the filesystem listed `i`-th; or
     - it is shuffled, sampled or split (`random.shuffle(files)`, `train_test_split(files)`,
       `np.random.permutation(files)`, `rng.shuffle(files)`), so which file lands in which split or
@@ -69,12 +70,14 @@ class FilesystemOrder(Rule):
     `Path.iterdir` / `glob` / `rglob` or `glob.iglob` only where a list is made from it (`list(...)`,
     a comprehension), since `sorted` returns a list where they return an iterator. It is unsafe:
     each index (and each seeded split) gets another file than before. Not fixed: `os.scandir`,
-    whose entries do not sort as they are, and a file that binds the name `sorted` itself.
+    whose entries do not sort as they are, `os.walk` (sorting its tuples leaves each directory's
+    names unsorted: sort the list built from it), and a file that binds the name `sorted` itself.
 
     ## References
     - Python docs, `os.listdir`: "The list is in arbitrary order"; `os.scandir`: "The entries are
       yielded in arbitrary order"; `glob.glob`: "Whether or not the results are sorted depends on the
-      file system"; `pathlib.Path.iterdir`: "The children are yielded in arbitrary order".
+      file system"; `pathlib.Path.iterdir`: "The children are yielded in arbitrary order"; `os.walk` uses
+      `os.scandir` (since Python 3.5), and the names it yields come in that order.
       https://docs.python.org/3/library/os.html#os.listdir,
       https://docs.python.org/3/library/glob.html#glob.glob,
       https://docs.python.org/3/library/pathlib.html#pathlib.Path.iterdir
@@ -157,8 +160,8 @@ class FilesystemOrder(Rule):
                 if id(call) not in done:
                     done.add(id(call))
                     yield Finding(call, f"`{what}` lists files in arbitrary, filesystem-dependent order, and {how}: "
-                                        "the same seed gives other data on another machine or copy; wrap it in "
-                                        "`sorted(...)`")
+                                        "the same seed gives other data on another machine or copy; "
+                                        + _REMEDY.get(what, "wrap it in `sorted(...)`"))
 
         for cid, cls in ctx.analyzer.classes.items():
             if not _is_dataset(cls):
@@ -173,6 +176,11 @@ class FilesystemOrder(Rule):
                 shuffler = f".{c.method}"
             if shuffler is not None and c.node.args:
                 yield from report(c.node.args[0], c.scope, f"`{shuffler}` draws from that order")
+
+
+# what to do where `sorted(...)` around the listing is not the answer
+_REMEDY = {"os.walk": "sort the list built from it (`sorted(os.walk(...))` orders only the directories)",
+           "os.scandir": "sort the entries by `entry.name`"}
 
 
 def _listings(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, Optional[str]],
@@ -242,6 +250,15 @@ def _stored_on_self(ctx: FileContext, cid: str, cls: ast.ClassDef) -> Iterator[T
                         and type(f.value) is ast.Attribute and type(f.value.value) is ast.Name
                         and f.value.value.id == me):
                     yield f.value.attr, node.args[0], scope  # type: ignore[attr-defined]
+            elif t in (ast.For, ast.AsyncFor):
+                # `for root, _, names in os.walk(d): ... self.files.append(...)`: the loop's order is kept
+                for sub in ast.walk(node):
+                    if type(sub) is ast.Call:
+                        f = sub.func  # type: ignore[attr-defined]
+                        if (type(f) is ast.Attribute and f.attr == "append" and type(f.value) is ast.Attribute
+                                and type(f.value.value) is ast.Name and f.value.value.id == me):
+                            yield f.value.attr, node.iter, scope  # type: ignore[attr-defined]
+                            break
 
 
 def _is_dataset(cls: ast.ClassDef) -> bool:

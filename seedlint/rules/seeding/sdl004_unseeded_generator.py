@@ -28,8 +28,9 @@ class UnseededGenerator(Rule):
     ## What it does
     Reports `np.random.default_rng()`, `np.random.RandomState()`, a bit generator such as
     `np.random.PCG64()` (also inside `np.random.Generator(...)`), `np.random.SeedSequence()` and
-    `random.Random()` called without a seed (or with `None`), and a `torch.Generator()` that is never
-    given `.manual_seed(...)`.
+    `random.Random()` called without a seed (or with `None`), an albumentations `Compose(...)` /
+    `ReplayCompose(...)` without `seed=`, and a `torch.Generator()` that is never given
+    `.manual_seed(...)`.
 
     ## Why is this bad?
     NumPy's generators and `random.Random()` created without a seed draw fresh entropy from the
@@ -40,6 +41,11 @@ class UnseededGenerator(Rule):
     entropy and not from `torch.manual_seed`. A run is repeatable, but the stream ignores the run's seed:
     changing `--seed` does not change it, and every unseeded generator in the program repeats the same
     numbers.
+
+    Since albumentations 1.4.21 every `Compose` holds its own `np.random.default_rng(seed)` and
+    `random.Random(seed)`, which it hands to its transforms; with `seed=None` (the default) both come
+    from OS entropy, and the global seeds no longer reach the augmentations (1.4.20 had no such state:
+    its transforms drew from the global RNGs). A project on an older albumentations can ignore it.
 
     ## Example
     ```python
@@ -70,6 +76,10 @@ class UnseededGenerator(Rule):
     - Research notes (torch-determinism.md), "Seeding": unseeded RNG objects; `torch.manual_seed` does not seed
       user-created `torch.Generator` objects (`torch/random.py:49-86`).
     - `torch.Generator` default seed: `torch.Generator().initial_seed() == 67280421310721` (checked on torch 2.13).
+    - albumentations 2.0.8, `core/composition.py:163-176` (`set_random_seed`: `np.random.default_rng(seed)`,
+      `random.Random(seed)`, passed to every transform) and the `Compose` docstring (`:411-430`: "Setting random
+      seeds outside of Compose (like np.random.seed() or random.seed()) has no effect on augmentations");
+      introduced in 1.4.21 (`core/composition.py:117-120`), absent from 1.4.20.
     """
 
     code = "SDL004"
@@ -87,8 +97,14 @@ class UnseededGenerator(Rule):
         "class Random:\n    pass\nr = Random()\n",
         Valid("import torch\nclass DS:\n    def __init__(self, seed):\n        self.gen = torch.Generator()\n"
               "        self.gen.manual_seed(seed)\n"),
+        # albumentations: a Compose given its seed, and the library's own classes of that name elsewhere
+        Valid("import albumentations as A\nt = A.Compose([A.HorizontalFlip(p=0.5)], seed=7)\n"),
+        Valid("from torchvision.transforms import Compose\nt = Compose([])\n"),
     ]
     INVALID = [
+        Invalid("import albumentations as A\ntrain_tf = A.Compose([A.HorizontalFlip(p=0.5)], p=1.0)\n",
+                expected=((2, 12),),
+                fixed="import albumentations as A\ntrain_tf = A.Compose([A.HorizontalFlip(p=0.5)], p=1.0, seed=0)\n"),
         Invalid("import numpy as np\nrng = np.random.default_rng()\n", expected=((2, 7),),
                 fixed="import numpy as np\nrng = np.random.default_rng(0)\n"),
         Invalid("from numpy import random as npr\nstate = npr.RandomState(None)\n", expected=((2, 9),),
@@ -120,6 +136,12 @@ class UnseededGenerator(Rule):
                     if name in _RESEEDABLE and self._seeded_later(ctx, site.node, parents):
                         continue  # r = random.Random(); ...; r.seed(s)
                     what = name.replace("numpy.", "np.")
+                    if name in apis.ALBUMENTATIONS_COMPOSE:
+                        yield Finding(site.node, f"`A.{name.rsplit('.', 1)[1]}(...)` without `seed=` gives its "
+                                                 "transforms RNGs of their own, seeded from OS entropy (albumentations "
+                                                 ">= 1.4.21; `random.seed` / `np.random.seed` do not reach them): "
+                                                 "every run augments differently; pass `seed=`")
+                        continue
                     if name.startswith("numpy."):
                         why = "draws fresh OS entropy: every run differs"
                     else:
