@@ -258,6 +258,29 @@ def test_os_walk_kept_by_a_dataset_is_reported_not_fixed(proj, run_seedlint):
     assert len(whys) == 2 and all("os.walk" in why for why in whys)
 
 
+def test_deterministic_mode_set_in_the_parent_only_is_reported_at_the_spawn_not_fixed(proj, run_seedlint):
+    # (ImageNet / MoCo reference scripts: cudnn.deterministic in the parent, training in mp.spawn's workers)
+    src = d("""
+        import torch
+        import torch.multiprocessing as mp
+        from torch.backends import cudnn
+        def worker(rank):
+            m = torch.nn.Linear(2, 2).cuda(rank)
+            m(x).sum().backward()
+        if __name__ == '__main__':
+            torch.manual_seed(0)
+            cudnn.deterministic = True
+            mp.spawn(worker, nprocs=2)
+        """)
+    proj.write(src)
+    res = run_seedlint("check", "--no-cache", "--select", "SDL102", ".", cwd=proj.root)
+    assert res.stdout.splitlines()[0].startswith("case.py:10:5: SDL102 program `case.py` enables deterministic mode "
+                                                 "in the parent process only: `worker` runs in a new process"), res.stdout
+    report = proj.fix(select=["SDL102"])
+    assert proj.read() == src
+    assert [d.line for d, _ in proj.remaining(report)] == [10]
+
+
 def test_listing_is_not_wrapped_where_sorted_is_rebound(proj):
     src = "import os, random\nfrom mylib import sorted\nfiles = os.listdir('.')\nrandom.shuffle(files)\n"
     proj.write(src)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Set, Tuple
 
 from seedlint.diagnostics import Diagnostic, FixSafety
 from seedlint.project.analysis import ProjectContext, diag
@@ -35,6 +35,12 @@ class CudaWithoutDeterminism(Rule):
     `CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0` / `_3`), and so are the atomic-add passes of most ops in
     torch's list ("when attempting to differentiate"). An inference, sampling or export script gets no SDL102; an op it calls that is
     nondeterministic in its forward pass is reported by SDL301.
+
+    Deterministic mode is the state of one process: a function started with `torch.multiprocessing.spawn`
+    (or `multiprocessing.Process` under the spawn or forkserver start method) begins with it off, and runs
+    only the entry module's top level before the target. A program that enables it in the parent only,
+    under the `__main__` guard, and trains on CUDA in the spawned function is reported at the spawn
+    call (no automatic fix: the switch belongs inside the target).
 
     ## Why is this bad?
     Seeding alone does not make CUDA runs repeatable: cuDNN may pick nondeterministic convolution
@@ -95,6 +101,14 @@ class CudaWithoutDeterminism(Rule):
                "helpers.py": "import torch\ndef ordinal(device):\n    device = torch.device(device)\n"
                              "    if device.type == 'cuda' and device.index is None:\n"
                              "        return torch.device('cuda', torch.cuda.current_device())\n    return device\n"}),
+        # the switch set where the spawned function runs it too: inside it, or at the module's top level
+        Valid("import torch\nimport torch.multiprocessing as mp\n"
+              "def worker(rank):\n    torch.use_deterministic_algorithms(True)\n"
+              "    m = torch.nn.Linear(2, 2).cuda(rank)\n    m(x).sum().backward()\n"
+              "if __name__ == '__main__':\n    torch.use_deterministic_algorithms(True)\n    mp.spawn(worker, nprocs=2)\n"),
+        Valid("import torch\nimport torch.multiprocessing as mp\ntorch.use_deterministic_algorithms(True)\n"
+              "def worker(rank):\n    m = torch.nn.Linear(2, 2).cuda(rank)\n    m(x).sum().backward()\n"
+              "if __name__ == '__main__':\n    mp.spawn(worker, nprocs=2)\n"),
         # accelerate on the CPU
         Valid("import torch\nfrom accelerate import Accelerator\nif __name__ == '__main__':\n"
               "    acc = Accelerator(cpu=True)\n    m = torch.nn.Linear(2, 2).to(acc.device)\n"
@@ -143,9 +157,29 @@ class CudaWithoutDeterminism(Rule):
     ]
 
     def check_project(self, ctx: ProjectContext) -> Iterator[Diagnostic]:
+        done: Set[Tuple[str, int, int]] = set()
         for prog in ctx.programs:
             s = prog.summary
             if s.cuda is not None and s.det_on is None and prog.trains:
                 yield diag(s.cuda, self.code,
                            f"program `{prog.label}` runs on CUDA here but never enables deterministic mode: call "
                            "`torch.use_deterministic_algorithms(True, warn_only=True)` at its start", self.fix)
+            elif s.det_on is not None and s.spawns and prog.trains:
+                # the switch is process state: a process started by spawn begins with it off, and runs only
+                # the entry module's top level before the target
+                top = ctx.project.summary((prog.entry, "<module>"))
+                if top.det_on is not None:
+                    continue
+                for site, target, tname in s.spawns:
+                    if target is None:
+                        continue
+                    child = ctx.project.summary(target)
+                    key = (site.path, site.line, site.col)
+                    if child.det_on is not None or (child.cuda is None and s.cuda is None) or key in done:
+                        continue
+                    done.add(key)
+                    short = tname.rsplit(".", 1)[-1]
+                    yield diag(site, self.code,
+                               f"program `{prog.label}` enables deterministic mode in the parent process only: "
+                               f"`{short}` runs in a new process, on CUDA, where it is off again; enable it inside "
+                               f"`{short}`")
