@@ -59,13 +59,16 @@ class Summary:
 
     __slots__ = ("seeds", "seed_sites", "det_on", "det_algos", "det_raise", "uses", "worker_uses", "cuda",
                  "loader_workers", "worker_seeding", "spawns", "distsamplers", "set_epoch", "cublas",
-                 "off_by_default", "maybe_off", "none_fallbacks", "entropy_calls", "trains", "hollow")
+                 "off_by_default", "maybe_off", "none_fallbacks", "entropy_calls", "trains", "hollow", "det_sites")
 
     def __init__(self) -> None:
         self.seeds: Dict[str, Site] = {}  # rng -> first seeding site
         # (site, rngs, guards of enclosing ifs, names the seed argument reads)
         self.seed_sites: Dict[Tuple[Site, Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]], None] = {}
         self.det_on: Optional[Site] = None  # any deterministic switch, cuDNN's flag included (SDL102)
+        # every switch turned on, with the names the `if`s around it test (only switches of the function itself
+        # carry them; one reached through a call counts as unguarded): SDL102 asks whether one runs by default
+        self.det_sites: Dict[Tuple[Site, Tuple[str, ...]], None] = {}
         self.det_algos: Optional[Site] = None  # deterministic algorithms (`use_deterministic_algorithms`) (SDL301)
         self.det_raise: Optional[Site] = None  # deterministic algorithms that raise (no warn_only) (SDL302)
         self.uses: Dict[str, Site] = {}  # rng -> first use outside DataLoader workers
@@ -108,7 +111,8 @@ class Summary:
         self.hollow = not (self.seeds or self.seed_sites or self.uses or self.worker_uses or self.spawns
                            or self.distsamplers or self.off_by_default or self.maybe_off or self.none_fallbacks
                            or self.entropy_calls or self.loader_workers or self.worker_seeding or self.set_epoch
-                           or self.cublas or self.trains or self.det_on is not None or self.det_algos is not None
+                           or self.cublas or self.trains or self.det_sites or self.det_on is not None
+                           or self.det_algos is not None
                            or self.det_raise is not None or self.cuda is not None)
 
     def merge(self, other: "Summary", *, uses: bool = True) -> None:
@@ -123,6 +127,8 @@ class Summary:
                     mine[r] = s
         if other.seed_sites:
             self.seed_sites.update(other.seed_sites)
+        if other.det_sites:
+            self.det_sites.update(other.det_sites)
         if other.det_on is not None:
             if self.det_on is None:
                 self.det_on = other.det_on
@@ -671,6 +677,7 @@ class Project:
             elif k == "det":
                 if ev["v"]:
                     s.det_on = s.det_on or site
+                    s.det_sites[(site, tuple(ev.get("g", ())))] = None
                     if ev.get("src") != "cudnn":  # cudnn.deterministic only picks cuDNN algorithms
                         s.det_algos = s.det_algos or site
                         if not ev.get("wo"):
@@ -861,6 +868,7 @@ class Project:
             det = helper.deterministic
             if det is True or (isinstance(det, str) and _truthy(kw.get(det.split(":", 1)[1]))):
                 s.det_on = s.det_on or site
+                s.det_sites[(site, tuple(ev.get("g", ())))] = None
                 if helper.cudnn_only:
                     return
                 s.det_algos = s.det_algos or site
@@ -876,6 +884,7 @@ class Project:
                 self._add_seed(s, site, rngs, ev, site.path)
             if "deterministic" in what:
                 s.det_on = s.det_on or site
+                s.det_sites[(site, tuple(ev.get("g", ())))] = None
                 s.det_algos = s.det_algos or site
                 s.det_raise = s.det_raise or site
             return
@@ -883,6 +892,7 @@ class Project:
             d = kw.get("deterministic")
             if d is True or d == "warn":
                 s.det_on = s.det_on or site
+                s.det_sites[(site, tuple(ev.get("g", ())))] = None
                 s.det_algos = s.det_algos or site
                 if d is True:
                     s.det_raise = s.det_raise or site
@@ -990,6 +1000,8 @@ def _take_seeding(dst: Summary, src: Summary) -> None:
     for r, site in src.seeds.items():
         dst.seeds.setdefault(r, site)
     dst.det_on = dst.det_on or src.det_on
+    if src.det_sites:
+        dst.det_sites.update(src.det_sites)
     dst.det_algos = dst.det_algos or src.det_algos
     dst.det_raise = dst.det_raise or src.det_raise
     dst.worker_seeding |= src.worker_seeding

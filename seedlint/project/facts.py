@@ -1905,7 +1905,8 @@ def _hf_type(an: "Analyzer", ann: ast.expr, scope: Scope) -> Optional[str]:
 def collect_argparse_defaults(an: Analyzer) -> Dict[str, str]:
     """``parser.add_argument("--seed", type=int, default=None)`` -> {"seed": "None"}.
 
-    Values: "None" (no default, or ``default=None``), "neg" (a negative number), "set" (any other default).
+    Values: "None" (no default, or ``default=None``), "neg" (a negative number), "off" (``store_true`` or
+    ``default=False``), "set" (any other default).
     """
     out: Dict[str, str] = {}
     for site in an.calls:
@@ -1923,8 +1924,12 @@ def collect_argparse_defaults(an: Analyzer) -> Dict[str, str]:
         action = literal(site.kwarg("action"))
         default = site.kwarg("default")
         value = literal(default) if default is not None else None
-        if isinstance(action, str) and action.startswith("store_"):
+        if action == "store_true" and (default is None or value is False):
+            out[dest] = "off"  # a flag that is off unless given
+        elif isinstance(action, str) and action.startswith("store_"):
             out[dest] = "set"
+        elif value is False:
+            out[dest] = "off"
         elif value is None:
             out[dest] = "None"
         elif isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:

@@ -281,6 +281,31 @@ def test_deterministic_mode_set_in_the_parent_only_is_reported_at_the_spawn_not_
     assert [d.line for d, _ in proj.remaining(report)] == [10]
 
 
+def test_deterministic_mode_behind_a_flag_that_is_off_by_default_is_reported_not_fixed(proj, run_seedlint):
+    # (LaneATT: `if self.deterministic: cudnn.deterministic = True` with `--deterministic` a store_true flag)
+    src = d("""
+        import argparse
+        import torch
+        if __name__ == '__main__':
+            p = argparse.ArgumentParser()
+            p.add_argument('--deterministic', action='store_true')
+            args = p.parse_args()
+            torch.manual_seed(0)
+            if args.deterministic:
+                torch.backends.cudnn.deterministic = True
+            model = torch.nn.Linear(2, 2).cuda()
+            model(torch.ones(2).cuda()).sum().backward()
+        """)
+    proj.write(src)
+    res = run_seedlint("check", "--no-cache", "--select", "SDL102", ".", cwd=proj.root)
+    assert res.stdout.splitlines()[0].startswith(
+        "case.py:10:13: SDL102 program `case.py` runs on CUDA here, and enables deterministic mode only when "
+        "`deterministic` is set, which is off by default"), res.stdout
+    report = proj.fix(select=["SDL102"])
+    assert proj.read() == src
+    assert [d.line for d, _ in proj.remaining(report)] == [10]
+
+
 def test_listing_is_not_wrapped_where_sorted_is_rebound(proj):
     src = "import os, random\nfrom mylib import sorted\nfiles = os.listdir('.')\nrandom.shuffle(files)\n"
     proj.write(src)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Iterator, Set, Tuple
+from typing import Iterator, Optional, Set, Tuple
 
 from seedlint.diagnostics import Diagnostic, FixSafety
 from seedlint.project.analysis import ProjectContext, diag
@@ -9,6 +9,21 @@ from seedlint.rules.base import Invalid, Rule, Valid
 
 # a training step: the programs of the cases below may run a backward pass
 TRAIN = "def step(loss):\n    loss.backward()\n"
+
+
+def _off_by_default(ctx: ProjectContext, prog) -> Optional[str]:
+    """The command-line flag every deterministic switch of ``prog`` waits for, when each such switch sits under
+    an ``if`` on a flag whose argparse default is off (``store_true``, ``False``, ``None``); else None."""
+    sites = prog.summary.det_sites
+    if not sites:
+        return None
+    flag = None
+    for _site, guards in sites:
+        off = next((g for g in guards if ctx.argparse_default(prog, g) in ("off", "None")), None)
+        if off is None:
+            return None  # a switch that runs by default
+        flag = flag or off
+    return flag
 
 
 class CudaWithoutDeterminism(Rule):
@@ -35,6 +50,11 @@ class CudaWithoutDeterminism(Rule):
     `CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0` / `_3`), and so are the atomic-add passes of most ops in
     torch's list ("when attempting to differentiate"). An inference, sampling or export script gets no SDL102; an op it calls that is
     nondeterministic in its forward pass is reported by SDL301.
+
+    A switch that runs only under an `if` on a command-line flag that is off by default
+    (`if args.deterministic:` with `action="store_true"`, `default=False` or no default) leaves the
+    default run without deterministic mode, as SDL008 says of seeding: that program is reported too
+    (a switch reached through a helper call counts as unconditional).
 
     Deterministic mode is the state of one process: a function started with `torch.multiprocessing.spawn`
     (or `multiprocessing.Process` under the spawn or forkserver start method) begins with it off, and runs
@@ -109,6 +129,15 @@ class CudaWithoutDeterminism(Rule):
         Valid("import torch\nimport torch.multiprocessing as mp\ntorch.use_deterministic_algorithms(True)\n"
               "def worker(rank):\n    m = torch.nn.Linear(2, 2).cuda(rank)\n    m(x).sum().backward()\n"
               "if __name__ == '__main__':\n    mp.spawn(worker, nprocs=2)\n"),
+        # a switch under a flag that is on by default, and one that runs whatever the flag says
+        Valid("import argparse, torch\nif __name__ == '__main__':\n    p = argparse.ArgumentParser()\n"
+              "    p.add_argument('--deterministic', type=bool, default=True)\n    args = p.parse_args()\n"
+              "    if args.deterministic:\n        torch.use_deterministic_algorithms(True)\n"
+              "    m = torch.nn.Linear(2, 2).cuda()\n    m(x).sum().backward()\n"),
+        Valid("import argparse, torch\nif __name__ == '__main__':\n    p = argparse.ArgumentParser()\n"
+              "    p.add_argument('--strict', action='store_true')\n    args = p.parse_args()\n"
+              "    torch.use_deterministic_algorithms(True, warn_only=not args.strict)\n"
+              "    m = torch.nn.Linear(2, 2).cuda()\n    m(x).sum().backward()\n"),
         # accelerate on the CPU
         Valid("import torch\nfrom accelerate import Accelerator\nif __name__ == '__main__':\n"
               "    acc = Accelerator(cpu=True)\n    m = torch.nn.Linear(2, 2).to(acc.device)\n"
@@ -164,6 +193,11 @@ class CudaWithoutDeterminism(Rule):
                 yield diag(s.cuda, self.code,
                            f"program `{prog.label}` runs on CUDA here but never enables deterministic mode: call "
                            "`torch.use_deterministic_algorithms(True, warn_only=True)` at its start", self.fix)
+            elif s.cuda is not None and prog.trains and (flag := _off_by_default(ctx, prog)) is not None:
+                yield diag(s.cuda, self.code,
+                           f"program `{prog.label}` runs on CUDA here, and enables deterministic mode only when "
+                           f"`{flag}` is set, which is off by default: the default run is not deterministic; "
+                           "enable it unconditionally, or default the flag to on", FixSafety.NONE)
             elif s.det_on is not None and s.spawns and prog.trains:
                 # the switch is process state: a process started by spawn begins with it off, and runs only
                 # the entry module's top level before the target
