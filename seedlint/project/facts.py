@@ -31,6 +31,8 @@ _BUILTINS = frozenset(dir(builtins))
 RNG_OBJECTS = frozenset({*apis.RNG_CONSTRUCTORS, apis.TORCH_GENERATOR, "numpy.random.Generator"})
 LOCAL = "<local>."
 STAR = "<star>."  # a name that may come from `from module import *` (Project._resolve looks it up)
+# module names a star import brings along from a module that imports them, taken for those modules
+_STAR_MODULES = {"torch": "torch", "np": "numpy", "numpy": "numpy", "random": "random"}
 # calls that libraries make at import time to define things, not to run a job
 _DEFINING_CALLS = frozenset({
     "logging.getLogger", "typing.TypeVar", "typing.NewType", "typing.ParamSpec", "collections.namedtuple",
@@ -487,7 +489,11 @@ class Analyzer:
         if parts is None:
             return apis.canonical(base)
         if base.startswith(STAR):
-            return None  # `obj.method()` on a star-imported name: a method call on an object, as before
+            # `torch.manual_seed(0)` where `torch` came with `from models import *` (whose module imports it):
+            # the names these modules go by; any other star-imported object's method is not followed
+            base = _STAR_MODULES.get(base[len(STAR):])
+            if base is None:
+                return None
         parts.append(base)
         return apis.canonical(".".join(reversed(parts)))
 
@@ -788,6 +794,14 @@ class Analyzer:
         if name == "torch.set_grad_enabled" and call is not None and call.args:
             return literal(call.args[0]) is False
         return False
+
+    def _is_transform_class(self, class_id: str) -> bool:
+        """A callable object that is not a model: ``__call__`` and no ``forward`` (a torchvision-style transform)."""
+        node = self.classes.get(class_id)
+        if node is None:
+            return False
+        names = {b.name for b in node.body if type(b) in (ast.FunctionDef, ast.AsyncFunctionDef)}
+        return "__call__" in names and "forward" not in names and not self._is_model_class(class_id)
 
     def _is_model_class(self, class_id: str) -> bool:
         node = self.classes.get(class_id)
@@ -1228,6 +1242,9 @@ class Analyzer:
         with ``forward`` or a ``...Module`` base, see _is_model_class); nothing is under ``no_grad``."""
         if self.no_grad or self.fn_no_grad:
             return False
+        scope = self.scope
+        if scope.class_id is not None and not self.in_model and self._is_transform_class(scope.class_id):
+            return False  # a layer a data transform builds and applies (SimCLR's GaussianBlur): not trained
         if name is not None:
             leaf = name.rsplit(".", 1)[-1]
             if name.startswith("torch.nn.") and leaf[:1].isupper():

@@ -46,7 +46,8 @@ class NondeterministicOp(Rule):
       call shows that it is differentiated: a layer (`nn.ReflectionPad2d(...)`), a loss
       (`F.ctc_loss`), or a function or Tensor method in model code (a method of a class with
       `forward` or a `...Module` base, unless its name says it is a data augmentation (`RandomShiftsAug`,
-      `GPUAugment`: "aug" in it), which runs on inputs that require no grad); never under `torch.no_grad()` / `inference_mode()` (a `with`
+      `GPUAugment`: "aug" in it), which runs on inputs that require no grad), and not a layer that a
+      data transform builds (a class with `__call__` and no `forward`, as SimCLR's `GaussianBlur`); never under `torch.no_grad()` / `inference_mode()` (a `with`
       block or a decorator), where autograd records nothing (`torch/autograd/grad_mode.py:22`,
       `:213`), nor in a model's beam-search methods (`reorder_encoder_out`, `reorder_incremental_state`,
       `_reorder_cache`: any name starting with `reorder`; `beam_search`, `greedy_search`), which reorder
@@ -161,7 +162,12 @@ class NondeterministicOp(Rule):
         # the values of median(dim=...) are deterministic; its indices are not
         "import torch\ndef pool(x):\n    return x.cuda().median(dim=-1)[0]\n",
         "import torch\ndef pool(x):\n    v, _ = torch.median(x.cuda(), dim=1)\n    return v\n",
-            # an augmentation written as a module runs on the inputs (DrQ-v2's RandomShiftsAug)
+            # a layer a data transform builds and applies (SimCLR's GaussianBlur: `__call__`, no `forward`)
+        Valid("import torch\nfrom torch import nn\nclass Blur:\n    def __init__(self):\n"
+              "        self.blur = nn.Sequential(nn.ReflectionPad2d(2), nn.Conv2d(3, 3, (5, 1), groups=3))\n"
+              "    def __call__(self, x):\n        return self.blur(x)\n"
+              "if __name__ == '__main__':\n    y = Blur()(torch.rand(1, 3, 8, 8).cuda())\n    loss.backward()\n"),
+        # an augmentation written as a module runs on the inputs (DrQ-v2's RandomShiftsAug)
         Valid("import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
               "class RandomShiftsAug(nn.Module):\n    def forward(self, x):\n"
               "        return F.grid_sample(F.pad(x, (4, 4, 4, 4), mode='replicate'), grid)\n"

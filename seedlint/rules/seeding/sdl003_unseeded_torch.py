@@ -84,6 +84,11 @@ class UnseededTorch(Rule):
         # an inference script: the weights it builds are loaded
         Valid("import torch\nfrom torch import nn\nif __name__ == '__main__':\n    model = nn.Linear(4, 2)\n"
               "    model.load_state_dict(torch.load('w.pt'))\n    print(model(torch.ones(4)))\n"),
+        # seeded through `torch` that came with a star import (deeplab's `from modeling.deeplab import *`)
+        Valid({"train.py": "from pkg.m import *\nfrom torch.utils.data import DataLoader\ndef main():\n"
+                           "    torch.manual_seed(0)\n    dl = DataLoader(list(range(10)), shuffle=True)\n"
+                           "    torch.optim.SGD([], lr=0.1)\nif __name__ == '__main__':\n    main()\n",
+               "pkg/__init__.py": "", "pkg/m.py": "import torch\n"}),
         # seeded through a helper of a star-imported module (`from utils import *`)
         Valid({"train.py": "from utils import *\nimport torch\nif __name__ == '__main__':\n    set_seed(0)\n"
                            "    x = torch.randn(3)\n",
