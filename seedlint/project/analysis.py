@@ -676,8 +676,7 @@ class Project:
                 self._add_seed(s, site, tuple(ev["r"]), ev, path)
             elif k == "det":
                 if ev["v"]:
-                    s.det_on = s.det_on or site
-                    s.det_sites[(site, tuple(ev.get("g", ())))] = None
+                    _det_switch(s, site, ev)
                     if ev.get("src") != "cudnn":  # cudnn.deterministic only picks cuDNN algorithms
                         s.det_algos = s.det_algos or site
                         if not ev.get("wo"):
@@ -867,8 +866,7 @@ class Project:
                     s.worker_seeding = True  # (Fabric's defaults to workers=True: lightning/fabric/fabric.py:1110)
             det = helper.deterministic
             if det is True or (isinstance(det, str) and _truthy(kw.get(det.split(":", 1)[1]))):
-                s.det_on = s.det_on or site
-                s.det_sites[(site, tuple(ev.get("g", ())))] = None
+                _det_switch(s, site, ev)
                 if helper.cudnn_only:
                     return
                 s.det_algos = s.det_algos or site
@@ -883,16 +881,14 @@ class Project:
             if rngs:
                 self._add_seed(s, site, rngs, ev, site.path)
             if "deterministic" in what:
-                s.det_on = s.det_on or site
-                s.det_sites[(site, tuple(ev.get("g", ())))] = None
+                _det_switch(s, site, ev)
                 s.det_algos = s.det_algos or site
                 s.det_raise = s.det_raise or site
             return
         if name in LIGHTNING_TRAINERS:
             d = kw.get("deterministic")
             if d is True or d == "warn":
-                s.det_on = s.det_on or site
-                s.det_sites[(site, tuple(ev.get("g", ())))] = None
+                _det_switch(s, site, ev)
                 s.det_algos = s.det_algos or site
                 if d is True:
                     s.det_raise = s.det_raise or site
@@ -993,6 +989,12 @@ class Project:
                         elif kind == "seed":
                             _apply_seed(st, (r,), site, ssite)
         return st
+
+
+def _det_switch(s: Summary, site: Site, ev: Dict[str, Any]) -> None:
+    """A deterministic switch turned on at ``site``, under the `if` guards of the event that does it."""
+    s.det_on = s.det_on or site
+    s.det_sites[(site, tuple(ev.get("g", ())))] = None
 
 
 def _take_seeding(dst: Summary, src: Summary) -> None:
@@ -1297,7 +1299,9 @@ def program_infos(programs: List[Program]) -> List[ProgramInfo]:
     for p in programs:
         s = p.summary
         covered = "torch" in s.seeds and (s.loader_workers or s.worker_seeding)
-        used = {r for r in s.uses if r in RNGS} | {r for r in s.worker_uses if r in RNGS and (r == "torch" or not covered)}
+        # (RNGs only: Summary.uses also holds TORCH_DRAW)
+        used = {r for r in s.uses if r in RNGS}
+        used |= {r for r in s.worker_uses if r in RNGS and (r == "torch" or not covered)}
         func = next((lid for (path, lid) in p.starts if lid not in ("<module>", "<main>")), None)
         out.append(ProgramInfo(entry=p.entry, label=p.label, function=func, used=frozenset(used),
                                seeded=frozenset(s.seeds), cuda=s.cuda is not None, deterministic=s.det_on is not None))

@@ -1306,11 +1306,11 @@ class Analyzer:
         if site.has_star_kwargs() or site.kwarg("seed") is not None or site.kwarg("generator") is not None:
             return False
         args = site.node.args
-        if site.method == "shuffle":
-            if args:
-                return False  # ds.shuffle(42)
-        elif len(args) >= 3 and literal(args[2]) is False or literal(site.kwarg("shuffle")) is False or len(args) >= 5:
-            return False  # train_test_split(..., shuffle=False) / a seed given in place
+        if site.method == "shuffle" and args:
+            return False  # ds.shuffle(42)
+        # train_test_split(test_size, train_size, shuffle, stratify_by_column, seed, ...)
+        if site.method == "train_test_split" and (len(args) >= 5 or literal(site.arg(2, "shuffle")) is False):
+            return False
         return _hf_dataset(self, site.node.func.value, self.scope, 0) is not None  # type: ignore[attr-defined]
 
     def _accelerator(self, node: ast.expr) -> bool:
@@ -1672,7 +1672,7 @@ def _dataset_expr_kind(an: "Analyzer", expr: ast.expr, scope: Scope, depth: int)
         if hf is not None:
             kinds.append(("classes", [f"{HF}{hf}"]))  # safe unless the project has a module `datasets`
             continue
-        if type(value) in (ast.Subscript, ast.Call) and _hf_streaming(an, value, scope, depth):
+        if _hf_dataset(an, value, scope, depth, streaming=True) is not None:
             kinds.append(("unknown", "streaming"))  # it keeps its shuffle generator: reported as it is
             continue
         if (type(value) is ast.Attribute and type(value.value) is ast.Name and scope.class_id is not None
@@ -1784,9 +1784,7 @@ def _seed_sentinel(test: ast.expr) -> Optional[str]:
     op, value = test.ops[0], literal(test.comparators[0])  # type: ignore[attr-defined]
     if isinstance(op, (ast.Is, ast.Eq)) and value is None:
         return "None"
-    if type(value) is int and not isinstance(value, bool) and (
-            (isinstance(op, ast.Lt) and value <= 0) or (isinstance(op, ast.LtE) and value < 0)
-            or (isinstance(op, ast.LtE) and value == 0) or (isinstance(op, ast.Eq) and value < 0)):
+    if type(value) is int and (isinstance(op, (ast.Lt, ast.LtE)) and value <= 0 or isinstance(op, ast.Eq) and value < 0):
         return "neg"
     return None
 
@@ -1853,18 +1851,20 @@ def _returned(fn: ast.AST) -> List[ast.expr]:
     return out
 
 
-def _hf_dataset(an: "Analyzer", value: ast.expr, scope: Scope, depth: int) -> Optional[str]:
+def _hf_dataset(an: "Analyzer", value: ast.expr, scope: Scope, depth: int, streaming: bool = False) -> Optional[str]:
     """The name of the HF call or type that makes ``value`` a map-style Hugging Face dataset (or DatasetDict):
     one of HF_DATASET_CALLS, a split or method (HF_DATASET_METHODS) of such a dataset, or a parameter
-    annotated with one of HF_DATASET_TYPES; None when it is not one."""
+    annotated with one of HF_DATASET_TYPES; None when it is not one. With ``streaming``, the same for a
+    streaming ``IterableDataset`` instead: ``load_dataset(..., streaming=True)`` (a split, what its methods
+    return) or a map-style dataset's ``.to_iterable_dataset()``."""
     if depth > 4:
         return None
     t = type(value)
     if t is ast.Subscript:  # dataset["train"]
-        return _first_hf(an, value.value, scope, depth)  # type: ignore[attr-defined]
+        return _first_hf(an, value.value, scope, depth, streaming)  # type: ignore[attr-defined]
     if t is ast.Name:
         bnd = an.lookup(value.id, scope)  # type: ignore[attr-defined]
-        if bnd is not None and bnd.kind == "param" and bnd.values:
+        if not streaming and bnd is not None and bnd.kind == "param" and bnd.values:
             return _hf_type(an, bnd.values[0], scope)
         return None
     if t is not ast.Call:
@@ -1872,36 +1872,20 @@ def _hf_dataset(an: "Analyzer", value: ast.expr, scope: Scope, depth: int) -> Op
     func = value.func  # type: ignore[attr-defined]
     name = an.resolve(func, scope)
     if name in HF_DATASET_CALLS:
-        streaming = any(k.arg == "streaming" and literal(k.value) is not False
-                        for k in value.keywords)  # type: ignore[attr-defined]
-        return None if streaming else name
-    if name is None and type(func) is ast.Attribute and func.attr in HF_DATASET_METHODS:
-        return _first_hf(an, func.value, scope, depth)
+        streams = any(k.arg == "streaming" and literal(k.value) is not False
+                      for k in value.keywords)  # type: ignore[attr-defined]
+        return name if streams == streaming else None
+    if name is None and type(func) is ast.Attribute:
+        if streaming and func.attr == "to_iterable_dataset":
+            return _first_hf(an, func.value, scope, depth)
+        if func.attr in HF_DATASET_METHODS:
+            return _first_hf(an, func.value, scope, depth, streaming)
     return None
 
 
-def _hf_streaming(an: "Analyzer", value: ast.expr, scope: Scope, depth: int) -> bool:
-    """A streaming Hugging Face ``IterableDataset``: ``load_dataset(..., streaming=True)`` (a split, or what its
-    methods return) or ``.to_iterable_dataset()``."""
-    if depth > 4:
-        return False
-    t = type(value)
-    if t is ast.Subscript:
-        return any(_hf_streaming(an, v, scope, depth + 1) for v in an.values_of(value.value, scope))  # type: ignore[attr-defined]
-    if t is not ast.Call:
-        return False
-    func = value.func  # type: ignore[attr-defined]
-    if an.resolve(func, scope) in HF_DATASET_CALLS:
-        return any(k.arg == "streaming" and literal(k.value) is not False for k in value.keywords)  # type: ignore[attr-defined]
-    if type(func) is ast.Attribute and (func.attr == "to_iterable_dataset" or func.attr in HF_DATASET_METHODS):
-        return func.attr == "to_iterable_dataset" or any(
-            _hf_streaming(an, v, scope, depth + 1) for v in an.values_of(func.value, scope))
-    return False
-
-
-def _first_hf(an: "Analyzer", expr: ast.expr, scope: Scope, depth: int) -> Optional[str]:
+def _first_hf(an: "Analyzer", expr: ast.expr, scope: Scope, depth: int, streaming: bool = False) -> Optional[str]:
     for v in an.values_of(expr, scope):
-        hf = _hf_dataset(an, v, scope, depth + 1)
+        hf = _hf_dataset(an, v, scope, depth + 1, streaming)
         if hf is not None:
             return hf
     return None

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Iterator, Optional, Set, Tuple
 
 from seedlint.diagnostics import Diagnostic, FixSafety
-from seedlint.project.analysis import ProjectContext, diag
+from seedlint.project.analysis import Program, ProjectContext, diag
 from seedlint.rules.base import Invalid, Rule, Valid
 
 
@@ -11,7 +11,7 @@ from seedlint.rules.base import Invalid, Rule, Valid
 TRAIN = "def step(loss):\n    loss.backward()\n"
 
 
-def _off_by_default(ctx: ProjectContext, prog) -> Optional[str]:
+def _switch_flag_off(ctx: ProjectContext, prog: Program) -> Optional[str]:
     """The command-line flag every deterministic switch of ``prog`` waits for, when each such switch sits under
     an ``if`` on a flag whose argparse default is off (``store_true``, ``False``, ``None``); else None."""
     sites = prog.summary.det_sites
@@ -48,8 +48,8 @@ class CudaWithoutDeterminism(Rule):
     a trainer, in what it runs or anywhere in its entry file). The convolution algorithms cuDNN
     documents as non-deterministic are backward ones (`CUDNN_CONVOLUTION_BWD_DATA_ALGO_0`,
     `CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0` / `_3`), and so are the atomic-add passes of most ops in
-    torch's list ("when attempting to differentiate"). An inference, sampling or export script gets no SDL102; an op it calls that is
-    nondeterministic in its forward pass is reported by SDL301.
+    torch's list ("when attempting to differentiate"). An inference, sampling or export script gets no
+    SDL102; an op it calls that is nondeterministic in its forward pass is reported by SDL301.
 
     A switch that runs only under an `if` on a command-line flag that is off by default
     (`if args.deterministic:` with `action="store_true"`, `default=False` or no default) leaves the
@@ -57,10 +57,13 @@ class CudaWithoutDeterminism(Rule):
     (a switch reached through a helper call counts as unconditional).
 
     Deterministic mode is the state of one process: a function started with `torch.multiprocessing.spawn`
-    (or `multiprocessing.Process` under the spawn or forkserver start method) begins with it off, and runs
-    only the entry module's top level before the target. A program that enables it in the parent only,
-    under the `__main__` guard, and trains on CUDA in the spawned function is reported at the spawn
-    call (no automatic fix: the switch belongs inside the target).
+    begins with it off, and runs only the entry module's top level before the target (the research
+    notes say the same of seeding: "Seeding in the parent before `torch.multiprocessing.spawn` does not
+    seed the spawned processes"). A program that enables it in the parent only, under the `__main__`
+    guard, and trains on CUDA in the spawned function is reported at the spawn call (no automatic fix:
+    the switch belongs inside the target). `multiprocessing.Process` targets are judged the same way,
+    as SDL009 judges them; that holds for the spawn and forkserver start methods (the default on macOS
+    and Windows, and on Linux since Python 3.14), not for a forked child, which inherits the switch.
 
     ## Why is this bad?
     Seeding alone does not make CUDA runs repeatable: cuDNN may pick nondeterministic convolution
@@ -193,7 +196,7 @@ class CudaWithoutDeterminism(Rule):
                 yield diag(s.cuda, self.code,
                            f"program `{prog.label}` runs on CUDA here but never enables deterministic mode: call "
                            "`torch.use_deterministic_algorithms(True, warn_only=True)` at its start", self.fix)
-            elif s.cuda is not None and prog.trains and (flag := _off_by_default(ctx, prog)) is not None:
+            elif s.cuda is not None and prog.trains and (flag := _switch_flag_off(ctx, prog)) is not None:
                 yield diag(s.cuda, self.code,
                            f"program `{prog.label}` runs on CUDA here, and enables deterministic mode only when "
                            f"`{flag}` is set, which is off by default: the default run is not deterministic; "

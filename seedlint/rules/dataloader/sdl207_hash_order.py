@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Optional, Tuple
 
 from seedlint.project.facts import FileContext, Scope
 from seedlint.rules.dataloader._calls import LIST_MAKERS, call_name
@@ -203,10 +203,7 @@ def _str_items(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, 
     if _is_str(ctx, expr, scope, names, depth):  # the characters of a string
         return True
     if t is ast.Call:
-        f = expr.func  # type: ignore[attr-defined]
-        if type(f) is ast.Attribute and f.attr in STR_LIST_METHODS:
-            return True
-        return call_name(ctx, expr, scope, names) in STR_LIST_CALLS
+        return _call_of(ctx, expr, scope, names, STR_LIST_METHODS, STR_LIST_CALLS)  # type: ignore[arg-type]
     if t in (ast.ListComp, ast.GeneratorExp, ast.SetComp):
         return _is_str(ctx, expr.elt, scope, names, depth + 1)  # type: ignore[attr-defined]
     if t in (ast.List, ast.Tuple):
@@ -217,6 +214,15 @@ def _str_items(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, 
     return False
 
 
+def _call_of(ctx: FileContext, call: ast.Call, scope: Scope, names: Dict[int, Optional[str]],
+             methods: FrozenSet[str], functions: FrozenSet[str]) -> bool:
+    """Is ``call`` a method named in ``methods`` (on any object) or a call of one of ``functions``?"""
+    f = call.func
+    if type(f) is ast.Attribute and f.attr in methods:  # type: ignore[attr-defined]
+        return True
+    return call_name(ctx, call, scope, names) in functions
+
+
 def _is_str(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, Optional[str]], depth: int) -> bool:
     """Is ``expr`` visibly a string?"""
     t = type(expr)
@@ -225,10 +231,7 @@ def _is_str(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, Opt
     if t is ast.JoinedStr:
         return True
     if t is ast.Call:
-        f = expr.func  # type: ignore[attr-defined]
-        if type(f) is ast.Attribute and f.attr in STR_METHODS:
-            return True
-        return call_name(ctx, expr, scope, names) in STR_CALLS
+        return _call_of(ctx, expr, scope, names, STR_METHODS, STR_CALLS)  # type: ignore[arg-type]
     if t is ast.Subscript:
         v = expr.value  # type: ignore[attr-defined]
         # x.split(...)[0]: an item of a list of strings

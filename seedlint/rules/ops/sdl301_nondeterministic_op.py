@@ -31,8 +31,8 @@ class NondeterministicOp(Rule):
     a deterministic implementation is chosen when the flag is on; list (b): the op raises when it is
     on), when the program that runs them never enables deterministic algorithms
     (`torch.use_deterministic_algorithms(True)`, also with `warn_only=True`, or a helper that calls
-    it; `cudnn.deterministic = True` alone does not count, except for transposed convolutions: it
-    only selects cuDNN's convolution algorithms). The table is generated from the installed torch's own docstring
+    it; `cudnn.deterministic = True` counts only for transposed convolutions: convolution honours either
+    switch, `ctx.deterministicCuDNN() || ctx.deterministicAlgorithms()`, the other ops only the second). The table is generated from the installed torch's own docstring
     (`scripts/gen_nondeterministic_ops.py`). Only what a call shows is used:
 
     - conditions: `index_put_(..., accumulate=True)`, `F.interpolate(mode="bilinear")` (the default

@@ -19,10 +19,11 @@ class UnseededTorch(Rule):
     without `generator=`, `random_split`, torchvision's random transforms.
 
     Building layers is not reported in a program that never trains (no `backward()`, optimizer or
-    trainer on its way or in its entry file, as SDL301 judges it): an inference, evaluation or export
-    script loads the weights it builds (`load_state_dict`, `from_pretrained`), so their random
-    initialisation does not reach its numbers. Any other draw of such a program (sampling with
-    `torch.multinomial`, a random input, dropout layers, shuffling) is reported.
+    trainer on its way or in its entry file, as SDL301 judges it). This is a precision trade-off, not a
+    fact about torch: an inference, evaluation or export script nearly always loads the weights it
+    builds (`load_state_dict`, `from_pretrained`), so their random initialisation does not reach its
+    numbers; one that runs a freshly initialised model is missed. Any other draw of such a program
+    (sampling with `torch.multinomial`, a random input, dropout layers, shuffling) is reported.
 
     ## Why is this bad?
     torch seeds its default generator nondeterministically at start-up (checked on torch 2.13:
