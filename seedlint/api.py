@@ -419,9 +419,11 @@ def _analyse_project(root: Path, cfg: Config, cache: Any, stats: Dict[str, Any],
     withdrawn: Set[Tuple[str, int, int, str]] = set()
     reads: Dict[str, Any] = {}
     imports_out: Optional[Dict[str, Any]] = {} if cache.enabled else None
+    files_read: Dict[str, Optional[str]] = {}
     try:
         prog_diags, prog_errors = analyze_project(results, root, cfg, set(results), programs, withdrawn, reads,
-                                                  imports_in=imports, imports_out=imports_out)
+                                                  imports_in=imports, imports_out=imports_out,
+                                                  files_out=files_read)
     except RecursionError:  # pragma: no cover
         prog_diags, prog_errors = [], [InternalError(str(root), None, "project analysis recursed too deeply")]
     if withdrawn:
@@ -446,7 +448,8 @@ def _analyse_project(root: Path, cfg: Config, cache: Any, stats: Dict[str, Any],
             pkey = cache.project_key(digests.items(), inputs)
     if pkey is not None and not errors:
         cache.save_reads(pkey, reads, imports_out)
-        cache.save_project(pkey, {**_project_data(diagnostics, skipped, noqa, programs), "reads_id": pkey})
+        cache.save_project(pkey, {**_project_data(diagnostics, skipped, noqa, programs), "reads_id": pkey,
+                                  "files_read": files_read})
     return _Outcome(targets, diagnostics, errors, skipped, noqa, programs, results, cache.hits, analysed)
 
 

@@ -5,7 +5,8 @@
   findings), read only for the files a run needs;
 * ``project.marshal``: the project-level outcome (every finding of every file, before selection and
   suppression), keyed by the digests of all files and the settings the analysis reads: a run where
-  nothing changed reads only this.
+  nothing changed reads only this (and re-hashes the few other files the analysis read, Hydra configs,
+  to see that they are unchanged).
 * ``reads.marshal``: what the project analysis that made the outcome read of each file's functions
   (see seedlint/engine/incremental.py) and how it resolved every import statement (reused when the
   analysis runs again and no file's imports, names or bases changed), read only when a file changed.
@@ -32,7 +33,7 @@ from seedlint import __version__
 
 CACHE_DIR = ".seedlint_cache"
 FACTS_DIR = "facts"
-_FORMAT = 8
+_FORMAT = 9
 
 
 @lru_cache(maxsize=None)
@@ -147,6 +148,12 @@ class FactCache:
         data = _load(self.folder / "project.marshal")
         if not isinstance(data, dict) or data.get("pkey") != pkey:
             return None
+        # the other files the analysis read (Hydra configs): the outcome holds while they are unchanged
+        from seedlint.project.hydra import current_digest
+
+        for path, digest in (data.get("files_read") or {}).items():
+            if current_digest(path) != digest:
+                return None
         return data
 
     def save_project(self, pkey: str, data: Dict[str, Any]) -> None:

@@ -25,6 +25,7 @@ from seedlint.diagnostics import Diagnostic, FixSafety, InternalError
 from seedlint.engine.discovery import PROJECT_MARKERS
 from seedlint.knowledge import apis
 from seedlint.knowledge.helpers import HELPERS_BY_NAME, LIGHTNING_CLI, LIGHTNING_TRAINERS, Helper
+from seedlint.project.hydra import FileReads
 from seedlint.project.program_info import ProgramInfo
 
 RNGS = ("random", "numpy", "torch")
@@ -228,6 +229,8 @@ class Project:
         self._state_in: Optional[Tuple[Dict[str, Any], int]] = None  # see use_import_state()
         self._targets_cache: Dict[Tuple[str, str, int, Optional[Tuple[str, ...]]], List[str]] = {}
         self._class_methods: Dict[Tuple[str, str], List[str]] = {}
+        # files besides the sources that the analysis read (Hydra configs), with their digests
+        self.file_reads = FileReads()
         # (folder, dotted name) -> file; and the (folder, first part) of every name in it
         self._module_index, self._module_heads = self._build_module_index()
         # path -> what of its functions the analysis read: the local ids of the functions it read or looked
@@ -1314,12 +1317,15 @@ def analyze_project(results: Dict[str, Any], root: Path, cfg: Config, targets: S
                     reads_out: Optional[Dict[str, FrozenSet[str]]] = None,
                     imports_in: Optional[Dict[str, Any]] = None,
                     imports_out: Optional[Dict[str, Any]] = None,
+                    files_out: Optional[Dict[str, Optional[str]]] = None,
                     ) -> Tuple[List[Diagnostic], List[InternalError]]:
     """Run the program-level rules; return diagnostics for files in ``targets`` only.
 
     When ``programs_out`` is a list, a :class:`ProgramInfo` for each program is appended to it. When
     ``reads_out`` is a dict, it gets what the analysis read of each file's functions (``Project.reads``).
     When ``imports_out`` is a dict, it gets the resolved import statements (:meth:`Project.import_state`).
+    When ``files_out`` is a dict, it gets every other file the analysis read (Hydra configs) and its digest
+    (None: missing), which the outcome depends on as much as on the sources.
     ``imports_in`` is such a state from an analysis of the same files, settings and project markers in
     which every file had the same :func:`import_interface`: name resolution reads nothing else, so the
     state is what resolving the imports again would give, and the outcome is the same.
@@ -1372,6 +1378,8 @@ def analyze_project(results: Dict[str, Any], root: Path, cfg: Config, targets: S
         sys.setrecursionlimit(limit)
     if reads_out is not None:
         reads_out.update((p, frozenset(r)) for p, r in project.reads.items() if r)
+    if files_out is not None:
+        files_out.update(project.file_reads.digests)
     return _dedupe(diags), errors
 
 
@@ -1411,7 +1419,7 @@ class ProjectContext:
         self.project = project
         self.programs = programs
         self._by_module: Dict[str, List[Program]] = {}
-        self._argparse: Dict[int, Dict[str, str]] = {}
+        self._argparse: Dict[int, Dict[str, Tuple[str, str]]] = {}  # program -> setting -> (kind, origin)
         self._argparse_modules: Optional[List[str]] = None
         self._events: Optional[Dict[str, List[Tuple[str, str, Dict[str, Any]]]]] = None
         self.memo: Dict[str, Any] = {}  # what a rule works out once per project analysis, by the rule's code
@@ -1424,7 +1432,17 @@ class ProjectContext:
         return hit
 
     def argparse_default(self, prog: Program, dest: str) -> Optional[str]:
-        """The argparse default kind of ``--dest`` in the program's modules ("None", "neg", "set")."""
+        """The default kind of setting ``dest`` in the program ("None", "neg", "off", "set"): of ``--dest`` in
+        its modules' argparse parsers, or of the key in its Hydra config; None when not known."""
+        hit = self._settings(prog).get(dest)
+        return hit[0] if hit is not None else None
+
+    def default_origin(self, prog: Program, dest: str) -> str:
+        """Where setting ``dest``'s default comes from, for messages ("its argparse default")."""
+        hit = self._settings(prog).get(dest)
+        return hit[1] if hit is not None else "its default"
+
+    def _settings(self, prog: Program) -> Dict[str, Tuple[str, str]]:
         merged = self._argparse.get(id(prog))
         if merged is None:
             if self._argparse_modules is None:
@@ -1433,9 +1451,25 @@ class ProjectContext:
             for m in self._argparse_modules:  # sorted, as the first default seen wins
                 if m in prog.modules:
                     for k, v in self.project.facts[m]["argparse"].items():
-                        merged.setdefault(k, v)
+                        merged.setdefault(k, (v, "its argparse default"))
+            # a Hydra app's settings: the defaults its YAML config composes to (seedlint/project/hydra.py)
+            config = self._hydra_config(prog.entry)
+            if config is not None:
+                from seedlint.project import hydra
+
+                primary = relative_label(hydra.config_file(*config), self.project.root)
+                where = f"its default in the Hydra config `{primary}`"
+                for k, v in hydra.setting_kinds(config[0], config[1], self.project.file_reads).items():
+                    merged.setdefault(k, (v, where))
             self._argparse[id(prog)] = merged
-        return merged.get(dest)
+        return merged
+
+    def _hydra_config(self, entry: str) -> Optional[Tuple[str, str]]:
+        """(config folder, config name) of the entry file's ``@hydra.main``, or None."""
+        config = self.project.facts[entry].get("hydra")
+        if not config or config[0] is None or config[1] is None or "://" in config[0]:
+            return None
+        return os.path.normpath(os.path.join(os.path.dirname(entry), config[0])), config[1]
 
     def events(self, kind: str) -> Iterable[Tuple[str, str, Dict[str, Any]]]:
         """Every event of one kind, in file order (an index built on the first call)."""

@@ -1940,6 +1940,24 @@ def collect_argparse_defaults(an: Analyzer) -> Dict[str, str]:
     return out
 
 
+def collect_hydra_config(an: Analyzer) -> Optional[List[Optional[str]]]:
+    """``@hydra.main(config_path="conf", config_name="train")`` -> ["conf", "train"] (None where not given):
+    where the program's settings get their defaults (seedlint/project/hydra.py). None without such a
+    decorator, or when an argument is not a string literal."""
+    for site in an.calls:
+        if site.name != "hydra.main":
+            continue
+        values: List[Optional[str]] = []
+        for pos, name in ((0, "config_path"), (1, "config_name")):
+            node = site.arg(pos, name)
+            value = literal(node) if node is not None else None
+            if value is not None and not isinstance(value, str):
+                return None
+            values.append(value)
+        return values
+    return None
+
+
 def may_seed(functions: Dict[str, Dict[str, Any]]) -> bool:
     """Could a function of this file seed (directly, or through a helper whose name says so)?
 
@@ -2001,6 +2019,7 @@ def analyze(tree: ast.Module, path: str, source: str) -> Tuple[FileContext, Dict
         "functions": {k: v for k, v in an.func_facts.items()},
         "classes": classes,
         "argparse": collect_argparse_defaults(an),
+        "hydra": collect_hydra_config(an),
         "bindings": {
             k: (b.target if b.kind == "import" else LOCAL + (b.target or ""))
             for k, b in an.module_scope.bindings.items() if b.kind in ("import", "def", "class")

@@ -306,6 +306,38 @@ def test_deterministic_mode_behind_a_flag_that_is_off_by_default_is_reported_not
     assert [d.line for d, _ in proj.remaining(report)] == [10]
 
 
+def test_deterministic_mode_behind_a_hydra_setting_that_is_off_by_default_is_reported_not_fixed(proj, run_seedlint):
+    # the flag's default comes from the YAML config @hydra.main composes (seedlint/project/hydra.py)
+    src = d("""
+        import hydra
+        import torch
+        @hydra.main(version_base=None, config_path="conf", config_name="train")
+        def main(cfg):
+            torch.manual_seed(cfg.seed)
+            if cfg.trainer.deterministic:
+                torch.use_deterministic_algorithms(True)
+            model = torch.nn.Linear(2, 2).cuda()
+            model(torch.ones(2).cuda()).sum().backward()
+        if __name__ == '__main__':
+            main()
+        """)
+    proj.write(src)
+    (proj.root / "conf" / "trainer").mkdir(parents=True)
+    (proj.root / "conf" / "train.yaml").write_text("defaults:\n  - trainer: gpu\nseed: 0\n")
+    (proj.root / "conf" / "trainer" / "gpu.yaml").write_text("accelerator: gpu\ndeterministic: False\n")
+    res = run_seedlint("check", "--select", "SDL102", ".", cwd=proj.root)
+    assert res.stdout.splitlines()[0].startswith(
+        "case.py:8:13: SDL102 program `case.py` runs on CUDA here, and enables deterministic mode only when "
+        "`deterministic` is set, which is off by default"), res.stdout
+    report = proj.fix(select=["SDL102"])
+    assert proj.read() == src
+    assert [d.line for d, _ in proj.remaining(report)] == [8]
+    # the config is an input of the cached outcome: turning the setting on is seen at once
+    (proj.root / "conf" / "trainer" / "gpu.yaml").write_text("accelerator: gpu\ndeterministic: true\n")
+    res = run_seedlint("check", "--select", "SDL102", ".", cwd=proj.root)
+    assert res.returncode == 0, res.stdout
+
+
 def test_listing_is_not_wrapped_where_sorted_is_rebound(proj):
     src = "import os, random\nfrom mylib import sorted\nfiles = os.listdir('.')\nrandom.shuffle(files)\n"
     proj.write(src)

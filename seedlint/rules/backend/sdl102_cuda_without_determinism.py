@@ -13,7 +13,8 @@ TRAIN = "def step(loss):\n    loss.backward()\n"
 
 def _switch_flag_off(ctx: ProjectContext, prog: Program) -> Optional[str]:
     """The command-line flag every deterministic switch of ``prog`` waits for, when each such switch sits under
-    an ``if`` on a flag whose argparse default is off (``store_true``, ``False``, ``None``); else None."""
+    an ``if`` on a flag whose default is off (argparse ``store_true``, ``False``, ``None``; or the same in
+    a Hydra config); else None."""
     sites = prog.summary.det_sites
     if not sites:
         return None
@@ -52,7 +53,8 @@ class CudaWithoutDeterminism(Rule):
     SDL102; an op it calls that is nondeterministic in its forward pass is reported by SDL301.
 
     A switch that runs only under an `if` on a command-line flag that is off by default
-    (`if args.deterministic:` with `action="store_true"`, `default=False` or no default) leaves the
+    (`if args.deterministic:` with `action="store_true"`, `default=False` or no default; or a Hydra app's
+    `if cfg.deterministic:` with `deterministic: false` in the config it composes) leaves the
     default run without deterministic mode, as SDL008 says of seeding: that program is reported too
     (a switch reached through a helper call counts as unconditional).
 

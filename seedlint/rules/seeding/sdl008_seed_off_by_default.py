@@ -7,6 +7,11 @@ from seedlint.project.analysis import Program, ProjectContext, diag
 from seedlint.rules.base import Invalid, Rule, Valid
 
 
+_HYDRA_APP = ("import hydra\nimport lightning as L\n\n\n@hydra.main(version_base='1.3', config_path='conf', "
+               "config_name='config')\ndef main(cfg):\n    if cfg.get('seed'):\n        L.seed_everything(cfg.seed)\n"
+               "\n\nif __name__ == '__main__':\n    main()\n")
+
+
 class SeedOffByDefault(Rule):
     """Reports seeding that does not happen unless the user asks for it.
 
@@ -14,7 +19,8 @@ class SeedOffByDefault(Rule):
     Reports a seeding call (direct, or a helper that seeds) guarded by a test on a setting whose
     default is `None`: `if args.seed is not None: torch.manual_seed(args.seed)` where
     `parser.add_argument("--seed", type=int)` has no default (argparse defaults are resolved
-    statically across the program's modules), and `if opt.seed is None: opt.seed = random.randint(...)`
+    statically across the program's modules; a Hydra app's settings come from the YAML config its
+    `@hydra.main(config_path=..., config_name=...)` composes, defaults list included), and `if opt.seed is None: opt.seed = random.randint(...)`
     (also `if not opt.seed:`) under such a default, or `if args.seed < 0: args.seed = np.random.randint(...)`
     under a negative default (`default=-1`) (the seed is then drawn from an unseeded RNG or the clock) when the setting is a
     seed: its name says so (`seed`, `manualSeed`), or a guarded seeding call passes it (an experiment name
@@ -107,6 +113,22 @@ class SeedOffByDefault(Rule):
                              "args = parser.parse_args()\nif args.seed:\n    set_seed(args.seed)\n",
                  "utils.py": "import random, numpy as np\ndef set_seed(s):\n    random.seed(s)\n    np.random.seed(s)\n"},
                 expected=((7, 5),), path="train.py"),
+        # a Hydra app: the guard tests a setting whose default comes from the YAML config it composes
+        Invalid({"train.py": _HYDRA_APP,
+                 "conf/config.yaml": "defaults:\n  - _self_\n  - model: small\n  - experiment: null\n"
+                                     "  - optional local: default\n\nseed: null  # set one to repeat a run\n",
+                 "conf/model/small.yaml": "width: 64\n"},
+                expected=((8, 9),), path="train.py"),
+    ]
+    VALID += [
+        Valid({"train.py": _HYDRA_APP, "conf/config.yaml": "seed: 12345\n"}, path="train.py"),
+        # a default config that sets `seed` for the whole config: its value wins (it comes after `_self_`)
+        Valid({"train.py": _HYDRA_APP,
+               "conf/config.yaml": "defaults:\n  - _self_\n  - run: default\nseed: null\n",
+               "conf/run/default.yaml": "# @package _global_\nseed: 7\n"}, path="train.py"),
+        # a config file that is not there (or not followed) leaves the default unknown: nothing is reported
+        Valid({"train.py": _HYDRA_APP, "conf/config.yaml": "defaults:\n  - trainer: gpu\nseed: null\n"},
+              path="train.py"),
     ]
 
     def check_project(self, ctx: ProjectContext) -> Iterator[Diagnostic]:
@@ -142,8 +164,8 @@ class SeedOffByDefault(Rule):
                             done.add(key)
                             done.add((site.path, g))  # type: ignore[arg-type]
                             yield diag(site, self.code,
-                                       f"seeding runs only when `{g}` is set, and its argparse default is None: the "
-                                       "default run is not seeded; give it a default seed")
+                                       f"seeding runs only when `{g}` is set, and {ctx.default_origin(prog, g)} is "
+                                       "None: the default run is not seeded; give it a default seed")
                         break
 
 
