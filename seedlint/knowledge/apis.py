@@ -188,6 +188,10 @@ CLI_RUNNERS: Dict[str, Tuple[int, str]] = {
     "absl.app.run": (0, "main"),
     "defopt.run": (0, "funcs"),
     "plac.call": (0, "obj"),
+    # detectron2's launcher runs main_func(*args): in this process on one GPU, in one spawned process per GPU
+    # otherwise (detectron2/engine/launch.py launch)
+    "detectron2.engine.launch": (0, "main_func"),
+    "detectron2.engine.launch.launch": (0, "main_func"),
 }
 
 SPAWN_CALLS: Dict[str, Tuple[int, str]] = {

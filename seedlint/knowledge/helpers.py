@@ -97,6 +97,12 @@ HELPERS: Tuple[Helper, ...] = (
         source="detectron2: detectron2/utils/env.py seed_all_rng (None -> pid + time + urandom)",
     ),
     Helper(
+        names=("detectron2.engine.default_setup", "detectron2.engine.defaults.default_setup"), seeds=ALL,
+        seed_param=None,
+        source="detectron2: detectron2/engine/defaults.py default_setup calls seed_all_rng(None if seed < 0 else "
+        "seed + rank) with cfg.SEED (a config value: seeding is counted, its default is not known here)",
+    ),
+    Helper(
         names=("ultralytics.utils.torch_utils.init_seeds",), seeds=ALL, deterministic="kwarg:deterministic",
         warn_only=True, source="ultralytics: ultralytics/utils/torch_utils.py init_seeds",
     ),
@@ -145,6 +151,8 @@ HELPERS_BY_NAME: Dict[str, Helper] = {n: h for h in HELPERS for n in h.names}
 # cudnn.benchmark; LightningCLI(seed_everything_default=...) calls seed_everything.
 LIGHTNING_TRAINERS = frozenset({"lightning.pytorch.Trainer", "lightning.Trainer", "lightning.pytorch.trainer.Trainer",
                                 "lightning.pytorch.trainer.trainer.Trainer"})
+# Lightning Fabric(accelerator="cuda" | "gpu") puts the model and the data on CUDA (fabric.setup / to_device)
+LIGHTNING_FABRICS = frozenset({"lightning.fabric.Fabric", "lightning.Fabric", "lightning.fabric.fabric.Fabric"})
 LIGHTNING_CLI = frozenset({"lightning.pytorch.cli.LightningCLI", "lightning.pytorch.LightningCLI",
                            "lightning.LightningCLI"})
 

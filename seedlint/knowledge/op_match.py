@@ -111,12 +111,34 @@ def match_ops(site: Any, name: Optional[str], method: Optional[str], imports_tor
         return []
     if not candidates:
         return []
+    if name in _GLOBAL_POOL_SIZE_ARG and _all_ones(site.arg(_GLOBAL_POOL_SIZE_ARG[name], "output_size")):
+        return []
     out = []
     for op in candidates:
         cond = _ops.condition_for(op, form)
         if _shows(site, cond, form, values_of) and not _constant_source(site, op, method is not None):
             out.append(op)
     return out
+
+
+# Adaptive average pooling to one value per channel is a mean over the spatial dimensions, with a
+# deterministic backward: aten/src/ATen/native/AdaptiveAveragePooling.cpp (adaptive_avg_pool2d_symint:
+# `output_size[0] == 1 && output_size[1] == 1` -> `input.mean({-1, -2}, keepdim)`, for every device but XPU
+# and quantized input) and AdaptiveAveragePooling3d.cpp (the same for 1x1x1). Where the output size sits.
+_GLOBAL_POOL_SIZE_ARG = {
+    "torch.nn.AdaptiveAvgPool2d": 0, "torch.nn.AdaptiveAvgPool3d": 0,
+    "torch.nn.functional.adaptive_avg_pool2d": 1, "torch.nn.functional.adaptive_avg_pool3d": 1,
+}
+
+
+def _all_ones(arg: Optional[ast.AST]) -> bool:
+    """An output size of literal ones: ``1``, ``(1, 1)``, ``[1, 1, 1]``."""
+    if arg is None:
+        return False
+    if isinstance(arg, (ast.Tuple, ast.List)):
+        return bool(arg.elts) and all(_literal(e) == 1 and _literal(e) is not True for e in arg.elts)
+    v = _literal(arg)
+    return v == 1 and v is not True
 
 
 # The tensor of values an accumulating or scattering op writes: (keyword, position in a Tensor-method call,

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from seedlint.knowledge import apis, op_match
-from seedlint.knowledge.helpers import HELPERS_BY_NAME, LIGHTNING_CLI, LIGHTNING_TRAINERS, METHOD_HELPERS
+from seedlint.knowledge.helpers import (HELPERS_BY_NAME, LIGHTNING_CLI, LIGHTNING_FABRICS, LIGHTNING_TRAINERS,
+                                       METHOD_HELPERS)
 
 _BUILTINS = frozenset(dir(builtins))
 RNG_OBJECTS = frozenset({*apis.RNG_CONSTRUCTORS, apis.TORCH_GENERATOR, "numpy.random.Generator"})
@@ -1188,6 +1189,8 @@ class Analyzer:
         if name in LIGHTNING_TRAINERS and (literal(site.kwarg("accelerator")) in ("gpu", "cuda")
                                            or _asks_for_gpus(site.kwarg("gpus"))):
             self._event("cuda", node)
+        if name in LIGHTNING_FABRICS and literal(site.kwarg("accelerator")) in ("gpu", "cuda"):
+            self._event("cuda", node)
         if name in apis.SPAWN_CALLS:
             pos, kw = apis.SPAWN_CALLS[name]
             target = site.arg(pos, kw)
@@ -1297,6 +1300,10 @@ class Analyzer:
         if isinstance(node, ast.JoinedStr) and node.values:  # f"cuda:{rank}"
             first = node.values[0]
             return isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.startswith("cuda")
+        if type(node) is ast.BinOp and type(node.op) in (ast.Add, ast.Mod):  # "cuda:" + str(rank), "cuda:%d" % rank
+            return _starts_cuda(node.left)  # type: ignore[attr-defined]
+        if type(node) is ast.Call and type(node.func) is ast.Attribute and node.func.attr == "format":  # type: ignore
+            return _starts_cuda(node.func.value)  # type: ignore[attr-defined]  # "cuda:{}".format(rank)
         v = literal(node)
         return isinstance(v, str) and (v == "cuda" or v.startswith("cuda:"))
 
@@ -1488,7 +1495,8 @@ _SPECIAL_CALLS = frozenset({
     *apis.BASE_SEEDERS, apis.DETERMINISTIC_CALL, apis.DEBUG_MODE_CALL, "torch.backends.cudnn.benchmark",
     "torch.device", "torch.cuda.is_available", "torch.cuda.set_device", "torch.distributed.init_process_group",
     "torch.set_default_device",
-    *LIGHTNING_TRAINERS, *apis.SPAWN_CALLS, *apis.CLI_RUNNERS, apis.DISTRIBUTED_SAMPLER, apis.DATALOADER,
+    *LIGHTNING_TRAINERS, *LIGHTNING_FABRICS, *apis.SPAWN_CALLS, *apis.CLI_RUNNERS, apis.DISTRIBUTED_SAMPLER,
+    apis.DATALOADER,
     *apis.ENV_SETTERS, *apis.TORCH_RANDOM_FUNCS, *apis.RANDOM_SAMPLERS, apis.RANDOM_SPLIT,
 })
 
@@ -1938,6 +1946,12 @@ def collect_argparse_defaults(an: Analyzer) -> Dict[str, str]:
         else:
             out[dest] = "set"
     return out
+
+
+def _starts_cuda(node: ast.AST) -> bool:
+    """A string literal that begins a CUDA device name (``"cuda:"``, ``"cuda:%d"``, ``"cuda:{}"``)."""
+    return type(node) is ast.Constant and isinstance(node.value, str) and (  # type: ignore[attr-defined]
+        node.value == "cuda" or node.value.startswith("cuda:"))  # type: ignore[attr-defined]
 
 
 def collect_hydra_config(an: Analyzer) -> Optional[List[Optional[str]]]:

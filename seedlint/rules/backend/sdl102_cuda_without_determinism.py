@@ -32,8 +32,9 @@ class CudaWithoutDeterminism(Rule):
 
     ## What it does
     Reports, once per program, the first place it puts work on CUDA (`.cuda()`, `.to("cuda")`,
-    `device="cuda"`, `torch.device("cuda")`, `torch.set_default_device("cuda")`, Lightning's
-    `Trainer(accelerator="gpu")` or `Trainer(gpus=N)`, accelerate's `accelerator.device` and
+    `device="cuda"`, `torch.device("cuda")` (also `f"cuda:{rank}"`, `"cuda:{}".format(rank)`, `"cuda:%d" % rank`,
+    `"cuda:" + str(rank)`), `torch.set_default_device("cuda")`, Lightning's
+    `Trainer(accelerator="gpu")` or `Trainer(gpus=N)` and `Fabric(accelerator="cuda")`, accelerate's `accelerator.device` and
     `accelerator.prepare(...)` for an `Accelerator()` without `cpu=True` (its device is CUDA when there is
     one), a device chosen with `torch.cuda.is_available()`,
     a name given such a string first: `device = "cuda"` ... `.to(device)`) when
@@ -183,6 +184,16 @@ class CudaWithoutDeterminism(Rule):
                 "if __name__ == '__main__':\n    torch.manual_seed(0)\n    main()\n" + TRAIN, expected=((4, 9),)),
         Invalid("import torch\nDEVICE = f'cuda:{0}'\nif __name__ == '__main__':\n"
                 "    x = torch.zeros(2, device=DEVICE)\n" + TRAIN, expected=((4, 9),)),
+        # device names built with format, % or +
+        Invalid("import torch\ndef main(rank):\n    dev = torch.device('cuda:{}'.format(rank))\n"
+                "    x = torch.zeros(2).to(dev)\nif __name__ == '__main__':\n    main(0)\n" + TRAIN, expected=((3, 11),)),
+        Invalid("import torch\ndef main(rank):\n    x = torch.zeros(2).to('cuda:' + str(rank))\n"
+                "if __name__ == '__main__':\n    main(0)\n" + TRAIN, expected=((3, 9),)),
+        Invalid("import torch\ndef main(rank):\n    x = torch.zeros(2, device='cuda:%d' % rank)\n"
+                "if __name__ == '__main__':\n    main(0)\n" + TRAIN, expected=((3, 9),)),
+        # Lightning Fabric on the GPU
+        Invalid("import lightning as L\nif __name__ == '__main__':\n    fabric = L.Fabric(accelerator='cuda')\n"
+                "    fabric.seed_everything(0)\n" + TRAIN, expected=((3, 14),)),
         Invalid("import torch\nfrom torch import nn\nif __name__ == '__main__':\n"
                 "    m = nn.Linear(2, 2).to('cuda:0')\n" + TRAIN, expected=((4, 9),),
                 fixed="import torch\nfrom torch import nn\nfrom seedlint.runtime import seed_everything\n"

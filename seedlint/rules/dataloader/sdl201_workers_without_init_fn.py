@@ -4,6 +4,7 @@ from typing import Iterator, Optional
 
 from seedlint.diagnostics import FixSafety
 from seedlint.knowledge import apis
+from seedlint.project.analysis import WORKER_METHODS
 from seedlint.project.facts import HF, FileContext, dataset_kind, has_workers
 from seedlint.rules.base import Finding, Invalid, Rule, Valid
 
@@ -27,7 +28,9 @@ class WorkersWithoutInitFn(Rule):
     `worker_init_fn`). A dataset seedlint cannot follow (a function parameter, `loader.dataset`, a
     `torch.load`ed cache, a class of a library it does not know) is reported only where there is
     something to copy: when a class of the project stores an RNG object, or the project imports MONAI,
-    whose random transforms keep their own `np.random.RandomState`. Names unpacked from a factory of
+    whose random transforms keep their own `np.random.RandomState`. For a library's dataset (or a
+    factory branch that returns one) that class must not be a dataset itself (no `__getitem__` /
+    `__iter__`): what a library's dataset holds of the project is what it is given, a transform. Names unpacked from a factory of
     the same file are followed element by element (`dataset, dataset_test, train_sampler, test_sampler
     = load_data(...)`), each part of `random_split(ds, ...)` is a `Subset` of `ds`, and a sampler
     returned beside a dataset is no dataset.
@@ -153,6 +156,18 @@ class WorkersWithoutInitFn(Rule):
               "def load_data(d):\n    ds = torchvision.datasets.ImageFolder(d)\n"
               "    return ds, RandomSampler(ds), Noise()\n"
               "dataset, sampler, noise = load_data('x')\nDataLoader(dataset, sampler=sampler, num_workers=4)\n"),
+        # a library's dataset holds project objects only as transforms: a project *dataset* with an RNG (a shard
+        # sampler, open_clip's ResampledShards2) is no evidence that ImageFolder holds one
+        Valid("import random, torchvision\nfrom torch.utils.data import DataLoader, IterableDataset\n"
+              "class Shards(IterableDataset):\n    def __init__(self):\n        self.rng = random.Random()\n"
+              "    def __iter__(self):\n        yield self.rng.random()\n"
+              "DataLoader(torchvision.datasets.ImageFolder('val'), num_workers=4)\n"),
+        # a factory branch that returns what a module outside the project builds, where nothing holds an RNG
+        Valid({"main.py": "from torch.utils.data import DataLoader\nfrom data import build_dataset\n"
+                          "DataLoader(build_dataset('train'), num_workers=2)\n",
+               "data.py": "import torchvision\nclass Coco(torchvision.datasets.CocoDetection):\n    pass\n"
+                          "def build_dataset(kind):\n    if kind == 'train':\n        return Coco('a', 'b')\n"
+                          "    from other_pkg import build\n    return build(kind)\n"}, path="main.py"),
         # every part of random_split(ds) is a Subset of ds
         Valid("import torch, torchvision, random\nfrom torch.utils.data import DataLoader, random_split\n"
               "class Aug:\n    def __init__(self):\n        self.r = random.Random(0)\n"
@@ -161,6 +176,12 @@ class WorkersWithoutInitFn(Rule):
               "DataLoader(val, num_workers=4)\n"),
     ]
     INVALID = [
+        # a transform of the project that holds an RNG, and a library dataset it may be given to
+        Invalid("import random\nfrom imagenetv2_pytorch import ImageNetV2Dataset\nfrom torch.utils.data import DataLoader\n"
+                "class Jitter:\n    def __init__(self):\n        self.rng = random.Random(0)\n"
+                "    def __call__(self, x):\n        return x\n"
+                "DataLoader(ImageNetV2Dataset('d', transform=Jitter()), num_workers=4)\n",
+                expected=((9, 1),)),
         Invalid("import numpy as np\nfrom torch.utils.data import DataLoader, Dataset\nclass Noisy(Dataset):\n"
                 "    def __init__(self):\n        self.rng = np.random.default_rng(0)\n"
                 "loader = DataLoader(Noisy(), num_workers=4)\n", expected=((6, 10),),
@@ -253,36 +274,44 @@ class WorkersWithoutInitFn(Rule):
                 if hit and hit[0] != "external":
                     return False
                 continue
-            hit = ctx.project.resolve(path, qual)
-            if not hit or hit[0] == "external":
-                # a library class seedlint does not know: as a dataset it cannot follow
-                if self._rng_objects_around(ctx):
-                    return False
-                continue
             if not self._rng_free(ctx, path, qual, 0):
                 return False
         return True
 
-    def _rng_objects_around(self, ctx) -> bool:
+    def _rng_objects_around(self, ctx, library: bool = False) -> bool:
         """Could a dataset seedlint cannot follow hold an RNG object? Only if the project has a class that stores
-        one, or imports MONAI (its random transforms keep a `np.random.RandomState` each)."""
-        known = ctx.memo.get(self.code)
+        one, or imports MONAI (its random transforms keep a `np.random.RandomState` each). A dataset of a
+        library (``library``) holds project objects only as what it is given, a transform: a project
+        dataset class with an RNG (one with ``__getitem__`` or ``__iter__``) is no evidence there."""
+        key = f"{self.code}:{library}"
+        known = ctx.memo.get(key)
         if known is None:
             known = False
-            for facts in ctx.project.facts.values():
-                if any(info.get("rng") for info in facts.get("classes", {}).values()) or any(
-                        (imp.get("m") or "").split(".", 1)[0] == "monai" for imp in facts.get("imports", ())):
+            for path, facts in ctx.project.facts.items():
+                if any((imp.get("m") or "").split(".", 1)[0] == "monai" for imp in facts.get("imports", ())):
                     known = True
                     break
-            ctx.memo[self.code] = known
+                for cls, info in facts.get("classes", {}).items():
+                    if info.get("rng") and not (library and self._is_dataset_class(ctx, path, cls)):
+                        known = True
+                        break
+                if known:
+                    break
+            ctx.memo[key] = known
         return known
+
+    @staticmethod
+    def _is_dataset_class(ctx, path: str, cls: str) -> bool:
+        functions = ctx.project.facts[path]["functions"]
+        return any(functions[lid].get("name") in WORKER_METHODS for lid in ctx.project.class_methods(path, cls))
 
     def _rng_free(self, ctx, path: str, qual: str, depth: int) -> bool:
         """Is ``qual`` (as named in ``path``) a project class that holds no RNG object, or a project dataset
-        factory (``build_dataset``) whose every return is RNG-free?"""
+        factory (``build_dataset``) whose every return is RNG-free? A library class or function seedlint does
+        not know is judged as a dataset it cannot follow (see ``_rng_objects_around``)."""
         hit = ctx.project.resolve(path, qual)
-        if not hit:
-            return False
+        if not hit or hit[0] == "external":
+            return not self._rng_objects_around(ctx, library=hit is not None)
         if hit[0] == "class":
             return not ctx.project.class_rng(hit[1], hit[2])
         if hit[0] != "func" or depth > 2:

@@ -41,7 +41,11 @@ class NondeterministicOp(Rule):
       `repeats` torch expands, clones and views, and that backward is a sum);
       `median(dim=...)` is not reported when only its values are read (`[0]`, `.values`,
       `values, _ = ...`: the docstring names its indices output). Conditions a call cannot show
-      (input requires grad, dtype, sparse input) are not reported.
+      (input requires grad, dtype, sparse input) are not reported. An adaptive average pool to a
+      single value per channel (`nn.AdaptiveAvgPool2d(1)`, `(1, 1)`, `F.adaptive_avg_pool3d(x, 1)`: the
+      head of most CNNs) is not reported: torch computes it as a mean over the spatial dimensions
+      (`aten/src/ATen/native/AdaptiveAveragePooling.cpp`, `adaptive_avg_pool2d_symint`, and the 3d
+      file), whose backward is deterministic, so the listed CUDA kernel never runs.
     - an op that is nondeterministic only "when attempting to differentiate" is reported where the
       call shows that it is differentiated: a layer (`nn.ReflectionPad2d(...)`), a loss
       (`F.ctc_loss`), or a function or Tensor method in model code (a method of a class with
@@ -107,6 +111,10 @@ class NondeterministicOp(Rule):
     message = "op is nondeterministic on CUDA and deterministic mode is off"
     scope = "program"
     VALID = [
+        # global average pooling: a mean, whatever the device
+        "import torch\nfrom torch import nn\nclass Head(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.pool = nn.AdaptiveAvgPool2d((1, 1))\n        self.pool3 = nn.AdaptiveAvgPool3d(1)\n"
+        "    def forward(self, x):\n        return nn.functional.adaptive_avg_pool2d(x, output_size=1)\n",
         "import torch\nimport torch.nn.functional as F\nx = F.interpolate(torch.zeros(1, 1, 2, 2), scale_factor=2)\n",
         "import numpy as np\nc = np.bincount([1, 2], weights=[0.5, 0.5])\n",
         "import torch\ntorch.use_deterministic_algorithms(True)\nx = torch.zeros(3).index_add_(0, i, s)\n",
@@ -210,7 +218,7 @@ class NondeterministicOp(Rule):
         Invalid("import torch\ndef spread(c, idx):\n    return c.cuda().index_add_(0, idx, 0.1 * torch.ones_like(c))\n",
                 expected=((3, 12),)),
         Invalid("from torch import nn\nclass Head(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
-                "        self.pool = nn.AdaptiveAvgPool2d(1)\n", expected=((5, 21),)),
+                "        self.pool = nn.AdaptiveAvgPool2d(7)\n", expected=((5, 21),)),
         Invalid("import torch\nif __name__ == '__main__':\n    x = torch.zeros(3, device='cuda')\n"
                 "    x.scatter_add_(0, idx, src)\n", expected=((4, 5),)),
         # a scatter that reduces accumulates into repeated indices

@@ -28,13 +28,13 @@ class RaisesInDeterministicMode(Rule):
     ## Example
     ```python
     torch.use_deterministic_algorithms(True)
-    pool = nn.AdaptiveAvgPool2d(1)  # its CUDA backward raises
+    pool = nn.AdaptiveAvgPool2d(7)  # its CUDA backward raises
     ```
 
     ## Use instead
     ```python
     torch.use_deterministic_algorithms(True, warn_only=True)
-    pool = nn.AdaptiveAvgPool2d(1)
+    pool = nn.AdaptiveAvgPool2d(7)
     ```
 
     ## Fix safety
@@ -51,22 +51,22 @@ class RaisesInDeterministicMode(Rule):
     message = "op raises in deterministic mode"
     scope = "program"
     VALID = [
-        "import torch\ntorch.use_deterministic_algorithms(True, warn_only=True)\npool = torch.nn.AdaptiveAvgPool2d(1)\n",
-        "import torch\npool = torch.nn.AdaptiveAvgPool2d(1)\n",
+        "import torch\ntorch.use_deterministic_algorithms(True, warn_only=True)\npool = torch.nn.AdaptiveAvgPool2d(7)\n",
+        "import torch\npool = torch.nn.AdaptiveAvgPool2d(7)\n",
         # cuDNN's flag never makes an op raise
-        "import torch\ntorch.backends.cudnn.deterministic = True\npool = torch.nn.AdaptiveAvgPool2d(1).cuda()\n",
+        "import torch\ntorch.backends.cudnn.deterministic = True\npool = torch.nn.AdaptiveAvgPool2d(7).cuda()\n",
         # CPU-only program: the op's CUDA backward never runs
-        "import torch\ntorch.use_deterministic_algorithms(True)\npool = torch.nn.AdaptiveAvgPool2d(1)\n",
+        "import torch\ntorch.use_deterministic_algorithms(True)\npool = torch.nn.AdaptiveAvgPool2d(7)\n",
         "import torch\ntorch.use_deterministic_algorithms(True)\nx = torch.zeros(3).index_add_(0, i, s)\n",
         "import torch\ntorch.use_deterministic_algorithms(True)\nimport torch.nn.functional as F\n"
         "y = F.interpolate(x, scale_factor=2)\n",
         # a backward that never runs raises nothing: the program only runs the layer forward
-        "import torch\ntorch.use_deterministic_algorithms(True)\npool = torch.nn.AdaptiveAvgPool2d(1).cuda()\n"
+        "import torch\ntorch.use_deterministic_algorithms(True)\npool = torch.nn.AdaptiveAvgPool2d(7).cuda()\n"
         "with open('out.txt', 'w') as f:\n    f.write(str(pool(x)))\n",
     ]
     INVALID = [
         Invalid("import torch\nfrom torch import nn\ntorch.use_deterministic_algorithms(True)\n"
-                "pool = nn.AdaptiveAvgPool2d(1).cuda()\npool(x).sum().backward()\n", expected=((4, 8),)),
+                "pool = nn.AdaptiveAvgPool2d(7).cuda()\npool(x).sum().backward()\n", expected=((4, 8),)),
         Invalid("import torch as th\nimport torch.nn.functional as F\nth.use_deterministic_algorithms(mode=True)\n"
                 "class Up(th.nn.Module):\n    def forward(self, x):\n"
                 "        return F.interpolate(x, scale_factor=2, mode='bicubic')\nnet = Up().cuda()\n"

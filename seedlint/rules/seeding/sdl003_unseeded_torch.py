@@ -96,6 +96,9 @@ class UnseededTorch(Rule):
                "utils.py": "import torch\ndef set_seed(s):\n    torch.manual_seed(s)\n"}),
     ]
     INVALID = [
+        # the function detectron2's launcher runs (in this process on one GPU)
+        Invalid("import torch\nfrom detectron2.engine import launch\n\n\ndef main(lr):\n    noise = torch.randn(4)\n"
+                "\n\nif __name__ == '__main__':\n    launch(main, 1, args=(0.1,))\n", expected=((6, 13),)),
         # an inference script that samples: the draw after the weights is reported
         Invalid("import torch\nfrom torch import nn\nif __name__ == '__main__':\n    model = nn.Linear(4, 2)\n"
                 "    model.load_state_dict(torch.load('w.pt'))\n"
