@@ -151,7 +151,8 @@ def test_a_module_that_only_warns_on_import_is_no_program(tmp_path):
 
     write_project(tmp_path, {
         "pkg/__init__.py": "",
-        "pkg/core.py": "import torch\n\n\ndef to_gpu(x):\n    return x.cuda()\n\n\nDEVICE = torch.device('cuda')\n",
+        "pkg/core.py": "import torch\n\n\ndef to_gpu(x):\n    return torch.nn.Conv1d(1, 1, 1).cuda()(x.cuda())\n\n\n"
+                       "DEVICE = torch.device('cuda')\n",
         "pkg/old_core.py": "import warnings\nwarnings.warn('moved to pkg.core', DeprecationWarning)\n"
                            "warnings.simplefilter('default')\nfrom pkg.core import *  # noqa\n",
         "train.py": "import warnings\nwarnings.filterwarnings('ignore')\nimport torch\n"

@@ -161,6 +161,34 @@ DETERMINISTIC_CALL = "torch.use_deterministic_algorithms"
 DEBUG_MODE_CALL = "torch.set_deterministic_debug_mode"
 CUDNN = "torch.backends.cudnn"
 CUDNN_BENCHMARK = "torch.backends.cudnn.benchmark"
+
+# Kernels outside the op table that may be nondeterministic on CUDA (SDL101 / SDL102 ask whether a program may
+# run one): cuDNN's RNNs (torch.nn.LSTM docstring: "known non-determinism issues for RNN functions on some
+# versions of cuDNN and CUDA"), attention (the memory-efficient SDPA backward is nondeterministic unless
+# deterministic algorithms are on), compiled code (Inductor's own kernels), and models loaded whole, whose
+# layers are not visible.
+KERNEL_EVIDENCE = frozenset({
+    "torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNN", "torch.nn.MultiheadAttention", "torch.nn.Transformer",
+    "torch.nn.TransformerEncoderLayer", "torch.nn.TransformerDecoderLayer", "torch.nn.TransformerEncoder",
+    "torch.nn.TransformerDecoder", "torch.nn.functional.scaled_dot_product_attention",
+    "torch.nn.functional.multi_head_attention_forward", "torch.compile", "torch.hub.load", "torch.jit.load",
+})
+# Third-party packages that build no network (or only the layers a project writes itself): importing one is no
+# sign of a kernel seedlint cannot see. Any other third-party import is (a model zoo, a framework's layers).
+NO_KERNEL_PACKAGES = frozenset({
+    "numpy", "scipy", "pandas", "sklearn", "matplotlib", "seaborn", "plotly", "PIL", "cv2", "imageio", "skimage",
+    "albumentations", "tqdm", "yaml", "ruamel", "toml", "tomli", "h5py", "zarr", "lmdb", "pyarrow", "datasets",
+    "tokenizers", "sentencepiece", "nltk", "jieba", "wandb", "tensorboard", "tensorboardX", "mlflow", "comet_ml",
+    "neptune", "clearml", "omegaconf", "hydra", "absl", "fire", "click", "typer", "rich", "loguru", "termcolor",
+    "colorama", "tabulate", "requests", "psutil", "pynvml", "GPUtil", "einops", "gym", "gymnasium", "mujoco",
+    "mujoco_py", "dm_control", "dm_env", "pybullet", "ale_py", "atari_py", "procgen", "minigrid", "networkx",
+    "optuna", "lightning", "pytorch_lightning", "lightning_fabric", "accelerate", "soundfile", "librosa",
+    "jsonargparse", "tyro", "simple_parsing", "easydict", "addict", "munch", "dotenv", "filelock", "git",
+    "pkg_resources", "setuptools", "packaging", "six", "attr", "attrs", "pydantic", "cloudpickle", "joblib", "dill",
+    "IPython", "ipdb", "visdom", "pyyaml", "json5", "natsort", "pytz", "dateutil", "numba",
+})
+# what of torchvision / torchaudio builds no network
+NO_KERNEL_SUBMODULES = frozenset({"transforms", "datasets", "utils", "io"})
 CUDNN_DETERMINISTIC = "torch.backends.cudnn.deterministic"
 
 # ---------------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ LOCAL = "<local>."
 SELF = "<self>."
 STAR = "<star>."  # (as in seedlint.project.facts)
 TEST_NAMES = ("test_", "conftest")
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 NOT_ENTRY_NAMES = frozenset({"setup.py", "conftest.py", "__init__.py", "noxfile.py", "fabfile.py", "conf.py"})
 
 Fid = Tuple[str, str]  # (path, local function id)
@@ -1423,12 +1424,63 @@ class ProjectContext:
         self._argparse_modules: Optional[List[str]] = None
         self._events: Optional[Dict[str, List[Tuple[str, str, Dict[str, Any]]]]] = None
         self.memo: Dict[str, Any] = {}  # what a rule works out once per project analysis, by the rule's code
+        self._kernels: Dict[int, bool] = {}  # program -> may_run_nondeterministic_kernel
+        self._file_kernel: Dict[str, bool] = {}
+        self._op_files: Optional[Set[str]] = None
 
     def programs_containing(self, path: str) -> List[Program]:
         """The programs whose modules include ``path``, in program order."""
         hit = self._by_module.get(path)
         if hit is None:
             hit = self._by_module[path] = [prog for prog in self.programs if path in prog.modules]
+        return hit
+
+    def may_run_nondeterministic_kernel(self, prog: Program) -> bool:
+        """Could the program run a CUDA kernel whose results vary without deterministic mode? Yes when one of
+        its modules calls an op of torch's list (a convolution among them: the events SDL301 reads), a layer or
+        call of ``apis.KERNEL_EVIDENCE`` (cuDNN RNNs, attention, compiled or loaded models), or imports a
+        third-party package that may build layers seedlint cannot see (anything but
+        ``apis.NO_KERNEL_PACKAGES`` and the data parts of torchvision / torchaudio). A program of linear layers,
+        embeddings and activations, written in the project, gives the same numbers run to run on one GPU:
+        cuBLAS is deterministic on one stream, and seeded dropout repeats."""
+        hit = self._kernels.get(id(prog))
+        if hit is None:
+            hit = self._kernels[id(prog)] = any(self._file_kernels(m) for m in sorted(prog.modules))
+        return hit
+
+    def _file_kernels(self, path: str) -> bool:
+        hit = self._file_kernel.get(path)
+        if hit is not None:
+            return hit
+        if self._op_files is None:
+            self._op_files = {p for p, _, _ in self.events("op")}
+        f = self.project.facts[path]
+        hit = bool(f.get("nk")) or path in self._op_files
+        for imp in () if hit else f["imports"]:
+            module = imp["m"]
+            if imp["lv"] or not module:
+                continue
+            root, _, rest = module.partition(".")
+            if root in _STDLIB or root in apis.NO_KERNEL_PACKAGES or root == "__future__" or root == "seedlint":
+                continue
+            names = imp["n"] or ()
+            if root == "torch":
+                if rest.startswith("hub") or (not rest and "hub" in names):
+                    hit = True
+                    break
+                continue
+            if root in ("torchvision", "torchaudio"):
+                sub = rest.partition(".")[0]
+                if sub in apis.NO_KERNEL_SUBMODULES or (not sub and names and all(
+                        n in apis.NO_KERNEL_SUBMODULES for n in names)):
+                    continue
+                hit = True
+                break
+            found = self.project.resolve(path, module)
+            if found is None or found[0] == "external":
+                hit = True
+                break
+        self._file_kernel[path] = hit
         return hit
 
     def argparse_default(self, prog: Program, dest: str) -> Optional[str]:

@@ -329,6 +329,7 @@ class Analyzer:
         self.makes_sets = False  # a set literal or set comprehension anywhere in the file
         self._call_evs: Dict[int, Dict[str, Any]] = {}  # id(call node) -> its "call" event (for _note_transforms)
         self.trains = False  # a call that looks like training (apis.is_training_call), anywhere in the file
+        self.kernel_evidence = False  # a layer or call of apis.KERNEL_EVIDENCE, anywhere in the file
         self.imports: List[Dict[str, Any]] = []
         self.imports_torch = False
         self.star_imports = False  # a module-level `from m import *` of a module that may be the project's
@@ -1137,6 +1138,8 @@ class Analyzer:
         plan = _PLANS.get(name)
         if plan is None:
             plan = _PLANS[name] = _plan(name)
+        if name in apis.KERNEL_EVIDENCE:
+            self.kernel_evidence = True
         if plan is not _FULL:
             # a name no rule knows: only a device="cuda" keyword, and (for project code) the call itself
             if plan is _KEEP_LOCAL:
@@ -2024,6 +2027,7 @@ def analyze(tree: ast.Module, path: str, source: str) -> Tuple[FileContext, Dict
     facts = {
         "ms": may_seed(an.func_facts),
         "tr": an.trains,
+        "nk": an.kernel_evidence,
         "cli": an.has_main_guard and reads_command_line(source),  # (only a __main__ block's file asks)
         "dsf": dataset_factories(an),
         "imports": an.imports,

@@ -209,15 +209,15 @@ def test_inline_seeds_what_the_program_uses_and_adds_imports_only_where_missing(
 
 
 def test_inline_imports_what_is_missing_and_enables_determinism_on_cuda(proj):
-    # (a program that trains: SDL102 reports only those)
-    proj.write("from random import shuffle\nfrom torch import nn\nm = nn.Linear(2, 2).cuda()\nshuffle([1])\n"
+    # (a program that trains, with a convolution: SDL102 reports only those)
+    proj.write("from random import shuffle\nfrom torch import nn\nm = nn.Conv2d(2, 2, 1).cuda()\nshuffle([1])\n"
                "m(x).sum().backward()\n")
     report = proj.fix(inline=True)
     assert not report.remaining, report.remaining
     assert proj.read() == ("from random import shuffle\nfrom torch import nn\nimport random\nimport torch\n"
                            "random.seed(0)\ntorch.manual_seed(0)\n"
                            "torch.use_deterministic_algorithms(True, warn_only=True)\n"
-                           "m = nn.Linear(2, 2).cuda()\nshuffle([1])\nm(x).sum().backward()\n")
+                           "m = nn.Conv2d(2, 2, 1).cuda()\nshuffle([1])\nm(x).sum().backward()\n")
 
 
 def test_inline_never_rebinds_a_name_the_module_uses_for_something_else(proj):
@@ -275,7 +275,7 @@ def test_seed_function_config_calls_the_projects_helper(proj):
 
 def test_seed_function_that_does_not_enable_determinism_gets_the_flag_too(proj):
     proj.write({
-        "train.py": "import torch\nif __name__ == '__main__':\n    x = torch.rand(2).cuda()\n    x.sum().backward()\n",
+        "train.py": "import torch\nif __name__ == '__main__':\n    x = torch.rand(2).cuda()\n    torch.conv1d(x, w).sum().backward()\n",
         "pkg/__init__.py": "",
         "pkg/utils.py": "import torch\ndef set_seed(seed):\n    torch.manual_seed(seed)\n",
     }, pyproject="[project]\nname = 'case'\nversion = '0'\n[tool.seedlint]\nseed-function = 'pkg.utils:set_seed'\n")
@@ -284,7 +284,7 @@ def test_seed_function_that_does_not_enable_determinism_gets_the_flag_too(proj):
     assert proj.read("train.py") == (
         "import torch\nfrom pkg.utils import set_seed\nif __name__ == '__main__':\n"
         "    torch.use_deterministic_algorithms(True, warn_only=True)\n    set_seed(0)\n"
-        "    x = torch.rand(2).cuda()\n    x.sum().backward()\n")
+        "    x = torch.rand(2).cuda()\n    torch.conv1d(x, w).sum().backward()\n")
 
 
 def test_an_external_seed_function_is_inserted_once_and_counts_as_seeding(proj):

@@ -265,7 +265,7 @@ def test_deterministic_mode_set_in_the_parent_only_is_reported_at_the_spawn_not_
         import torch.multiprocessing as mp
         from torch.backends import cudnn
         def worker(rank):
-            m = torch.nn.Linear(2, 2).cuda(rank)
+            m = torch.nn.Conv2d(2, 2, 1).cuda(rank)
             m(x).sum().backward()
         if __name__ == '__main__':
             torch.manual_seed(0)
@@ -293,7 +293,7 @@ def test_deterministic_mode_behind_a_flag_that_is_off_by_default_is_reported_not
             torch.manual_seed(0)
             if args.deterministic:
                 torch.backends.cudnn.deterministic = True
-            model = torch.nn.Linear(2, 2).cuda()
+            model = torch.nn.Conv2d(2, 2, 1).cuda()
             model(torch.ones(2).cuda()).sum().backward()
         """)
     proj.write(src)
@@ -316,7 +316,7 @@ def test_deterministic_mode_behind_a_hydra_setting_that_is_off_by_default_is_rep
             torch.manual_seed(cfg.seed)
             if cfg.trainer.deterministic:
                 torch.use_deterministic_algorithms(True)
-            model = torch.nn.Linear(2, 2).cuda()
+            model = torch.nn.Conv2d(2, 2, 1).cuda()
             model(torch.ones(2).cuda()).sum().backward()
         if __name__ == '__main__':
             main()

@@ -10,6 +10,9 @@ from seedlint.rules.backend._switch import switch_function, switched
 from seedlint.rules.base import Finding, Invalid, Rule, Valid
 
 
+CONV = "net = torch.nn.Conv2d(3, 8, 3)\n"
+
+
 class CudnnBenchmark(Rule):
     """Reports `torch.backends.cudnn.benchmark = True`.
 
@@ -21,7 +24,10 @@ class CudnnBenchmark(Rule):
     `if`: an assignment in either branch of an `if` whose test reads a setting named for benchmark
     mode or determinism (`if args.deterministic: ... else: cudnn.benchmark = True`,
     `if cfg.get("cudnn_benchmark"): cudnn.benchmark = True`), or in a function named for it
-    (`def enable_cudnn_benchmark():`). The user chose speed there, knowingly.
+    (`def enable_cudnn_benchmark():`). The user chose speed there, knowingly. Nor in a file that only
+    programs without convolutions run: benchmark mode picks among convolution algorithms, and a program
+    of linear layers written in the project has none (the programs SDL102 leaves alone, for the same
+    reason).
 
     ## Why is this bad?
     With benchmark mode on, cuDNN times several candidate convolution algorithms on the first call
@@ -65,27 +71,44 @@ class CudnnBenchmark(Rule):
               "        torch.backends.cudnn.benchmark = True\n"
               "    if cfg.get('cudnn_benchmark'):\n        torch.backends.cudnn.benchmark = True\n"),
         "import torch\ndef enable_cudnn_benchmark():\n    torch.backends.cudnn.benchmark = True\n",
+        # a program of linear layers and embeddings written in the project: no convolution to pick kernels for
+        Valid({"train.py": "import numpy as np\nimport torch\nfrom model import MLP\n"
+                           "if __name__ == '__main__':\n    torch.backends.cudnn.benchmark = True\n"
+                           "    net = MLP().cuda()\n    net(torch.ones(1, 4).cuda()).sum().backward()\n",
+               "model.py": "import torch.nn as nn\nclass MLP(nn.Module):\n    def __init__(self):\n"
+                           "        super().__init__()\n        self.emb = nn.Embedding(10, 4)\n"
+                           "        self.fc = nn.Linear(4, 1)\n"}, path="train.py"),
     ]
     INVALID = [
+        # a program of linear layers only: benchmark mode has no convolution to pick kernels for (VALID below)
         # a test about something else does not make it a switch, nor does a helper named for determinism
-        Invalid("import torch\ndef make_deterministic():\n    torch.backends.cudnn.benchmark = True\n",
+        Invalid("import torch\ndef make_deterministic():\n    torch.backends.cudnn.benchmark = True\n" + CONV,
                 expected=((3, 5),),
-                fixed="import torch\ndef make_deterministic():\n    torch.backends.cudnn.benchmark = False\n"),
-        Invalid("import torch\nif torch.cuda.is_available():\n    torch.backends.cudnn.benchmark = True\n",
+                fixed="import torch\ndef make_deterministic():\n    torch.backends.cudnn.benchmark = False\n" + CONV),
+        Invalid("import torch\nif torch.cuda.is_available():\n    torch.backends.cudnn.benchmark = True\n" + CONV,
                 expected=((3, 5),),
-                fixed="import torch\nif torch.cuda.is_available():\n    torch.backends.cudnn.benchmark = False\n"),
-        Invalid("import torch\ntorch.backends.cudnn.benchmark = True\n", expected=((2, 1),),
-                fixed="import torch\ntorch.backends.cudnn.benchmark = False\n"),
-        Invalid("import torch.backends.cudnn as cudnn\ncudnn.benchmark = True  # speed\n", expected=((2, 1),),
-                fixed="import torch.backends.cudnn as cudnn\ncudnn.benchmark = False  # speed\n"),
-        Invalid("from torch.backends import cudnn\ncudnn.benchmark = True\n", expected=((2, 1),),
-                fixed="from torch.backends import cudnn\ncudnn.benchmark = False\n"),
-        Invalid("import torch as th\nth.backends.cudnn.benchmark = True\n", expected=((2, 1),),
-                fixed="import torch as th\nth.backends.cudnn.benchmark = False\n"),
-        Invalid("from lightning.pytorch import Trainer\ntrainer = Trainer(max_epochs=3, benchmark=True)\n",
+                fixed="import torch\nif torch.cuda.is_available():\n    torch.backends.cudnn.benchmark = False\n" + CONV),
+        Invalid("import torch\ntorch.backends.cudnn.benchmark = True\n" + CONV, expected=((2, 1),),
+                fixed="import torch\ntorch.backends.cudnn.benchmark = False\n" + CONV),
+        Invalid("import torch.backends.cudnn as cudnn\ncudnn.benchmark = True  # speed\nimport timm\n", expected=((2, 1),),
+                fixed="import torch.backends.cudnn as cudnn\ncudnn.benchmark = False  # speed\nimport timm\n"),
+        Invalid("from torch.backends import cudnn\ncudnn.benchmark = True\nfrom torchvision import models\n",
+                expected=((2, 1),),
+                fixed="from torch.backends import cudnn\ncudnn.benchmark = False\nfrom torchvision import models\n"),
+        Invalid("import torch as th\nth.backends.cudnn.benchmark = True\nrnn = th.nn.LSTM(4, 4)\n", expected=((2, 1),),
+                fixed="import torch as th\nth.backends.cudnn.benchmark = False\nrnn = th.nn.LSTM(4, 4)\n"),
+        Invalid("from lightning.pytorch import Trainer\ntrainer = Trainer(max_epochs=3, benchmark=True)\n"
+                "import segmentation_models_pytorch as smp\n",
                 expected=((2, 11),),
-                fixed="from lightning.pytorch import Trainer\ntrainer = Trainer(max_epochs=3, benchmark=False)\n"),
+                fixed="from lightning.pytorch import Trainer\ntrainer = Trainer(max_epochs=3, benchmark=False)\n"
+                      "import segmentation_models_pytorch as smp\n"),
     ]
+
+    def withdraw(self, ctx, path: str, line: int, col: int) -> bool:
+        """Project-level second look: no program that runs this file may run a kernel whose choice or result
+        varies (``ProjectContext.may_run_nondeterministic_kernel``): there is no convolution to pick for."""
+        progs = ctx.programs_containing(path)
+        return bool(progs) and not any(ctx.may_run_nondeterministic_kernel(p) for p in progs)
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         for site in ctx.assigns:

@@ -9,6 +9,9 @@ from seedlint.rules.base import Invalid, Rule, Valid
 
 # a training step: the programs of the cases below may run a backward pass
 TRAIN = "def step(loss):\n    loss.backward()\n"
+# ... and a convolution: cuDNN may pick a nondeterministic algorithm for its backward
+CONV = "def conv():\n    from torch.nn import Conv2d\n    return Conv2d(3, 8, 3)\n"
+TRAIN += CONV
 
 
 def _switch_flag_off(ctx: ProjectContext, prog: Program) -> Optional[str]:
@@ -52,6 +55,17 @@ class CudaWithoutDeterminism(Rule):
     `CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0` / `_3`), and so are the atomic-add passes of most ops in
     torch's list ("when attempting to differentiate"). An inference, sampling or export script gets no
     SDL102; an op it calls that is nondeterministic in its forward pass is reported by SDL301.
+
+    Only programs that may run a kernel whose results vary are reported: one of their modules calls an
+    op of torch's list (a convolution among them), builds a cuDNN RNN (`nn.LSTM` / `GRU` / `RNN`: their
+    docstring warns of "known non-determinism issues ... on some versions of cuDNN and CUDA"), attention
+    (`nn.MultiheadAttention`, `nn.Transformer*`, `F.scaled_dot_product_attention`), compiles or loads a model
+    whole (`torch.compile`, `torch.hub.load`, `torch.jit.load`), or imports a third-party package that may
+    build layers seedlint cannot see (a model zoo: anything but array, plotting, logging, config,
+    environment and data packages, and torchvision's / torchaudio's `transforms` and `datasets`). A model of
+    linear layers, embeddings and activations written in the project (most reinforcement-learning agents,
+    recommenders, MLPs) repeats its numbers on one GPU: cuBLAS is deterministic on one stream, and seeded
+    dropout repeats.
 
     A switch that runs only under an `if` on a command-line flag that is off by default
     (`if args.deterministic:` with `action="store_true"`, `default=False` or no default; or a Hydra app's
@@ -106,6 +120,16 @@ class CudaWithoutDeterminism(Rule):
     scope = "program"
     fix = FixSafety.SAFE
     VALID = [
+        # an actor-critic of linear layers written in the project (TD3, SAC, DQN): cuBLAS is deterministic on one
+        # stream and there is no convolution, attention or listed op; a third-party model could hide one
+        Valid({"train.py": "import gym\nimport numpy as np\nimport torch\nfrom agent import Actor\n"
+                           "if __name__ == '__main__':\n    torch.manual_seed(0)\n    np.random.seed(0)\n"
+                           "    actor = Actor().to('cuda')\n    opt = torch.optim.Adam(actor.parameters())\n"
+                           "    actor(torch.ones(1, 3, device='cuda')).sum().backward()\n",
+               "agent.py": "import torch.nn as nn\nimport torch.nn.functional as F\nclass Actor(nn.Module):\n"
+                           "    def __init__(self):\n        super().__init__()\n        self.l1 = nn.Linear(3, 64)\n"
+                           "        self.l2 = nn.Linear(64, 1)\n    def forward(self, x):\n"
+                           "        return self.l2(F.relu(self.l1(x)))\n"}, path="train.py"),
         "import torch\nif __name__ == '__main__':\n    torch.use_deterministic_algorithms(True)\n"
         "    x = torch.zeros(2).cuda()\n",
         "import torch\nif __name__ == '__main__':\n    x = torch.zeros(2).to('cpu')\n",
@@ -178,7 +202,7 @@ class CudaWithoutDeterminism(Rule):
                 expected=((3, 5),)),
         # Lightning 1.x: Trainer(gpus=N)
         Invalid("import pytorch_lightning as pl\nif __name__ == '__main__':\n    pl.seed_everything(0)\n"
-                "    trainer = pl.Trainer(max_epochs=1, gpus=1)\n    trainer.fit(model)\n", expected=((4, 15),)),
+                "    trainer = pl.Trainer(max_epochs=1, gpus=1)\n    trainer.fit(model)\n" + CONV, expected=((4, 15),)),
         # a device string given to a name first, in the program's function or at module level
         Invalid("import torch\ndef main():\n    device = 'cuda'\n    x = torch.zeros(2).to(device)\n"
                 "if __name__ == '__main__':\n    torch.manual_seed(0)\n    main()\n" + TRAIN, expected=((4, 9),)),
@@ -205,6 +229,8 @@ class CudaWithoutDeterminism(Rule):
         done: Set[Tuple[str, int, int]] = set()
         for prog in ctx.programs:
             s = prog.summary
+            if s.cuda is None and not s.spawns or not prog.trains or not ctx.may_run_nondeterministic_kernel(prog):
+                continue
             if s.cuda is not None and s.det_on is None and prog.trains:
                 yield diag(s.cuda, self.code,
                            f"program `{prog.label}` runs on CUDA here but never enables deterministic mode: call "
