@@ -201,3 +201,22 @@ def test_a_package_module_that_only_assigns_is_no_program(tmp_path):
     })
     res = check_paths([tmp_path], no_cache=True)
     assert sorted(p.label for p in res.programs) == ["loose.py", "pkg/job.py"]
+
+
+def test_modules_a_script_imports_import_their_siblings_from_the_scripts_folder(tmp_path):
+    """`cd code && python train.py` (SSL4MIS and much research code): Python puts code/ first on sys.path, so
+    code/networks/factory.py's `from networks.nets import Up` is code/networks/nets.py. Unresolved, the layer
+    was judged apart from the program and its cudnn.deterministic (a false SDL301)."""
+    from tests.helpers import write_project
+
+    write_project(tmp_path, {
+        "code/train.py": "import torch\nimport torch.backends.cudnn as cudnn\nfrom networks.factory import build\n"
+                         "if __name__ == '__main__':\n    cudnn.deterministic = True\n    torch.manual_seed(0)\n"
+                         "    model = build()\n    model(torch.randn(2, 4, 8, 8).cuda()).sum().backward()\n",
+        "code/networks/factory.py": "from networks.nets import Up\ndef build():\n    return Up().cuda()\n",
+        "code/networks/nets.py": "import torch.nn as nn\nclass Up(nn.Module):\n    def __init__(self):\n"
+                                 "        super().__init__()\n        self.up = nn.ConvTranspose2d(4, 2, 2, stride=2)\n",
+    })
+    res = check_paths([tmp_path], no_cache=True)
+    assert [p.label for p in res.programs] == ["code/train.py"]
+    assert res.diagnostics == []

@@ -211,6 +211,7 @@ class Project:
             # the helper `seedlint fix` is told to call: the user declares it seeds the program
             self.seeding_cfg.setdefault(cfg.seed_function.replace(":", "."), RNGS)
         self._sub_roots = self._find_sub_roots()
+        self._script_dirs = self._find_script_dirs()
         self._roots_cache: Dict[str, List[Path]] = {}
         self._resolve_cache: Dict[Tuple[Any, ...], Any] = {}
         self._stars: Dict[str, List[str]] = {}  # path -> what it star-imports, the last import first (_star)
@@ -265,9 +266,23 @@ class Project:
                 d = parent
         return sorted(dirs, key=lambda x: x.count(os.sep), reverse=True)
 
+    def _find_script_dirs(self) -> List[str]:
+        """Folders below the project root, outside packages, that hold a script (a ``__main__`` guard)."""
+        root = str(self.root)
+        found = set()
+        for path, f in self.facts.items():
+            if f.get("main_guard"):
+                folder = os.path.dirname(path)
+                if folder != root and folder + os.sep + "__init__.py" not in self.paths:
+                    found.add(folder)
+        return sorted(found)
+
     def roots_for(self, path: str) -> List[str]:
         """Where ``import x`` is looked up from ``path``: its folder (a script's sys.path[0]), the nested
-        project roots above it and their ``src/``, then the project root and its ``src/``."""
+        project roots above it and their ``src/``, the folders above it that hold a script (``code/train.py``
+        run as ``cd code; python train.py``: Python puts ``code/`` first on sys.path, so the modules the script
+        imports, ``code/networks/factory.py``, import their siblings from there too), then the project root
+        and its ``src/``."""
         r = self._roots_cache.get(path)
         if r is not None:
             return r
@@ -280,6 +295,9 @@ class Project:
         for sr in self._sub_roots:
             if folder == sr or folder.startswith(sr + os.sep):
                 out.extend([sr, sr + os.sep + "src"])
+        for sd in reversed(self._script_dirs):  # (sorted: the nearest folder above comes first)
+            if folder.startswith(sd + os.sep):
+                out.append(sd)
         root = str(self.root)
         out.extend([root, root + os.sep + "src"])
         if root + os.sep + "__init__.py" in self.paths:
@@ -1028,15 +1046,16 @@ def _apply_seed(st: Straight, rngs: Tuple[str, ...], report_site: Site, seed_sit
 # ---------------------------------------------------------------------------------------------- programs
 def import_interface(result: Optional[Dict[str, Any]]) -> Optional[Tuple[Any, ...]]:
     """What name resolution (``Project.resolve``, import targets) reads of a file's per-file result: its
-    import statements, the names of its functions and classes, its classes' bases and its module-level
-    bindings. None for a file the analysis leaves out (skipped, or without facts)."""
+    import statements, the names of its functions and classes, its classes' bases, its module-level
+    bindings and whether it has a ``__main__`` guard (``Project._find_script_dirs``). None for a file the analysis leaves out (skipped, or without facts)."""
     if result is None or result.get("skipped"):
         return None
     f = result.get("facts")
     if f is None:
         return None
     return ([(imp["m"], imp["lv"], imp["n"]) for imp in f["imports"]], set(f["functions"]),
-            {c: info.get("bases") for c, info in f["classes"].items()}, f.get("bindings", {}))
+            {c: info.get("bases") for c, info in f["classes"].items()}, f.get("bindings", {}),
+            bool(f.get("main_guard")))  # (a script's folder is where the modules below it import from)
 
 
 def _in_package(project: Project, path: str) -> bool:

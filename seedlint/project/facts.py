@@ -765,6 +765,9 @@ class Analyzer:
                 bnd = bindings.get(pname)
                 if pdef == "None" and bnd is not None and bnd.param:
                     src = next((x for x in (self.entropy_source(v, scope) for v in bnd.values) if x), None)
+                    # `if seed is None: seed = np.random.randint(2**31)`: drawn from a global RNG that nothing has
+                    # seeded yet (the helper is what would seed it), so from OS entropy (torchtune, mmengine)
+                    src = src or next((x for x in (self._global_draw_in(v, scope) for v in bnd.values) if x), None)
                     if src:
                         fact["ne"] = [i, pname, src]
                         break
@@ -1426,6 +1429,15 @@ class Analyzer:
         return out
 
     # ------------------------------------------------------------------ entropy (SDL005)
+    def _global_draw_in(self, expr: ast.expr, scope: Scope) -> Optional[str]:
+        """The global-RNG draw (``np.random.randint``, ``torch.randint``, ``random.randint``) ``expr`` calls, if any."""
+        for node in _walk(expr):
+            if type(node) is ast.Call:
+                name = self.resolve(node.func, scope)  # type: ignore[attr-defined]
+                if name is not None and (_global_draw(name) or name in apis.TORCH_RANDOM_FUNCS):
+                    return name
+        return None
+
     def entropy_source(self, expr: ast.expr, scope: Scope, depth: int = 0) -> Optional[str]:
         """Name of the clock / OS-entropy call a seed expression derives from, if any.
 

@@ -29,7 +29,9 @@ class SeedOffByDefault(Rule):
     `seed_all_rng(None)`, mmengine `set_random_seed()`, torchtune `set_seed(None)`, MONAI
     `set_determinism(None)`, mmdet / mmcls / mmseg `init_random_seed(args.seed)` under a `None`
     default (it returns a random seed), and the project's own helpers of that shape
-    (`def seed_all(seed=None): if seed is None: seed = os.getpid() ...`). One finding per file and setting.
+    (`def seed_all(seed=None): if seed is None: seed = os.getpid() ...`, or a draw from a global RNG
+    nothing has seeded yet: `seed = np.random.randint(2**31)`, torchtune's `torch.randint(...)`). One
+    finding per file and setting.
 
     ## Why is this bad?
     The default run (the one people actually launch) is not seeded, so it cannot be repeated; the
@@ -113,6 +115,12 @@ class SeedOffByDefault(Rule):
                              "args = parser.parse_args()\nif args.seed:\n    set_seed(args.seed)\n",
                  "utils.py": "import random, numpy as np\ndef set_seed(s):\n    random.seed(s)\n    np.random.seed(s)\n"},
                 expected=((7, 5),), path="train.py"),
+        # a helper whose None seed is drawn from the global RNG it is about to seed (mmengine, torchtune copies)
+        Invalid({"train.py": "from seeding import set_seed\nif __name__ == '__main__':\n    set_seed()\n",
+                 "seeding.py": "import numpy as np, torch\ndef set_seed(seed=None):\n    if seed is None:\n"
+                               "        seed = np.random.randint(2**31)\n    np.random.seed(seed)\n"
+                               "    torch.manual_seed(seed)\n"},
+                expected=((3, 5),), path="train.py"),
         # a Hydra app: the guard tests a setting whose default comes from the YAML config it composes
         Invalid({"train.py": _HYDRA_APP,
                  "conf/config.yaml": "defaults:\n  - _self_\n  - model: small\n  - experiment: null\n"
