@@ -124,7 +124,7 @@ def process_source(path: str, data: bytes, digest: str = "") -> FileResult:
                     bcol, end_bcol = char_col(lines, line, bcol), char_col(lines, end_line, end_bcol)
                 res.diagnostics.append({
                     "line": line, "col": bcol + 1, "end_line": end_line, "end_col": end_bcol + 1,
-                    "code": code, "message": finding.message, "fix": rule.fix.value,
+                    "code": code, "message": finding.message, "fix": (finding.fix or rule.fix).value,
                 })
         except Exception as exc:
             tb = traceback.extract_tb(exc.__traceback__)

@@ -118,6 +118,11 @@ RNG_CONSTRUCTORS: Dict[str, Tuple[int, str]] = {
     "albumentations.core.composition.Compose": (KEYWORD_ONLY, "seed"),
     "albumentations.core.composition.ReplayCompose": (KEYWORD_ONLY, "seed"),
 }
+# webdataset's buffer shuffle: without rng= or seed= it makes random.Random(int((os.getpid() + time.time()) * 1e9))
+# (webdataset 1.0.2, filters.py:352-355); as a pipeline stage the stream is not an argument:
+# shuffle(bufsize, initial, rng, seed, handler)
+WEBDATASET_SHUFFLES = frozenset({"webdataset.shuffle", "webdataset.filters.shuffle"})
+WEBDATASET_SHUFFLE_RNG = ((2, "rng"), (3, "seed"))
 # constructors whose seed is passed by keyword (never at a position)
 ALBUMENTATIONS_COMPOSE = frozenset(k for k in RNG_CONSTRUCTORS if k.startswith("albumentations."))
 NP_BIT_GENERATORS = frozenset(

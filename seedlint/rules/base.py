@@ -49,6 +49,7 @@ class Finding:
     message: str
     line: int = 0
     col: int = 0
+    fix: Optional[FixSafety] = None  # the rule's fix safety, unless this finding has no fix (FixSafety.NONE)
 
 
 class Rule:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 
@@ -336,6 +337,26 @@ def test_deterministic_mode_behind_a_hydra_setting_that_is_off_by_default_is_rep
     (proj.root / "conf" / "trainer" / "gpu.yaml").write_text("accelerator: gpu\ndeterministic: true\n")
     res = run_seedlint("check", "--select", "SDL102", ".", cwd=proj.root)
     assert res.returncode == 0, res.stdout
+
+
+def test_webdataset_shuffle_without_rng_is_reported_not_fixed(proj, run_seedlint):
+    # its keywords differ across webdataset versions: seedlint names the remedy and leaves the call alone
+    src = d("""
+        import webdataset as wds
+        urls = "shards-{000..009}.tar"
+        train = wds.WebDataset(urls).decode("pil").shuffle(1000)
+        base = wds.WebDataset(urls)
+        val = base.shuffle(10)
+        pipe = wds.DataPipeline(wds.SimpleShardList(urls), wds.shuffle(100))
+        """)
+    proj.write(src)
+    res = run_seedlint("check", "--no-cache", "--select", "SDL004", "--output-format", "json", ".", cwd=proj.root)
+    found = json.loads(res.stdout)
+    assert [(f["line"], f["fix"]) for f in found["findings"]] == [(3, "none"), (5, "none"), (6, "none")], found
+    assert found["summary"]["fixable"] == 0
+    report = proj.fix(select=["SDL004"], unsafe_fixes=True)
+    assert proj.read() == src
+    assert [d.line for d, _ in proj.remaining(report)] == [3, 5, 6]
 
 
 def test_listing_is_not_wrapped_where_sorted_is_rebound(proj):

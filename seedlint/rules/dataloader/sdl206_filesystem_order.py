@@ -161,7 +161,8 @@ class FilesystemOrder(Rule):
                     done.add(id(call))
                     yield Finding(call, f"`{what}` lists files in arbitrary, filesystem-dependent order, and {how}: "
                                         "the same seed gives other data on another machine or copy; "
-                                        + _REMEDY.get(what, "wrap it in `sorted(...)`"))
+                                        + _REMEDY.get(what, "wrap it in `sorted(...)`"),
+                                  fix=FixSafety.NONE if what in _REMEDY else None)
 
         for cid, cls in ctx.analyzer.classes.items():
             if not _is_dataset(cls):

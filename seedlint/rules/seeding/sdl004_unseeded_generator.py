@@ -22,6 +22,26 @@ def _parents(tree: ast.AST) -> Dict[ast.AST, ast.AST]:
     return out
 
 
+def _from_webdataset(ctx: FileContext, node: ast.AST, scope, depth: int = 0) -> bool:
+    """Is ``node`` a webdataset pipeline: a chain of calls (``wds.WebDataset(urls).decode("pil")``) that starts
+    at a ``webdataset`` name, also through a local name given one?"""
+    while depth < 12:
+        depth += 1
+        if type(node) is ast.Call:
+            name = ctx.resolve(node.func, scope)  # type: ignore[attr-defined]
+            if name is not None:
+                return name.startswith("webdataset.")
+            node = node.func  # type: ignore[attr-defined]
+        elif type(node) is ast.Attribute:
+            node = node.value  # type: ignore[attr-defined]
+        elif type(node) is ast.Name:
+            values = ctx.values_of(node, scope)[1:]  # type: ignore[arg-type]
+            return any(v is not node and _from_webdataset(ctx, v, scope, depth + 4) for v in values)
+        else:
+            return False
+    return False
+
+
 class UnseededGenerator(Rule):
     """Reports random-number generator objects created without a seed.
 
@@ -29,8 +49,9 @@ class UnseededGenerator(Rule):
     Reports `np.random.default_rng()`, `np.random.RandomState()`, a bit generator such as
     `np.random.PCG64()` (also inside `np.random.Generator(...)`), `np.random.SeedSequence()` and
     `random.Random()` called without a seed (or with `None`), an albumentations `Compose(...)` /
-    `ReplayCompose(...)` without `seed=`, and a `torch.Generator()` that is never given
-    `.manual_seed(...)`.
+    `ReplayCompose(...)` without `seed=`, webdataset's `shuffle(...)` (the pipeline stage `wds.shuffle(n)`
+    or the method `wds.WebDataset(urls).shuffle(n)`) without `rng=` or `seed=`, and a `torch.Generator()`
+    that is never given `.manual_seed(...)`.
 
     ## Why is this bad?
     NumPy's generators and `random.Random()` created without a seed draw fresh entropy from the
@@ -46,6 +67,11 @@ class UnseededGenerator(Rule):
     `random.Random(seed)`, which it hands to its transforms; with `seed=None` (the default) both come
     from OS entropy, and the global seeds no longer reach the augmentations (1.4.20 had no such state:
     its transforms drew from the global RNGs). A project on an older albumentations can ignore it.
+
+    webdataset's buffer shuffle, given neither `rng` nor `seed`, builds
+    `random.Random(int((os.getpid() + time.time()) * 1e9))` (webdataset 1.0.2, `filters.py:352-355`): the
+    order of the samples it yields is new every run, whatever the program seeds. This one is reported,
+    not fixed: the stage's keywords differ across webdataset versions.
 
     ## Example
     ```python
@@ -100,6 +126,10 @@ class UnseededGenerator(Rule):
         # albumentations: a Compose given its seed, and the library's own classes of that name elsewhere
         Valid("import albumentations as A\nt = A.Compose([A.HorizontalFlip(p=0.5)], seed=7)\n"),
         Valid("from torchvision.transforms import Compose\nt = Compose([])\n"),
+        # webdataset's shuffle given its RNG or seed; other objects' shuffle methods
+        Valid("import random\nimport webdataset as wds\nds = wds.WebDataset('a.tar').shuffle(100, rng=random.Random(0))\n"
+              "p = wds.DataPipeline(wds.SimpleShardList('a.tar'), wds.shuffle(100, 10, None, 3))\n"),
+        Valid("import numpy as np\nrng = np.random.default_rng(0)\nrng.shuffle([1, 2])\n"),
     ]
     INVALID = [
         Invalid("import albumentations as A\ntrain_tf = A.Compose([A.HorizontalFlip(p=0.5)], p=1.0)\n",
@@ -147,6 +177,14 @@ class UnseededGenerator(Rule):
                     else:
                         why = "draws fresh OS entropy (it is not seeded by random.seed): every run differs"
                     yield Finding(site.node, f"`{what}()` without a seed {why}; pass a seed")
+            elif name in apis.WEBDATASET_SHUFFLES or (name is None and site.method == "shuffle"
+                                                      and _from_webdataset(ctx, site.node.func.value, site.scope)):
+                if site.has_star_kwargs() or any(site.arg(pos, kw) is not None and literal(site.arg(pos, kw)) is not None
+                                                 for pos, kw in apis.WEBDATASET_SHUFFLE_RNG):
+                    continue
+                yield Finding(site.node, "webdataset's `shuffle(...)` without `rng=` or `seed=` makes its own "
+                                         "`random.Random` seeded from the process id and the clock: the sample order "
+                                         "differs every run; pass `rng=random.Random(seed)`", fix=FixSafety.NONE)
             elif name == apis.TORCH_GENERATOR:
                 if parents is None:
                     parents = _parents(ctx.tree)
