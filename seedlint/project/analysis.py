@@ -749,7 +749,19 @@ class Project:
         kind = hit[0]
         if kind == "func":
             callee = self.summary(hit[1])
-            ne = (self._fn(hit[1]) or {}).get("ne")
+            fn = self._fn(hit[1]) or {}
+            ne = fn.get("ne")
+            pc = fn.get("pc")
+            if pc and ("fa" in args or "fk" in args):
+                # the callee calls what this call passes it (`launch(main, ...)`: main runs)
+                for index, pname in pc:
+                    given = args.get("fa", {}).get(str(index)) or args.get("fk", {}).get(pname)
+                    run = self.resolve(path, given) if given else None
+                    if run is not None and run[0] == "func":
+                        if in_worker:
+                            s.merge_worker(self.summary(run[1]))
+                        else:
+                            s.merge(self.summary(run[1]))
             if ne is not None and callee.seeds:
                 self._none_entropy_call(s, site, args, ne, hit[1][1])
             if callee.seeds and args.get("entropy"):

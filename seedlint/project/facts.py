@@ -225,6 +225,11 @@ _FOREIGN_ROOTS = _STDLIB | frozenset({
 # datasets.py); a call into it is kept, and the project level tells it from Hugging Face's library
 
 
+def _foreign(name: Optional[str]) -> bool:
+    """A name of torch, numpy, the standard library or another library no project function is passed to."""
+    return name is None or name.split(".", 1)[0] in _FOREIGN_ROOTS
+
+
 def _keep_call(name: str) -> bool:
     """Is a call to ``name`` worth a fact? Project functions and the libraries' seeding helpers / switches are;
     calls into torch, numpy or the standard library that are none of those are not."""
@@ -1137,6 +1142,8 @@ class Analyzer:
         if name is None:
             if method is not None:
                 self._method_events(site)
+            elif type(node.func) is ast.Name and self.scope.kind == "function":
+                self._param_call(node.func.id)  # type: ignore[attr-defined]
             return
         plan = _PLANS.get(name)
         if plan is None:
@@ -1390,6 +1397,36 @@ class Analyzer:
             return ["torch"]
         return []
 
+    def _param_call(self, pname: str) -> None:
+        """``def launch(main_func, args=()): main_func(*args)``: the function calls what it is given as
+        ``pname``; the project level runs the function a call site passes there (``"fa"`` / ``"fk"``)."""
+        b = self.scope.bindings.get(pname)
+        if b is None or b.kind != "param":
+            return
+        fact = self.func_facts[self._fact_id()]
+        params = fact.get("params") or []
+        if pname in params:
+            pc = fact.setdefault("pc", [])
+            entry = [params.index(pname), pname]
+            if entry not in pc:
+                pc.append(entry)
+
+    def _function_args(self, site: CallSite, out: Dict[str, Any]) -> None:
+        """Project functions passed by name as arguments (``launch(main, ...)``), by position and keyword."""
+        node = site.node
+        for i, a in enumerate(node.args):
+            if type(a) is ast.Starred:
+                break
+            if type(a) in (ast.Name, ast.Attribute):
+                target = self.resolve(a, site.scope)  # type: ignore[attr-defined]
+                if target is not None and _keep_call(target):
+                    out.setdefault("fa", {})[str(i)] = target
+        for kw in node.keywords:
+            if kw.arg is not None and type(kw.value) in (ast.Name, ast.Attribute):
+                target = self.resolve(kw.value, site.scope)  # type: ignore[attr-defined]
+                if target is not None and _keep_call(target):
+                    out.setdefault("fk", {})[kw.arg] = target
+
     def _arg_summary(self, site: CallSite) -> Dict[str, Any]:
         """What the project step needs to know about the arguments of a call to a helper."""
         node = site.node
@@ -1426,6 +1463,8 @@ class Analyzer:
             out["kw"] = kws
         if site.has_star_kwargs() or any(isinstance(a, ast.Starred) for a in node.args):
             out["star"] = 1
+        if not _foreign(site.name):
+            self._function_args(site, out)
         return out
 
     # ------------------------------------------------------------------ entropy (SDL005)

@@ -99,6 +99,11 @@ class UnseededTorch(Rule):
         # the function detectron2's launcher runs (in this process on one GPU)
         Invalid("import torch\nfrom detectron2.engine import launch\n\n\ndef main(lr):\n    noise = torch.randn(4)\n"
                 "\n\nif __name__ == '__main__':\n    launch(main, 1, args=(0.1,))\n", expected=((6, 13),)),
+        # a project launcher that calls the function it is given (detectron2's launch, vendored)
+        Invalid({"train.py": "import torch\nfrom engine import launch\n\n\ndef main(lr):\n    noise = torch.randn(4)\n"
+                             "\n\nif __name__ == '__main__':\n    launch(main, args=(0.1,))\n",
+                 "engine.py": "def launch(main_func, num_gpus=1, args=()):\n    main_func(*args)\n"},
+                expected=((6, 13),), path="train.py"),
         # an inference script that samples: the draw after the weights is reported
         Invalid("import torch\nfrom torch import nn\nif __name__ == '__main__':\n    model = nn.Linear(4, 2)\n"
                 "    model.load_state_dict(torch.load('w.pt'))\n"
