@@ -662,6 +662,11 @@ class Project:
         self.reads[fid[0]].add(fid[1])
         return f["functions"].get(fid[1])
 
+    def calls_parameter(self, fid: Fid) -> bool:
+        """Does the function call a function it is given (``def distributed_main(i, main, cfg): main(cfg)``)?
+        Started by a spawn, what that runs is not known here (``mp.spawn(fn, args=(main, cfg))``)."""
+        return bool((self._fn(fid) or {}).get("pc"))
+
     def _compute_summary(self, fid: Fid) -> Summary:
         path, lid = fid
         fn = self._fn(fid)

@@ -247,8 +247,8 @@ class CudaWithoutDeterminism(Rule):
                 if top.det_on is not None:
                     continue
                 for site, target, tname in s.spawns:
-                    if target is None:
-                        continue
+                    if target is None or ctx.project.calls_parameter(target):
+                        continue  # (what a target that calls a function it is given runs is not known)
                     child = ctx.project.summary(target)
                     key = (site.path, site.line, site.col)
                     if child.det_on is not None or (child.cuda is None and s.cuda is None) or key in done:

@@ -1,14 +1,17 @@
-"""What SDL206 and SDL207 share: a call's resolved name, looked up when a rule first asks for it."""
+"""What SDL206 and SDL207 share: a call's resolved name, looked up when a rule first asks for it, and what a
+dataset class keeps on ``self`` (its order is the data order)."""
 
 from __future__ import annotations
 
 import ast
-from typing import Dict, Optional
+from typing import Dict, Iterator, Optional, Set, Tuple
 
 from seedlint.project.facts import FileContext, Scope
 
 # builtins that make a list or tuple of an iterable's items, in the iterable's order
 LIST_MAKERS = frozenset({"list", "tuple", "builtins.list", "builtins.tuple"})
+# what sorts an iterable
+SORTERS = frozenset({"sorted", "builtins.sorted", "natsort.natsorted", "natsort.os_sorted", "natsort.humansorted"})
 
 
 def call_name(ctx: FileContext, call: ast.Call, scope: Scope, memo: Dict[int, Optional[str]]) -> Optional[str]:
@@ -17,3 +20,63 @@ def call_name(ctx: FileContext, call: ast.Call, scope: Scope, memo: Dict[int, Op
     if key not in memo:
         memo[key] = ctx.resolve(call.func, scope)
     return memo[key]
+
+
+def stored_on_self(ctx: FileContext, cid: str, cls: ast.ClassDef) -> Iterator[Tuple[str, ast.expr, Scope]]:
+    """What the class's methods store on ``self``: ``self.a = v``, ``self.a += v``, ``self.a.extend(v)``."""
+    scopes = ctx.analyzer.fn_scopes
+    for method in cls.body:
+        if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        scope = scopes.get(f"{cid}.{method.name}")
+        if scope is None or scope.self_name is None:
+            continue
+        me = scope.self_name
+        for node in ast.walk(method):
+            t = type(node)
+            if t is ast.Assign or (t is ast.AugAssign and isinstance(node.op, ast.Add)):  # type: ignore[attr-defined]
+                targets = node.targets if t is ast.Assign else [node.target]  # type: ignore[attr-defined]
+                for tg in targets:
+                    if type(tg) is ast.Attribute and type(tg.value) is ast.Name and tg.value.id == me:
+                        yield tg.attr, node.value, scope  # type: ignore[attr-defined]
+            elif t is ast.Call:
+                f = node.func  # type: ignore[attr-defined]
+                if (type(f) is ast.Attribute and f.attr == "extend" and node.args  # type: ignore[attr-defined]
+                        and type(f.value) is ast.Attribute and type(f.value.value) is ast.Name
+                        and f.value.value.id == me):
+                    yield f.value.attr, node.args[0], scope  # type: ignore[attr-defined]
+            elif t in (ast.For, ast.AsyncFor):
+                # `for root, _, names in os.walk(d): ... self.files.append(...)`: the loop's order is kept
+                for sub in ast.walk(node):
+                    if type(sub) is ast.Call:
+                        f = sub.func  # type: ignore[attr-defined]
+                        if (type(f) is ast.Attribute and f.attr == "append" and type(f.value) is ast.Attribute
+                                and type(f.value.value) is ast.Name and f.value.value.id == me):
+                            yield f.value.attr, node.iter, scope  # type: ignore[attr-defined]
+                            break
+
+
+def is_dataset_class(cls: ast.ClassDef) -> bool:
+    for stmt in cls.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == "__getitem__":
+            return True
+    for base in cls.bases:
+        name = base.attr if type(base) is ast.Attribute else base.id if type(base) is ast.Name else ""  # type: ignore[attr-defined]
+        if name.endswith("Dataset"):
+            return True
+    return False
+
+
+def sorted_attrs(ctx: FileContext, cls: ast.ClassDef, names: Dict[int, Optional[str]]) -> Set[str]:
+    """The attributes a method of the class sorts: ``self.attr.sort()``, ``self.attr = sorted(...)``."""
+    out: Set[str] = set()
+    for node in ast.walk(cls):
+        if type(node) is ast.Call:
+            f = node.func  # type: ignore[attr-defined]
+            if type(f) is ast.Attribute and f.attr == "sort" and type(f.value) is ast.Attribute:
+                out.add(f.value.attr)
+        elif type(node) is ast.Assign:
+            v = node.value  # type: ignore[attr-defined]
+            if type(v) is ast.Call and call_name(ctx, v, ctx.analyzer.module_scope, names) in SORTERS:
+                out.update(t.attr for t in node.targets if type(t) is ast.Attribute)  # type: ignore[attr-defined]
+    return out

@@ -5,7 +5,8 @@ from typing import Dict, Iterator, Optional, Set, Tuple
 
 from seedlint.diagnostics import FixSafety
 from seedlint.project.facts import FileContext, Scope
-from seedlint.rules.dataloader._calls import LIST_MAKERS, call_name
+from seedlint.rules.dataloader._calls import (LIST_MAKERS, SORTERS, call_name, is_dataset_class, sorted_attrs,
+                                              stored_on_self)
 from seedlint.rules.base import Finding, Invalid, Rule, Valid
 
 # calls that list a directory in the order the filesystem gives
@@ -14,7 +15,6 @@ LISTING_CALLS = frozenset({"os.listdir", "os.scandir", "os.walk", "glob.glob", "
 PATH_METHODS = frozenset({"iterdir", "rglob", "glob"})
 PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.WindowsPath"})
 # what puts a sequence in a fixed order
-SORTERS = frozenset({"sorted", "builtins.sorted", "natsort.natsorted", "natsort.os_sorted", "natsort.humansorted"})
 # what shuffles or splits a sequence it is given: which item lands where depends on the sequence's order
 SHUFFLERS: Dict[str, str] = {
     "random.shuffle": "random.shuffle", "random.sample": "random.sample", "random.choices": "random.choices",
@@ -165,11 +165,11 @@ class FilesystemOrder(Rule):
                                   fix=FixSafety.NONE if what in _REMEDY else None)
 
         for cid, cls in ctx.analyzer.classes.items():
-            if not _is_dataset(cls):
+            if not is_dataset_class(cls):
                 continue
-            sorted_attrs = _sorted_attrs(ctx, cls, names)
-            for attr, value, scope in _stored_on_self(ctx, cid, cls):
-                if attr not in sorted_attrs:
+            ordered = sorted_attrs(ctx, cls, names)
+            for attr, value, scope in stored_on_self(ctx, cid, cls):
+                if attr not in ordered:
                     yield from report(value, scope, f"`{cls.name}.{attr}` keeps it as the dataset's order")
         for c in ctx.calls:
             shuffler = SHUFFLERS.get(c.name or "")
@@ -226,63 +226,3 @@ def _path_like(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, 
         if type(v) is ast.Call and call_name(ctx, v, scope, names) in PATH_TYPES:  # type: ignore[arg-type]
             return True
     return False
-
-
-def _stored_on_self(ctx: FileContext, cid: str, cls: ast.ClassDef) -> Iterator[Tuple[str, ast.expr, Scope]]:
-    """What the class's methods store on ``self``: ``self.a = v``, ``self.a += v``, ``self.a.extend(v)``."""
-    scopes = ctx.analyzer.fn_scopes
-    for method in cls.body:
-        if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
-        scope = scopes.get(f"{cid}.{method.name}")
-        if scope is None or scope.self_name is None:
-            continue
-        me = scope.self_name
-        for node in ast.walk(method):
-            t = type(node)
-            if t is ast.Assign or (t is ast.AugAssign and isinstance(node.op, ast.Add)):  # type: ignore[attr-defined]
-                targets = node.targets if t is ast.Assign else [node.target]  # type: ignore[attr-defined]
-                for tg in targets:
-                    if type(tg) is ast.Attribute and type(tg.value) is ast.Name and tg.value.id == me:
-                        yield tg.attr, node.value, scope  # type: ignore[attr-defined]
-            elif t is ast.Call:
-                f = node.func  # type: ignore[attr-defined]
-                if (type(f) is ast.Attribute and f.attr == "extend" and node.args  # type: ignore[attr-defined]
-                        and type(f.value) is ast.Attribute and type(f.value.value) is ast.Name
-                        and f.value.value.id == me):
-                    yield f.value.attr, node.args[0], scope  # type: ignore[attr-defined]
-            elif t in (ast.For, ast.AsyncFor):
-                # `for root, _, names in os.walk(d): ... self.files.append(...)`: the loop's order is kept
-                for sub in ast.walk(node):
-                    if type(sub) is ast.Call:
-                        f = sub.func  # type: ignore[attr-defined]
-                        if (type(f) is ast.Attribute and f.attr == "append" and type(f.value) is ast.Attribute
-                                and type(f.value.value) is ast.Name and f.value.value.id == me):
-                            yield f.value.attr, node.iter, scope  # type: ignore[attr-defined]
-                            break
-
-
-def _is_dataset(cls: ast.ClassDef) -> bool:
-    for stmt in cls.body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == "__getitem__":
-            return True
-    for base in cls.bases:
-        name = base.attr if type(base) is ast.Attribute else base.id if type(base) is ast.Name else ""  # type: ignore[attr-defined]
-        if name.endswith("Dataset"):
-            return True
-    return False
-
-
-def _sorted_attrs(ctx: FileContext, cls: ast.ClassDef, names: Dict[int, Optional[str]]) -> Set[str]:
-    """The attributes a method of the class sorts: ``self.attr.sort()``, ``self.attr = sorted(...)``."""
-    out: Set[str] = set()
-    for node in ast.walk(cls):
-        if type(node) is ast.Call:
-            f = node.func  # type: ignore[attr-defined]
-            if type(f) is ast.Attribute and f.attr == "sort" and type(f.value) is ast.Attribute:
-                out.add(f.value.attr)
-        elif type(node) is ast.Assign:
-            v = node.value  # type: ignore[attr-defined]
-            if type(v) is ast.Call and call_name(ctx, v, ctx.analyzer.module_scope, names) in SORTERS:
-                out.update(t.attr for t in node.targets if type(t) is ast.Attribute)  # type: ignore[attr-defined]
-    return out

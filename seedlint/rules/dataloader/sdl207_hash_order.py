@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Dict, FrozenSet, Iterator, List, Optional, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
 from seedlint.project.facts import FileContext, Scope
-from seedlint.rules.dataloader._calls import LIST_MAKERS, call_name
+from seedlint.rules.dataloader._calls import LIST_MAKERS, call_name, is_dataset_class, sorted_attrs, stored_on_self
 from seedlint.rules.base import Finding, Invalid, Rule, Valid
 
 # what turns an iterable into an ordered sequence, in the iterable's order
@@ -23,6 +23,8 @@ STR_METHODS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip", "casefol
 STR_LIST_METHODS = frozenset({"split", "rsplit", "splitlines", "readlines", "findall"})
 STR_LIST_CALLS = frozenset({"os.listdir", "glob.glob", "str.split"})
 STR_CALLS = frozenset({"str", "builtins.str", "repr", "builtins.repr"})
+# pathlib attributes that are strings (a file's stem and suffix)
+STR_ATTRS = frozenset({"stem", "suffix"})
 
 
 class HashOrder(Rule):
@@ -33,13 +35,16 @@ class HashOrder(Rule):
     numbered by `enumerate(...)` (`{w: i for i, w in enumerate(set(words))}`), or turned into a list
     (`list(...)`, `tuple(...)`, `np.array(...)`, `torch.tensor(...)`, a list comprehension over it)
     that is stored under a name for what gets ids: a vocabulary, characters, tokens, words, labels,
-    classes, symbols, categories, speakers (`chars = list(set(text))`, `self.classes = [...]`). A set
-    turned into a list for anything else (a list of devices, of ops to register) is not reported:
-    its order rarely reaches the numbers.
+    classes, symbols, categories, speakers (`chars = list(set(text))`, `self.classes = [...]`), or on
+    `self` in a dataset class (one with `__getitem__` or a `...Dataset` base), whose list is the order the
+    samples come in. A set turned into a list for anything else (a list of devices, of ops to register)
+    is not reported: its order rarely reaches the numbers.
     Only sets whose elements are visibly strings are reported: the characters of a string (text read
     from a file, a string method's result), the words of `.split()` / `.splitlines()` /
-    `.readlines()`, file names from `os.listdir` / `glob.glob`, string literals, f-strings, `str(...)`
-    and string methods in a comprehension, also through local names and `|`, `&`, `-`, `^`. A set of
+    `.readlines()`, file names from `os.listdir` / `glob.glob`, string literals, f-strings, `str(...)`,
+    string methods and a path's `.stem` / `.suffix` in a comprehension, also through local names and `|`,
+    `&`, `-`, `^` (and those operators on the keys of a dict with string keys: `a.keys() & b.keys()` is a
+    set). A set of
     numbers keeps one order from run to run and is not reported, nor is a set of unknown elements.
 
     ## Why is this bad?
@@ -82,10 +87,24 @@ class HashOrder(Rule):
         "words = open('a.txt').read().split()\nn = len(set(words))\nseen = 'the' in set(words)\n"
         "for w in set(words):\n    print(w)\n",
         Valid("import glob\ndef unique(root):\n    return sorted({p.lower() for p in glob.glob(root + '/*')})\n"),
+        # a dataset that sorts what it keeps, or keeps numbers; a dict's keys in insertion order
+        Valid("from pathlib import Path\nclass Pairs:\n    def __init__(self, d):\n"
+              "        txt = {p.stem: p for p in Path(d).glob('*.txt')}\n"
+              "        self.keys = sorted(txt.keys() & {'a', 'b'})\n        self.ids = list({3, 1, 2})\n"
+              "        self.names = list(txt.keys())\n    def __getitem__(self, i):\n        return self.keys[i]\n"),
         # not a name for ids; a difference keeps its left side's (unknown) items
         "extra = {'x'}\nkeys = list({'a', 'b'} | extra)\nlabels = list(set(device_map.values()) - {'disk'})\n",
     ]
     INVALID = [
+        # a dataset's samples: the file stems both folders have (train-CLIP), and a set of stems
+        Invalid("from pathlib import Path\nfrom torch.utils.data import Dataset\nclass Pairs(Dataset):\n"
+                "    def __init__(self, d):\n        txt = {p.stem: p for p in sorted(Path(d).glob('*.txt'))}\n"
+                "        img = {p.stem: p for p in sorted(Path(d).glob('*.png'))}\n"
+                "        self.keys = list(img.keys() & txt.keys())\n"
+                "    def __getitem__(self, i):\n        return self.keys[i]\n", expected=((7, 26),)),
+        Invalid("from pathlib import Path\nclass Clips:\n    def __init__(self, d):\n"
+                "        self.items = [s for s in {p.stem for p in Path(d).glob('*.wav')}]\n"
+                "    def __getitem__(self, i):\n        return self.items[i]\n", expected=((4, 34),)),
         Invalid("data = open('input.txt', 'r').read()\nchars = list(set(data))\n", expected=((2, 14),)),
         Invalid("def vocab(lines):\n    words = set()\n    for line in lines:\n        words |= set(line.lower().split())\n"
                 "    return {w: i for i, w in enumerate(set(w.strip() for w in words))}\n", expected=((5, 40),)),
@@ -96,8 +115,8 @@ class HashOrder(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         calls = ctx.calls
-        if not ctx.analyzer.makes_sets and not any(c.name in SETS for c in calls):
-            return  # no set is made in this file: the common case
+        if not ctx.analyzer.makes_sets and not any(c.name in SETS or c.method == "keys" for c in calls):
+            return  # no set is made in this file (nor a dict's keys, for `a.keys() & b.keys()`): the common case
         enumerates = [c for c in calls if c.name in ENUMERATE and c.node.args]
         # a vocabulary, label or class list taken from a set of strings: a local or module name, or an attribute
         an = ctx.analyzer
@@ -113,6 +132,15 @@ class HashOrder(Rule):
             attr = site.target.attr if type(site.target) is ast.Attribute else ""  # type: ignore[attr-defined]
             if attr and _INDEX_HINT(attr.lower()) and _names_an_index(attr):
                 stored.append((attr, site.value, site.scope))
+        # a dataset's sample list: its order is the data order, whatever it is called
+        in_dataset: Set[int] = set()
+        for cid, cls in an.classes.items():
+            if is_dataset_class(cls):
+                ordered = sorted_attrs(ctx, cls, {})
+                for attr, v, scope in stored_on_self(ctx, cid, cls):
+                    if attr not in ordered:
+                        stored.append((f"{cls.name}.{attr}", v, scope))
+                        in_dataset.add(id(v))
         if not enumerates and not stored:
             return  # the common case: nothing is numbered, no name holds ids
         names: Dict[int, Optional[str]] = {}  # resolved call names, as they are looked up
@@ -123,6 +151,7 @@ class HashOrder(Rule):
             if hit is not None:
                 found.setdefault(id(hit), Finding(hit, _message("enumerate")))
         for target, value, scope in stored:
+            dataset = id(value) in in_dataset
             how = ""
             for _ in range(4):
                 if type(value) is ast.Call and value.args and call_name(ctx, value, scope, names) in ORDERERS:  # type: ignore[attr-defined,arg-type]
@@ -137,7 +166,7 @@ class HashOrder(Rule):
                 continue
             hit = _str_set(ctx, value, scope, names, 0)
             if hit is not None:
-                found.setdefault(id(hit), Finding(hit, _message(how, target)))
+                found.setdefault(id(hit), Finding(hit, _message(how, target, dataset)))
         yield from found.values()
 
 
@@ -154,8 +183,12 @@ def _names_an_index(name: str) -> bool:
                for w in words)
 
 
-def _message(how: str, target: Optional[str] = None) -> str:
+def _message(how: str, target: Optional[str] = None, dataset: bool = False) -> str:
     how = how.replace("builtins.", "").replace("numpy.", "np.")
+    if dataset:
+        return (f"a set of strings iterates in an order that changes every run (str hashes are salted per "
+                f"process), and `{target}` keeps that order as the dataset's order: the samples come in another "
+                "order each run; use `sorted(...)`")
     kept = f"`{target}` keeps that order" if target else f"`{how}` numbers the items in that order"
     return (f"a set of strings iterates in an order that changes every run (str hashes are salted per "
             f"process), and {kept}: the ids or positions built from it differ between runs; use `sorted(...)`")
@@ -184,7 +217,7 @@ def _str_set(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, Op
         # a difference keeps the left side's items; a union, intersection or symmetric difference either's
         sides = (expr.left,) if isinstance(expr.op, ast.Sub) else (expr.left, expr.right)  # type: ignore[attr-defined]
         for side in sides:
-            if _str_set(ctx, side, scope, names, depth + 1) is not None:
+            if _str_set(ctx, side, scope, names, depth + 1) is not None or _str_keys(ctx, side, scope, names):
                 return expr
         return None
     if t is ast.Name:
@@ -192,6 +225,22 @@ def _str_set(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, Op
             if type(v) is not ast.Name and _str_set(ctx, v, scope, names, depth + 1) is not None:
                 return expr
     return None
+
+
+def _str_keys(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, Optional[str]]) -> bool:
+    """``d.keys()`` of a dict whose keys are visibly strings (``{p.stem: p for p in files}``): a set
+    operation on it (``a.keys() & b.keys()``) makes a set of strings."""
+    if type(expr) is not ast.Call or expr.args or type(expr.func) is not ast.Attribute:  # type: ignore[attr-defined]
+        return False
+    if expr.func.attr != "keys" or type(expr.func.value) is not ast.Name:  # type: ignore[attr-defined]
+        return False
+    for v in ctx.values_of(expr.func.value, scope)[1:]:  # type: ignore[attr-defined]
+        if type(v) is ast.DictComp and _is_str(ctx, v.key, scope, names, 1):  # type: ignore[attr-defined]
+            return True
+        if type(v) is ast.Dict and v.keys and all(  # type: ignore[attr-defined]
+                k is not None and _is_str(ctx, k, scope, names, 1) for k in v.keys):  # type: ignore[attr-defined]
+            return True
+    return False
 
 
 def _str_items(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, Optional[str]],
@@ -232,6 +281,8 @@ def _is_str(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, Opt
         return True
     if t is ast.Call:
         return _call_of(ctx, expr, scope, names, STR_METHODS, STR_CALLS)  # type: ignore[arg-type]
+    if t is ast.Attribute:
+        return expr.attr in STR_ATTRS  # type: ignore[attr-defined]
     if t is ast.Subscript:
         v = expr.value  # type: ignore[attr-defined]
         # x.split(...)[0]: an item of a list of strings

@@ -59,6 +59,11 @@ class SpawnUnseeded(Rule):
     message = "spawned processes are not seeded"
     scope = "program"
     VALID = [
+        # a target that calls the function it is given (fairseq's distributed_main(i, main, cfg, kwargs)): what
+        # runs in the child is not known, and that function may seed
+        "import random\nimport torch.multiprocessing as mp\ndef worker(i, fn):\n    fn()\n    random.random()\n"
+        "def main():\n    random.seed(1)\nif __name__ == '__main__':\n    random.seed(0)\n"
+        "    mp.spawn(worker, args=(main,))\n",
         "import torch\nimport torch.multiprocessing as mp\ndef worker(rank):\n    torch.manual_seed(rank)\n"
         "    x = torch.randn(2)\nif __name__ == '__main__':\n    torch.manual_seed(0)\n    mp.spawn(worker, nprocs=2)\n",
         "import torch.multiprocessing as mp\ndef worker(rank):\n    print(rank)\nif __name__ == '__main__':\n"
@@ -86,8 +91,8 @@ class SpawnUnseeded(Rule):
                 continue
             top = ctx.project.summary((prog.entry, "<module>"))
             for site, target, tname in prog.summary.spawns:
-                if target is None:
-                    continue
+                if target is None or ctx.project.calls_parameter(target):
+                    continue  # (what a target that calls a function it is given runs is not known)
                 child = Summary()
                 child.merge(ctx.project.summary(target))
                 child_seeds = set(child.seeds) | set(top.seeds)
