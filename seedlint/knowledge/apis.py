@@ -191,9 +191,14 @@ NO_KERNEL_PACKAGES = frozenset({
     "jsonargparse", "tyro", "simple_parsing", "easydict", "addict", "munch", "dotenv", "filelock", "git",
     "pkg_resources", "setuptools", "packaging", "six", "attr", "attrs", "pydantic", "cloudpickle", "joblib", "dill",
     "IPython", "ipdb", "visdom", "pyyaml", "json5", "natsort", "pytz", "dateutil", "numba",
+    # building C++ / CUDA extensions of the project's own (their code is not a layer library)
+    "cppimport", "pybind11", "cffi", "Cython", "ninja",
 })
 # what of torchvision / torchaudio builds no network
 NO_KERNEL_SUBMODULES = frozenset({"transforms", "datasets", "utils", "io"})
+# calls into the parts of torchvision / torchaudio that build networks (a bare `import torchvision` says
+# nothing by itself: what the file calls through it does)
+KERNEL_PREFIXES = ("torchvision.models.", "torchvision.ops.", "torchaudio.models.", "torchaudio.pipelines.")
 CUDNN_DETERMINISTIC = "torch.backends.cudnn.deterministic"
 
 # ---------------------------------------------------------------------------------------------

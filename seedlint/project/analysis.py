@@ -1507,9 +1507,9 @@ class ProjectContext:
                 continue
             if root in ("torchvision", "torchaudio"):
                 sub = rest.partition(".")[0]
-                if sub in apis.NO_KERNEL_SUBMODULES or (not sub and names and all(
-                        n in apis.NO_KERNEL_SUBMODULES for n in names)):
-                    continue
+                if sub in apis.NO_KERNEL_SUBMODULES or (not sub and (imp["n"] is None or all(
+                        n in apis.NO_KERNEL_SUBMODULES for n in names))):
+                    continue  # (a bare `import torchvision`: the calls through it are what counts, "nk")
                 hit = True
                 break
             found = self.project.resolve(path, module)

@@ -1148,8 +1148,11 @@ class Analyzer:
         plan = _PLANS.get(name)
         if plan is None:
             plan = _PLANS[name] = _plan(name)
-        if name in apis.KERNEL_EVIDENCE:
-            self.kernel_evidence = True
+        if not self.kernel_evidence:
+            evidence = _EVIDENCE.get(name)
+            if evidence is None:
+                evidence = _EVIDENCE[name] = name in apis.KERNEL_EVIDENCE or name.startswith(apis.KERNEL_PREFIXES)
+            self.kernel_evidence = evidence
         if plan is not _FULL:
             # a name no rule knows: only a device="cuda" keyword, and (for project code) the call itself
             if plan is _KEEP_LOCAL:
@@ -1545,6 +1548,7 @@ class Analyzer:
 
 _FULL, _KEEP, _KEEP_LOCAL, _PLAIN = "full", "keep", "local", "plain"
 _PLANS: Dict[str, str] = {}  # resolved call name -> how _call_events treats it (worked out once per name)
+_EVIDENCE: Dict[str, bool] = {}  # resolved call name -> is it kernel evidence (apis.KERNEL_EVIDENCE / _PREFIXES)
 _SPECIAL_CALLS = frozenset({
     *apis.BASE_SEEDERS, apis.DETERMINISTIC_CALL, apis.DEBUG_MODE_CALL, "torch.backends.cudnn.benchmark",
     "torch.device", "torch.cuda.is_available", "torch.cuda.set_device", "torch.distributed.init_process_group",

@@ -62,7 +62,8 @@ class CudaWithoutDeterminism(Rule):
     (`nn.MultiheadAttention`, `nn.Transformer*`, `F.scaled_dot_product_attention`), compiles or loads a model
     whole (`torch.compile`, `torch.hub.load`, `torch.jit.load`), or imports a third-party package that may
     build layers seedlint cannot see (a model zoo: anything but array, plotting, logging, config,
-    environment and data packages, and torchvision's / torchaudio's `transforms` and `datasets`). A model of
+    environment, data and extension-building packages, and torchvision's / torchaudio's `transforms` and
+    `datasets`; a bare `import torchvision` counts through what is called with it, `torchvision.models.*`). A model of
     linear layers, embeddings and activations written in the project (most reinforcement-learning agents,
     recommenders, MLPs) repeats its numbers on one GPU: cuBLAS is deterministic on one stream, and seeded
     dropout repeats.
@@ -130,6 +131,10 @@ class CudaWithoutDeterminism(Rule):
                            "    def __init__(self):\n        super().__init__()\n        self.l1 = nn.Linear(3, 64)\n"
                            "        self.l2 = nn.Linear(64, 1)\n    def forward(self, x):\n"
                            "        return self.l2(F.relu(self.l1(x)))\n"}, path="train.py"),
+        # torchvision imported but no model of it built; a build tool for the project's own C++ sampler
+        Valid("import torch\nimport torchvision\nfrom cppimport import imp_from_filepath\n"
+              "if __name__ == '__main__':\n    torch.manual_seed(0)\n    emb = torch.nn.Embedding(10, 4).cuda()\n"
+              "    opt = torch.optim.Adam(emb.parameters())\n    emb(torch.ones(2, dtype=torch.long).cuda()).sum().backward()\n"),
         "import torch\nif __name__ == '__main__':\n    torch.use_deterministic_algorithms(True)\n"
         "    x = torch.zeros(2).cuda()\n",
         "import torch\nif __name__ == '__main__':\n    x = torch.zeros(2).to('cpu')\n",
@@ -215,6 +220,10 @@ class CudaWithoutDeterminism(Rule):
                 "if __name__ == '__main__':\n    main(0)\n" + TRAIN, expected=((3, 9),)),
         Invalid("import torch\ndef main(rank):\n    x = torch.zeros(2, device='cuda:%d' % rank)\n"
                 "if __name__ == '__main__':\n    main(0)\n" + TRAIN, expected=((3, 9),)),
+        # a model of torchvision's, through a bare `import torchvision`
+        Invalid("import torch\nimport torchvision\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
+                "    net = torchvision.models.resnet18().cuda()\n    net(torch.ones(1, 3, 8, 8).cuda()).sum().backward()\n",
+                expected=((5, 11),)),
         # Lightning Fabric on the GPU
         Invalid("import lightning as L\nif __name__ == '__main__':\n    fabric = L.Fabric(accelerator='cuda')\n"
                 "    fabric.seed_everything(0)\n" + TRAIN, expected=((3, 14),)),
