@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import REPO, SHARED
 
-BENCH = "import torch, torchvision\ntorch.backends.cudnn.benchmark = True\n"  # (a model zoo: convolutions to pick for)
+BENCH = "import torch, timm\ntorch.backends.cudnn.benchmark = True\n"  # (a model zoo: convolutions to pick for)
 UNSEEDED_GEN = "import numpy as np\nrng = np.random.default_rng()\n"
 
 
