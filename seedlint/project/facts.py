@@ -821,13 +821,14 @@ class Analyzer:
             # a data augmentation written as a module (DrQ's RandomShiftsAug): it runs on the inputs, which
             # require no grad, before the model (a "...Transform" can be a layer: timm's BilinearAttnTransform)
             return False
+        bases = [self.resolve(b) or "" for b in node.bases]
+        if any(name in _AUTOGRAD_FUNCTIONS for name in bases):
+            # a custom autograd.Function: its forward runs with autograd off and its backward is written by
+            # hand (torch/autograd/function.py), so what forward calls is not differentiated
+            return False
         if any(type(b) in (ast.FunctionDef, ast.AsyncFunctionDef) and b.name == "forward" for b in node.body):
             return True
-        for b in node.bases:
-            name = self.resolve(b) or ""
-            if name.rsplit(".", 1)[-1].endswith("Module"):
-                return True
-        return False
+        return any(name.rsplit(".", 1)[-1].endswith("Module") for name in bases)
 
     def visit_With(self, node: ast.With) -> None:
         off = 0
@@ -2004,6 +2005,9 @@ def collect_argparse_defaults(an: Analyzer) -> Dict[str, str]:
         else:
             out[dest] = "set"
     return out
+
+
+_AUTOGRAD_FUNCTIONS = frozenset({"torch.autograd.Function", "torch.autograd.function.Function"})
 
 
 def _starts_cuda(node: ast.AST) -> bool:

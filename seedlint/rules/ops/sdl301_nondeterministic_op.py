@@ -49,7 +49,8 @@ class NondeterministicOp(Rule):
     - an op that is nondeterministic only "when attempting to differentiate" is reported where the
       call shows that it is differentiated: a layer (`nn.ReflectionPad2d(...)`), a loss
       (`F.ctc_loss`), or a function or Tensor method in model code (a method of a class with
-      `forward` or a `...Module` base, unless its name says it is a data augmentation (`RandomShiftsAug`,
+      `forward` or a `...Module` base, but not of a custom `torch.autograd.Function`, whose forward runs
+      with autograd off; and unless its name says it is a data augmentation (`RandomShiftsAug`,
       `GPUAugment`: "aug" in it), which runs on inputs that require no grad), and not a layer that a
       data transform builds (a class with `__call__` and no `forward`, as SimCLR's `GaussianBlur`); never under `torch.no_grad()` / `inference_mode()` (a `with`
       block or a decorator), where autograd records nothing (`torch/autograd/grad_mode.py:22`,
@@ -111,6 +112,10 @@ class NondeterministicOp(Rule):
     message = "op is nondeterministic on CUDA and deterministic mode is off"
     scope = "program"
     VALID = [
+        # a custom autograd.Function: its forward runs with autograd off, its backward is its own
+        "import torch\nimport torch.nn.functional as F\nclass Sample(torch.autograd.Function):\n"
+        "    @staticmethod\n    def forward(ctx, x, grid):\n        return F.grid_sample(x, grid)\n"
+        "    @staticmethod\n    def backward(ctx, g):\n        return g, None\n",
         # global average pooling: a mean, whatever the device
         "import torch\nfrom torch import nn\nclass Head(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
         "        self.pool = nn.AdaptiveAvgPool2d((1, 1))\n        self.pool3 = nn.AdaptiveAvgPool3d(1)\n"
