@@ -7,15 +7,16 @@ from typing import Dict
 
 import pytest
 
+from seedlint.engine.cache import FileReads
 from seedlint.project import hydra
 
 
-def _configs(root: Path, files: Dict[str, str]) -> hydra.FileReads:
+def _configs(root: Path, files: Dict[str, str]) -> FileReads:
     for rel, text in files.items():
         p = root / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text, encoding="utf-8")
-    return hydra.FileReads()
+    return FileReads()
 
 
 def test_scalars_nesting_comments_and_yaml_1_1_booleans():

@@ -149,10 +149,8 @@ class FactCache:
         if not isinstance(data, dict) or data.get("pkey") != pkey:
             return None
         # the other files the analysis read (Hydra configs): the outcome holds while they are unchanged
-        from seedlint.project.hydra import current_digest
-
         for path, digest in (data.get("files_read") or {}).items():
-            if current_digest(path) != digest:
+            if file_digest(path) != digest:
                 return None
         return data
 
@@ -239,3 +237,34 @@ class FactCache:
                 raise
         except (OSError, ValueError):
             pass  # a read-only project is fine: the cache is an optimisation
+
+
+class FileReads:
+    """Reads the files besides the sources that the project analysis reads (Hydra configs) and records each
+    one's digest (None: missing or unreadable), so that a cached outcome is used only while they are
+    unchanged (``FactCache.load_project``)."""
+
+    def __init__(self) -> None:
+        self.digests: Dict[str, Optional[str]] = {}
+        self._data: Dict[str, Optional[bytes]] = {}
+
+    def __call__(self, path: str) -> Optional[bytes]:
+        if path not in self._data:
+            data = _read(path)
+            self._data[path] = data
+            self.digests[path] = hashlib.sha256(data).hexdigest() if data is not None else None
+        return self._data[path]
+
+
+def file_digest(path: str) -> Optional[str]:
+    """The content digest of ``path`` as :class:`FileReads` records it."""
+    data = _read(path)
+    return hashlib.sha256(data).hexdigest() if data is not None else None
+
+
+def _read(path: str) -> Optional[bytes]:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except (OSError, ValueError):
+        return None

@@ -65,7 +65,8 @@ def block_requests(programs: List[Program], infos: List[ProgramInfo], wanted: Ca
             if wanted(key):
                 req.items.add(rng)
                 req.keys.append(key)
-        if s.cuda is not None and s.det_on is None and prog.trains:  # (as SDL102)
+        # (SDL102's other conditions, a kernel deterministic mode acts on, are in `wanted`: its finding exists)
+        if s.cuda is not None and s.det_on is None and prog.trains:
             key = (s.cuda.path, s.cuda.line, s.cuda.col, DET_CODE)
             if wanted(key):
                 req.items.add("det")

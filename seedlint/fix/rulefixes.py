@@ -101,6 +101,8 @@ def fix_sdl103(fx: FixContext, node: ast.AST) -> str:
 
 def fix_sdl004(fx: FixContext, node: ast.AST) -> str:
     ed, site = fx.editor, fx.site
+    if site is not None and (site.name in apis.WEBDATASET_SHUFFLES or site.name is None and site.method == "shuffle"):
+        raise CannotFix("webdataset's shuffle takes other keywords in other versions: pass `rng=random.Random(seed)`")
     if not isinstance(node, ast.Call) or site is None or site.name is None:
         raise CannotFix("not a recognised constructor call")
     if has_star_args(node):

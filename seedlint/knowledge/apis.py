@@ -6,6 +6,8 @@ Pure data keyed by fully qualified name. Every entry rests on a fact in the rese
 
 from __future__ import annotations
 
+import sys
+
 from functools import lru_cache
 from typing import Dict, FrozenSet, Tuple
 
@@ -167,11 +169,18 @@ DEBUG_MODE_CALL = "torch.set_deterministic_debug_mode"
 CUDNN = "torch.backends.cudnn"
 CUDNN_BENCHMARK = "torch.backends.cudnn.benchmark"
 
-# Kernels outside the op table that may be nondeterministic on CUDA (SDL101 / SDL102 ask whether a program may
-# run one): cuDNN's RNNs (torch.nn.LSTM docstring: "known non-determinism issues for RNN functions on some
-# versions of cuDNN and CUDA"), attention (the memory-efficient SDPA backward is nondeterministic unless
-# deterministic algorithms are on), compiled code (Inductor's own kernels), and models loaded whole, whose
-# layers are not visible.
+# the standard library's top-level modules (a fallback list before Python 3.10)
+STDLIB: FrozenSet[str] = frozenset(getattr(sys, "stdlib_module_names", ())) or frozenset(
+    "os sys re json math time random collections typing functools itertools logging pathlib abc copy io "
+    "argparse dataclasses enum warnings subprocess multiprocessing threading datetime uuid secrets hashlib "
+    "pickle shutil tempfile glob inspect contextlib asyncio string textwrap operator numbers __future__".split())
+
+# What deterministic mode may act on beyond the op table, kept as evidence that a program needs it (SDL101 /
+# SDL102): cuDNN's RNNs (the RNN and LSTM docstrings include cudnn_rnn_determinism.md, torch 2.13
+# torch/nn/modules/rnn.py:606, :978; GRU shares their cuDNN kernels), compiled code
+# (`use_deterministic_algorithms` sets Inductor's deterministic mode: research notes, torch/__init__.py:1531-1533),
+# models loaded whole, whose layers are not visible, and attention, whose fused kernels seedlint does not claim
+# to be deterministic: each is taken as "may vary", so a program using one is reported as before.
 KERNEL_EVIDENCE = frozenset({
     "torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNN", "torch.nn.MultiheadAttention", "torch.nn.Transformer",
     "torch.nn.TransformerEncoderLayer", "torch.nn.TransformerDecoderLayer", "torch.nn.TransformerEncoder",
@@ -193,6 +202,8 @@ NO_KERNEL_PACKAGES = frozenset({
     "IPython", "ipdb", "visdom", "pyyaml", "json5", "natsort", "pytz", "dateutil", "numba",
     # building C++ / CUDA extensions of the project's own (their code is not a layer library)
     "cppimport", "pybind11", "cffi", "Cython", "ninja",
+    # torch itself (its layers and calls are facts of their own: ops, KERNEL_EVIDENCE), and seedlint's runtime
+    "torch", "seedlint",
 })
 # what of torchvision / torchaudio builds no network
 NO_KERNEL_SUBMODULES = frozenset({"transforms", "datasets", "utils", "io"})

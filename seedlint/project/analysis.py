@@ -22,10 +22,10 @@ from typing import Any, Callable, Dict, FrozenSet, Iterable, List, NamedTuple, O
 
 from seedlint.config import Config
 from seedlint.diagnostics import Diagnostic, FixSafety, InternalError
+from seedlint.engine.cache import FileReads
 from seedlint.engine.discovery import PROJECT_MARKERS
 from seedlint.knowledge import apis
 from seedlint.knowledge.helpers import HELPERS_BY_NAME, LIGHTNING_CLI, LIGHTNING_TRAINERS, Helper
-from seedlint.project.hydra import FileReads
 from seedlint.project.program_info import ProgramInfo
 
 RNGS = ("random", "numpy", "torch")
@@ -37,7 +37,6 @@ LOCAL = "<local>."
 SELF = "<self>."
 STAR = "<star>."  # (as in seedlint.project.facts)
 TEST_NAMES = ("test_", "conftest")
-_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 NOT_ENTRY_NAMES = frozenset({"setup.py", "conftest.py", "__init__.py", "noxfile.py", "fabfile.py", "conf.py"})
 
 Fid = Tuple[str, str]  # (path, local function id)
@@ -1064,7 +1063,8 @@ def _apply_seed(st: Straight, rngs: Tuple[str, ...], report_site: Site, seed_sit
 def import_interface(result: Optional[Dict[str, Any]]) -> Optional[Tuple[Any, ...]]:
     """What name resolution (``Project.resolve``, import targets) reads of a file's per-file result: its
     import statements, the names of its functions and classes, its classes' bases, its module-level
-    bindings and whether it has a ``__main__`` guard (``Project._find_script_dirs``). None for a file the analysis leaves out (skipped, or without facts)."""
+    bindings and whether it has a ``__main__`` guard (``Project._find_script_dirs``). None for a file the
+    analysis leaves out (skipped, or without facts)."""
     if result is None or result.get("skipped"):
         return None
     f = result.get("facts")
@@ -1472,13 +1472,13 @@ class ProjectContext:
         return hit
 
     def may_run_nondeterministic_kernel(self, prog: Program) -> bool:
-        """Could the program run a CUDA kernel whose results vary without deterministic mode? Yes when one of
-        its modules calls an op of torch's list (a convolution among them: the events SDL301 reads), a layer or
-        call of ``apis.KERNEL_EVIDENCE`` (cuDNN RNNs, attention, compiled or loaded models), or imports a
-        third-party package that may build layers seedlint cannot see (anything but
-        ``apis.NO_KERNEL_PACKAGES`` and the data parts of torchvision / torchaudio). A program of linear layers,
-        embeddings and activations, written in the project, gives the same numbers run to run on one GPU:
-        cuBLAS is deterministic on one stream, and seeded dropout repeats."""
+        """Could deterministic mode change what the program computes? Yes when one of its modules calls an op of
+        torch's list (a convolution among them: the events SDL301 reads), a layer or call of
+        ``apis.KERNEL_EVIDENCE`` (cuDNN RNNs, attention, compiled or loaded models), or imports a third-party
+        package that may build layers seedlint cannot see (anything but ``apis.NO_KERNEL_PACKAGES`` and the
+        data parts of torchvision / torchaudio). Deterministic mode acts on the listed ops, on cuDNN's choice of
+        convolution algorithm and on Inductor (research notes, "Backend flags"): a program of linear layers,
+        embeddings and activations written in the project, with none of those, gets nothing from it."""
         hit = self._kernels.get(id(prog))
         if hit is None:
             hit = self._kernels[id(prog)] = any(self._file_kernels(m) for m in sorted(prog.modules))
@@ -1497,19 +1497,15 @@ class ProjectContext:
             if imp["lv"] or not module:
                 continue
             root, _, rest = module.partition(".")
-            if root in _STDLIB or root in apis.NO_KERNEL_PACKAGES or root == "__future__" or root == "seedlint":
-                continue
-            names = imp["n"] or ()
-            if root == "torch":
-                if rest.startswith("hub") or (not rest and "hub" in names):
-                    hit = True
-                    break
-                continue
+            if root in apis.STDLIB or root in apis.NO_KERNEL_PACKAGES:
+                continue  # (torch among them: a call of KERNEL_EVIDENCE, `torch.hub.load`, is the "nk" fact)
             if root in ("torchvision", "torchaudio"):
+                # the data parts build no network; a bare `import torchvision` counts through what is called
+                # with it (the "nk" fact: apis.KERNEL_PREFIXES); `from torchvision import models` counts here
                 sub = rest.partition(".")[0]
-                if sub in apis.NO_KERNEL_SUBMODULES or (not sub and (imp["n"] is None or all(
-                        n in apis.NO_KERNEL_SUBMODULES for n in names))):
-                    continue  # (a bare `import torchvision`: the calls through it are what counts, "nk")
+                if sub in apis.NO_KERNEL_SUBMODULES or (not sub and all(
+                        n in apis.NO_KERNEL_SUBMODULES for n in imp["n"] or ())):
+                    continue
                 hit = True
                 break
             found = self.project.resolve(path, module)

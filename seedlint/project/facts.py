@@ -19,7 +19,6 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-import sys
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
@@ -212,11 +211,7 @@ def _guard_names(test: ast.expr) -> Tuple[str, ...]:
 
 
 # modules whose functions are never the project's own seeding helpers (the known helpers are looked up first)
-_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) or frozenset(
-    "os sys re json math time random collections typing functools itertools logging pathlib abc copy io "
-    "argparse dataclasses enum warnings subprocess multiprocessing threading datetime uuid secrets hashlib "
-    "pickle shutil tempfile glob inspect contextlib asyncio string textwrap operator numbers".split())
-_FOREIGN_ROOTS = _STDLIB | frozenset({
+_FOREIGN_ROOTS = apis.STDLIB | frozenset({
     "torch", "numpy", "scipy", "pandas", "sklearn", "matplotlib", "PIL", "cv2", "tqdm", "yaml", "transformers",
     "lightning", "pytorch_lightning", "accelerate", "torchvision", "torchaudio", "timm", "wandb",
     "tensorboard", "omegaconf", "hydra", "einops", "jax", "tensorflow", "builtins",
@@ -235,7 +230,7 @@ def _keep_call(name: str) -> bool:
     calls into torch, numpy or the standard library that are none of those are not."""
     if name in HELPERS_BY_NAME or name in LIGHTNING_TRAINERS or name in LIGHTNING_CLI:
         return True
-    return name.split(".", 1)[0] not in _FOREIGN_ROOTS
+    return not _foreign(name)
 
 
 def _may_seed(name: Optional[str]) -> bool:
@@ -639,7 +634,7 @@ class Analyzer:
             if handler is not None:
                 handler(self, e)
 
-    visit_Tuple = visit_List = visit_Set = _visit_elts  # type: ignore[assignment]
+    visit_Tuple = visit_List = _visit_elts  # type: ignore[assignment]  # (visit_Set notes the set, below)
 
     def visit_Compare(self, node: ast.Compare) -> None:
         handlers = _HANDLERS

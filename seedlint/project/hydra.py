@@ -15,7 +15,6 @@ A setting known under several keys (``seed`` and ``data.seed``) with different k
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -298,36 +297,3 @@ def _kind(value: Any) -> Optional[str]:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
         return "neg"
     return "set"
-
-
-class FileReads:
-    """Reads config files for the analysis and records each one's digest (None: missing or unreadable), so
-    that a cached outcome is used only while they are unchanged (see ``FactCache.load_project``)."""
-
-    def __init__(self) -> None:
-        self.digests: Dict[str, Optional[str]] = {}
-        self._data: Dict[str, Optional[bytes]] = {}
-
-    def __call__(self, path: str) -> Optional[bytes]:
-        if path in self._data:
-            return self._data[path]
-        try:
-            with open(path, "rb") as fh:
-                data: Optional[bytes] = fh.read()
-        except (OSError, ValueError):
-            data = None
-        self._data[path] = data
-        self.digests[path] = file_digest(data)
-        return data
-
-
-def file_digest(data: Optional[bytes]) -> Optional[str]:
-    return hashlib.sha256(data).hexdigest() if data is not None else None
-
-
-def current_digest(path: str) -> Optional[str]:
-    try:
-        with open(path, "rb") as fh:
-            return file_digest(fh.read())
-    except (OSError, ValueError):
-        return None

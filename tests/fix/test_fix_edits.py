@@ -259,6 +259,17 @@ def test_os_walk_kept_by_a_dataset_is_reported_not_fixed(proj, run_seedlint):
     assert len(whys) == 2 and all("os.walk" in why for why in whys)
 
 
+def _reported_not_fixed(proj, run_seedlint, code, first, lines, *check_args):
+    """``seedlint check`` reports ``code`` first with a line starting ``first``; the fixer leaves the file as it
+    is, and the findings at ``lines`` remain."""
+    res = run_seedlint("check", *check_args, "--select", code, ".", cwd=proj.root)
+    assert res.stdout.splitlines()[0].startswith(first), res.stdout
+    src = proj.read()
+    report = proj.fix(select=[code])
+    assert proj.read() == src
+    assert [d.line for d, _ in proj.remaining(report)] == lines
+
+
 def test_deterministic_mode_set_in_the_parent_only_is_reported_at_the_spawn_not_fixed(proj, run_seedlint):
     # (ImageNet / MoCo reference scripts: cudnn.deterministic in the parent, training in mp.spawn's workers)
     src = d("""
@@ -274,12 +285,8 @@ def test_deterministic_mode_set_in_the_parent_only_is_reported_at_the_spawn_not_
             mp.spawn(worker, nprocs=2)
         """)
     proj.write(src)
-    res = run_seedlint("check", "--no-cache", "--select", "SDL102", ".", cwd=proj.root)
-    assert res.stdout.splitlines()[0].startswith("case.py:10:5: SDL102 program `case.py` enables deterministic mode "
-                                                 "in the parent process only: `worker` runs in a new process"), res.stdout
-    report = proj.fix(select=["SDL102"])
-    assert proj.read() == src
-    assert [d.line for d, _ in proj.remaining(report)] == [10]
+    _reported_not_fixed(proj, run_seedlint, "SDL102", "case.py:10:5: SDL102 program `case.py` enables deterministic "
+                        "mode in the parent process only: `worker` runs in a new process", [10], "--no-cache")
 
 
 def test_deterministic_mode_behind_a_flag_that_is_off_by_default_is_reported_not_fixed(proj, run_seedlint):
@@ -298,13 +305,9 @@ def test_deterministic_mode_behind_a_flag_that_is_off_by_default_is_reported_not
             model(torch.ones(2).cuda()).sum().backward()
         """)
     proj.write(src)
-    res = run_seedlint("check", "--no-cache", "--select", "SDL102", ".", cwd=proj.root)
-    assert res.stdout.splitlines()[0].startswith(
-        "case.py:10:13: SDL102 program `case.py` runs on CUDA here, and enables deterministic mode only when "
-        "`deterministic` is set, which is off by default"), res.stdout
-    report = proj.fix(select=["SDL102"])
-    assert proj.read() == src
-    assert [d.line for d, _ in proj.remaining(report)] == [10]
+    _reported_not_fixed(proj, run_seedlint, "SDL102", "case.py:10:13: SDL102 program `case.py` runs on CUDA here, and "
+                        "enables deterministic mode only when `deterministic` is set, which is off by default", [10],
+                        "--no-cache")
 
 
 def test_deterministic_mode_behind_a_hydra_setting_that_is_off_by_default_is_reported_not_fixed(proj, run_seedlint):
@@ -326,13 +329,8 @@ def test_deterministic_mode_behind_a_hydra_setting_that_is_off_by_default_is_rep
     (proj.root / "conf" / "trainer").mkdir(parents=True)
     (proj.root / "conf" / "train.yaml").write_text("defaults:\n  - trainer: gpu\nseed: 0\n")
     (proj.root / "conf" / "trainer" / "gpu.yaml").write_text("accelerator: gpu\ndeterministic: False\n")
-    res = run_seedlint("check", "--select", "SDL102", ".", cwd=proj.root)
-    assert res.stdout.splitlines()[0].startswith(
-        "case.py:8:13: SDL102 program `case.py` runs on CUDA here, and enables deterministic mode only when "
-        "`deterministic` is set, which is off by default"), res.stdout
-    report = proj.fix(select=["SDL102"])
-    assert proj.read() == src
-    assert [d.line for d, _ in proj.remaining(report)] == [8]
+    _reported_not_fixed(proj, run_seedlint, "SDL102", "case.py:8:13: SDL102 program `case.py` runs on CUDA here, and "
+                        "enables deterministic mode only when `deterministic` is set, which is off by default", [8])
     # the config is an input of the cached outcome: turning the setting on is seen at once
     (proj.root / "conf" / "trainer" / "gpu.yaml").write_text("accelerator: gpu\ndeterministic: true\n")
     res = run_seedlint("check", "--select", "SDL102", ".", cwd=proj.root)

@@ -56,17 +56,18 @@ class CudaWithoutDeterminism(Rule):
     torch's list ("when attempting to differentiate"). An inference, sampling or export script gets no
     SDL102; an op it calls that is nondeterministic in its forward pass is reported by SDL301.
 
-    Only programs that may run a kernel whose results vary are reported: one of their modules calls an
-    op of torch's list (a convolution among them), builds a cuDNN RNN (`nn.LSTM` / `GRU` / `RNN`: their
-    docstring warns of "known non-determinism issues ... on some versions of cuDNN and CUDA"), attention
-    (`nn.MultiheadAttention`, `nn.Transformer*`, `F.scaled_dot_product_attention`), compiles or loads a model
-    whole (`torch.compile`, `torch.hub.load`, `torch.jit.load`), or imports a third-party package that may
-    build layers seedlint cannot see (a model zoo: anything but array, plotting, logging, config,
+    Only programs on which deterministic mode may act are reported. It acts on the ops of torch's list, on
+    cuDNN's choice of convolution algorithm (either switch) and, in 2.13, on Inductor (research notes,
+    "Backend flags"). So a program is reported when one of its modules calls an op of torch's list (a
+    convolution among them), builds a cuDNN RNN (`nn.LSTM` / `GRU` / `RNN`: the RNN and LSTM docstrings
+    include `cudnn_rnn_determinism.md`, `torch/nn/modules/rnn.py:606`, `:978`), compiles or loads a model
+    whole (`torch.compile`, `torch.hub.load`, `torch.jit.load`), uses attention (`nn.MultiheadAttention`,
+    `nn.Transformer*`, `F.scaled_dot_product_attention`, whose fused kernels are not claimed to be
+    deterministic), or imports a third-party package that may build layers seedlint cannot see (a model zoo: anything but array, plotting, logging, config,
     environment, data and extension-building packages, and torchvision's / torchaudio's `transforms` and
     `datasets`; a bare `import torchvision` counts through what is called with it, `torchvision.models.*`). A model of
     linear layers, embeddings and activations written in the project (most reinforcement-learning agents,
-    recommenders, MLPs) repeats its numbers on one GPU: cuBLAS is deterministic on one stream, and seeded
-    dropout repeats.
+    recommenders, MLPs) has nothing deterministic mode would change.
 
     A switch that runs only under an `if` on a command-line flag that is off by default
     (`if args.deterministic:` with `action="store_true"`, `default=False` or no default; or a Hydra app's
@@ -121,8 +122,8 @@ class CudaWithoutDeterminism(Rule):
     scope = "program"
     fix = FixSafety.SAFE
     VALID = [
-        # an actor-critic of linear layers written in the project (TD3, SAC, DQN): cuBLAS is deterministic on one
-        # stream and there is no convolution, attention or listed op; a third-party model could hide one
+        # an actor-critic of linear layers written in the project (TD3, SAC, DQN): no convolution, attention or
+        # listed op for deterministic mode to act on; a third-party model could hide one
         Valid({"train.py": "import gym\nimport numpy as np\nimport torch\nfrom agent import Actor\n"
                            "if __name__ == '__main__':\n    torch.manual_seed(0)\n    np.random.seed(0)\n"
                            "    actor = Actor().to('cuda')\n    opt = torch.optim.Adam(actor.parameters())\n"
@@ -240,16 +241,16 @@ class CudaWithoutDeterminism(Rule):
             s = prog.summary
             if s.cuda is None and not s.spawns or not prog.trains or not ctx.may_run_nondeterministic_kernel(prog):
                 continue
-            if s.cuda is not None and s.det_on is None and prog.trains:
+            if s.cuda is not None and s.det_on is None:
                 yield diag(s.cuda, self.code,
                            f"program `{prog.label}` runs on CUDA here but never enables deterministic mode: call "
                            "`torch.use_deterministic_algorithms(True, warn_only=True)` at its start", self.fix)
-            elif s.cuda is not None and prog.trains and (flag := _switch_flag_off(ctx, prog)) is not None:
+            elif s.cuda is not None and (flag := _switch_flag_off(ctx, prog)) is not None:
                 yield diag(s.cuda, self.code,
                            f"program `{prog.label}` runs on CUDA here, and enables deterministic mode only when "
                            f"`{flag}` is set, which is off by default: the default run is not deterministic; "
                            "enable it unconditionally, or default the flag to on", FixSafety.NONE)
-            elif s.det_on is not None and s.spawns and prog.trains:
+            elif s.det_on is not None and s.spawns:
                 # the switch is process state: a process started by spawn begins with it off, and runs only
                 # the entry module's top level before the target
                 top = ctx.project.summary((prog.entry, "<module>"))

@@ -132,18 +132,18 @@ class HashOrder(Rule):
             attr = site.target.attr if type(site.target) is ast.Attribute else ""  # type: ignore[attr-defined]
             if attr and _INDEX_HINT(attr.lower()) and _names_an_index(attr):
                 stored.append((attr, site.value, site.scope))
+        names: Dict[int, Optional[str]] = {}  # resolved call names, as they are looked up
         # a dataset's sample list: its order is the data order, whatever it is called
         in_dataset: Set[int] = set()
         for cid, cls in an.classes.items():
             if is_dataset_class(cls):
-                ordered = sorted_attrs(ctx, cls, {})
+                ordered = sorted_attrs(ctx, cls, names)
                 for attr, v, scope in stored_on_self(ctx, cid, cls):
                     if attr not in ordered:
                         stored.append((f"{cls.name}.{attr}", v, scope))
                         in_dataset.add(id(v))
         if not enumerates and not stored:
             return  # the common case: nothing is numbered, no name holds ids
-        names: Dict[int, Optional[str]] = {}  # resolved call names, as they are looked up
         found: Dict[int, Finding] = {}  # by the set's node: one finding per set
         # enumerate(a set of strings): the position is the id
         for c in enumerates:
