@@ -21,7 +21,7 @@ import builtins
 import re
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
 
 from seedlint.knowledge import apis, op_match
 from seedlint.knowledge.helpers import (HELPERS_BY_NAME, LIGHTNING_CLI, LIGHTNING_FABRICS, LIGHTNING_TRAINERS,
@@ -136,6 +136,16 @@ class FileContext:
     functions: Dict[str, ast.AST]  # local id -> FunctionDef
     imports_torch: bool
     analyzer: "Analyzer"
+
+    _called: Optional[Tuple[FrozenSet[Optional[str]], FrozenSet[Optional[str]]]] = field(default=None, repr=False)
+
+    def called(self) -> Tuple[FrozenSet[Optional[str]], FrozenSet[Optional[str]]]:
+        """The names and the method names of every call in the file, worked out once: rules that look only
+        at files calling some function test these first."""
+        if self._called is None:
+            calls = self.calls
+            self._called = (frozenset([c.name for c in calls]), frozenset([c.method for c in calls]))
+        return self._called
 
     def resolve(self, expr: ast.AST, scope: Scope) -> Optional[str]:
         return self.analyzer.resolve(expr, scope)

@@ -15,6 +15,10 @@ def _off_switch(scope: Scope) -> bool:
     return switch_function(scope, ("determinis",), SWITCH_OFF_WORDS)
 
 
+# the calls that can switch deterministic mode off (one set test per call before anything else)
+_OFF_CALLS = frozenset({apis.DETERMINISTIC_CALL, apis.DEBUG_MODE_CALL, *LIGHTNING_TRAINERS})
+
+
 class DeterminismDisabled(Rule):
     """Reports deterministic mode switched off explicitly.
 
@@ -98,7 +102,7 @@ class DeterminismDisabled(Rule):
                 yield Finding(site.node, "`cudnn.deterministic = False` lets cuDNN pick nondeterministic "
                                          "convolution algorithms; set it to True")
         for call in ctx.calls:
-            if _off_switch(call.scope):
+            if call.name not in _OFF_CALLS or _off_switch(call.scope):
                 continue
             if call.name == apis.DETERMINISTIC_CALL and literal(call.arg(0, "mode")) is False:
                 yield Finding(call.node, "`use_deterministic_algorithms(False)` switches deterministic mode off; "

@@ -147,7 +147,8 @@ class FilesystemOrder(Rule):
     ]
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
-        if not any(c.name in LISTING_CALLS or c.method in PATH_METHODS for c in ctx.calls):
+        names, methods = ctx.called()
+        if names.isdisjoint(LISTING_CALLS) and methods.isdisjoint(PATH_METHODS):
             return  # nothing is listed: the common case, decided in one pass
         names: Dict[int, Optional[str]] = {}
         # names sorted in place (`files.sort()`), with the scope that sorts them

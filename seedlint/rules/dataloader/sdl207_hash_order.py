@@ -115,7 +115,8 @@ class HashOrder(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         calls = ctx.calls
-        if not ctx.analyzer.makes_sets and not any(c.name in SETS or c.method == "keys" for c in calls):
+        names, methods = ctx.called()
+        if not ctx.analyzer.makes_sets and names.isdisjoint(SETS) and "keys" not in methods:
             return  # no set is made in this file (nor a dict's keys, for `a.keys() & b.keys()`): the common case
         enumerates = [c for c in calls if c.name in ENUMERATE and c.node.args]
         # a vocabulary, label or class list taken from a set of strings: a local or module name, or an attribute

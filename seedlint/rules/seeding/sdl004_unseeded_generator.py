@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Dict, Iterator, Optional
+from typing import Iterator, Optional
 
 from seedlint.diagnostics import FixSafety
 from seedlint.knowledge import apis
@@ -14,12 +14,23 @@ _RESEEDABLE = frozenset({"numpy.random.RandomState", "random.Random", "numpy.ran
 _SEED_METHODS = frozenset({"manual_seed", "set_state", "seed", "setstate", "set_state"})
 
 
-def _parents(tree: ast.AST) -> Dict[ast.AST, ast.AST]:
-    out: Dict[ast.AST, ast.AST] = {}
-    for node in ast.walk(tree):
-        for child in ast.iter_child_nodes(node):
-            out[child] = node
-    return out
+def _parent(tree: ast.AST, node: ast.AST) -> Optional[ast.AST]:
+    """The node's parent, found by descending only into the children whose source range holds the node's (a
+    walk of the whole tree per file had cost more than every other part of this rule)."""
+    key = (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+    todo = [tree]
+    while todo:
+        cur = todo.pop()
+        for child in ast.iter_child_nodes(cur):
+            if child is node:
+                return cur
+            start = getattr(child, "lineno", None)
+            if start is None:
+                todo.append(child)  # (arguments, operators, comprehensions carry no position of their own)
+            elif ((start, child.col_offset) <= key[:2]  # type: ignore[attr-defined]
+                  and (child.end_lineno, child.end_col_offset) >= key[2:]):  # type: ignore[attr-defined]
+                todo.append(child)
+    return None
 
 
 def _from_webdataset(ctx: FileContext, node: ast.AST, scope, depth: int = 0) -> bool:
@@ -124,6 +135,9 @@ class UnseededGenerator(Rule):
         Valid("import torch\nclass DS:\n    def __init__(self, seed):\n        self.gen = torch.Generator()\n"
               "        self.gen.manual_seed(seed)\n"),
         # albumentations: a Compose given its seed, and the library's own classes of that name elsewhere
+        # the parent is found along the node's source range, through blocks, on a line with other calls
+        Valid("import torch\ndef f(seed, xs):\n    with open('a') as fh:\n        for x in xs:\n"
+              "            g: torch.Generator = torch.Generator(); print(g); g.manual_seed(seed)\n"),
         Valid("import albumentations as A\nt = A.Compose([A.HorizontalFlip(p=0.5)], seed=7)\n"),
         Valid("from torchvision.transforms import Compose\nt = Compose([])\n"),
         # webdataset's shuffle given its RNG or seed; other objects' shuffle methods
@@ -152,7 +166,6 @@ class UnseededGenerator(Rule):
     ]
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
-        parents: Optional[Dict[ast.AST, ast.AST]] = None
         for site in ctx.calls:
             name = site.name
             if name in apis.RNG_CONSTRUCTORS:
@@ -161,9 +174,7 @@ class UnseededGenerator(Rule):
                 if site.has_star_kwargs() or any(isinstance(a, ast.Starred) for a in site.node.args):
                     continue
                 if seed is None or literal(seed) is None:
-                    if parents is None:
-                        parents = _parents(ctx.tree)
-                    if name in _RESEEDABLE and self._seeded_later(ctx, site.node, parents):
+                    if name in _RESEEDABLE and self._seeded_later(ctx, site.node):
                         continue  # r = random.Random(); ...; r.seed(s)
                     what = name.replace("numpy.", "np.")
                     if name in apis.ALBUMENTATIONS_COMPOSE:
@@ -186,9 +197,7 @@ class UnseededGenerator(Rule):
                                          "`random.Random` seeded from the process id and the clock: the sample order "
                                          "differs every run; pass `rng=random.Random(seed)`", fix=FixSafety.NONE)
             elif name == apis.TORCH_GENERATOR:
-                if parents is None:
-                    parents = _parents(ctx.tree)
-                if not self._seeded_later(ctx, site.node, parents):
+                if not self._seeded_later(ctx, site.node):
                     yield Finding(
                         site.node,
                         "`torch.Generator()` is never given `.manual_seed(...)`: it starts from a fixed default "
@@ -196,8 +205,8 @@ class UnseededGenerator(Rule):
                     )
 
     @staticmethod
-    def _seeded_later(ctx: FileContext, node: ast.Call, parents: Dict[ast.AST, ast.AST]) -> bool:
-        parent = parents.get(node)
+    def _seeded_later(ctx: FileContext, node: ast.Call) -> bool:
+        parent = _parent(ctx.tree, node)
         # torch.Generator().manual_seed(s)
         if isinstance(parent, ast.Attribute) and parent.attr in _SEED_METHODS:
             return True
