@@ -95,6 +95,14 @@ NN_RANDOM_INIT: FrozenSet[str] = frozenset(
     "TransformerEncoder TransformerDecoder TransformerEncoderLayer TransformerDecoderLayer "
     "Dropout Dropout1d Dropout2d Dropout3d AlphaDropout FeatureAlphaDropout RReLU".split()
 )
+# third-party calls that build new layers and draw their initial weights from the global torch RNG, as a torch.nn
+# layer does: peft's get_peft_model adds LoRA adapters whose A matrices start from nn.init.kaiming_uniform_
+# (peft 0.22.0: peft/tuners/lora/layer.py:364-370, reached through update_layer at :321 for the default
+# init_lora_weights=True)
+LIBRARY_INIT_DRAWS: FrozenSet[str] = frozenset({
+    "peft.get_peft_model", "peft.mapping_func.get_peft_model", "peft.mapping.get_peft_model",
+    "peft.inject_adapter_in_model", "peft.mapping.inject_adapter_in_model",
+})
 TORCHVISION_RANDOM_EXTRA: FrozenSet[str] = frozenset(
     "ColorJitter RandAugment AutoAugment TrivialAugmentWide AugMix GaussianBlur ElasticTransform "
     "ScaleJitter MixUp CutMix".split()

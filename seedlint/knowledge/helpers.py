@@ -33,6 +33,18 @@ class Helper:
     returns_seed: bool = False
 
 
+# transformers' Trainer and trl's trainers built on it: the constructor seeds (set_seed(args.seed), or
+# enable_full_determinism with args.full_determinism: transformers 5.24.0 trainer.py:419) and moves the model to
+# args.device (trainer.py:481-504), which is cuda:0 whenever a GPU is visible (training_args.py:1944-1946)
+HF_TRAINERS = ("transformers.Trainer", "transformers.trainer.Trainer", "transformers.Seq2SeqTrainer",
+               "transformers.trainer_seq2seq.Seq2SeqTrainer",
+               "trl.SFTTrainer", "trl.DPOTrainer", "trl.RewardTrainer", "trl.PPOTrainer", "trl.GRPOTrainer")
+# what they are given as `args`: full_determinism=True switches deterministic mode on
+HF_TRAINING_ARGUMENTS = ("transformers.TrainingArguments", "transformers.training_args.TrainingArguments",
+                         "transformers.Seq2SeqTrainingArguments",
+                         "transformers.training_args_seq2seq.Seq2SeqTrainingArguments",
+                         "trl.SFTConfig", "trl.DPOConfig", "trl.RewardConfig", "trl.PPOConfig", "trl.GRPOConfig")
+
 HELPERS: Tuple[Helper, ...] = (
     Helper(
         names=(
@@ -58,11 +70,16 @@ HELPERS: Tuple[Helper, ...] = (
         source="transformers: src/transformers/trainer_utils.py enable_full_determinism",
     ),
     Helper(
-        names=("transformers.Trainer", "transformers.trainer.Trainer", "transformers.Seq2SeqTrainer",
-               "trl.SFTTrainer", "trl.DPOTrainer", "trl.RewardTrainer", "trl.PPOTrainer", "trl.GRPOTrainer"),
+        names=HF_TRAINERS,
         seeds=ALL, seed_param=None, is_constructor=True,
         source="transformers: src/transformers/trainer.py Trainer.__init__ calls set_seed(args.seed); "
         "TrainingArguments.seed defaults to 42",
+    ),
+    Helper(
+        # the Trainer calls enable_full_determinism(args.seed) instead of set_seed when the arguments it is given
+        # ask for it (transformers 5.24.0 trainer.py:419; training_args.py:1284-1286, default False)
+        names=HF_TRAINING_ARGUMENTS, seeds=frozenset(), seed_param=None, deterministic="kwarg:full_determinism",
+        source="transformers 5.24.0: src/transformers/trainer.py:419, training_args.py:1284-1286",
     ),
     Helper(
         names=("accelerate.utils.set_seed", "accelerate.utils.random.set_seed"), seeds=ALL,

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
 
 from seedlint.knowledge import apis, op_match
-from seedlint.knowledge.helpers import (HELPERS_BY_NAME, LIGHTNING_CLI, LIGHTNING_FABRICS, LIGHTNING_TRAINERS,
-                                       METHOD_HELPERS)
+from seedlint.knowledge.helpers import (HELPERS_BY_NAME, HF_TRAINERS, LIGHTNING_CLI, LIGHTNING_FABRICS,
+                                       LIGHTNING_TRAINERS, METHOD_HELPERS)
 
 _BUILTINS = frozenset(dir(builtins))
 RNG_OBJECTS = frozenset({*apis.RNG_CONSTRUCTORS, apis.TORCH_GENERATOR, "numpy.random.Generator"})
@@ -1213,6 +1213,8 @@ class Analyzer:
             self._event("cuda", node)
         if name in LIGHTNING_FABRICS and literal(site.kwarg("accelerator")) in ("gpu", "cuda"):
             self._event("cuda", node)
+        if name in HF_TRAINERS:
+            self._event("cuda", node, what=name)  # the model goes to args.device: CUDA whenever a GPU is visible
         if name in apis.SPAWN_CALLS:
             pos, kw = apis.SPAWN_CALLS[name]
             target = site.arg(pos, kw)
@@ -1400,6 +1402,8 @@ class Analyzer:
             return []
         if name in apis.RANDOM_SAMPLERS or name == apis.RANDOM_SPLIT:
             return [] if has_gen else ["torch"]
+        if name in apis.LIBRARY_INIT_DRAWS:
+            return ["torch"]
         if name.startswith("torchvision.transforms.") and (
             leaf.startswith("Random") or leaf in apis.TORCHVISION_RANDOM_EXTRA
         ):
@@ -1559,9 +1563,9 @@ _SPECIAL_CALLS = frozenset({
     *apis.BASE_SEEDERS, apis.DETERMINISTIC_CALL, apis.DEBUG_MODE_CALL, "torch.backends.cudnn.benchmark",
     "torch.device", "torch.cuda.is_available", "torch.cuda.set_device", "torch.distributed.init_process_group",
     "torch.set_default_device",
-    *LIGHTNING_TRAINERS, *LIGHTNING_FABRICS, *apis.SPAWN_CALLS, *apis.CLI_RUNNERS, apis.DISTRIBUTED_SAMPLER,
+    *LIGHTNING_TRAINERS, *LIGHTNING_FABRICS, *HF_TRAINERS, *apis.SPAWN_CALLS, *apis.CLI_RUNNERS, apis.DISTRIBUTED_SAMPLER,
     apis.DATALOADER,
-    *apis.ENV_SETTERS, *apis.TORCH_RANDOM_FUNCS, *apis.RANDOM_SAMPLERS, apis.RANDOM_SPLIT,
+    *apis.ENV_SETTERS, *apis.TORCH_RANDOM_FUNCS, *apis.RANDOM_SAMPLERS, apis.RANDOM_SPLIT, *apis.LIBRARY_INIT_DRAWS,
 })
 
 
@@ -1834,7 +1838,7 @@ def _initialises_parameters(name: str) -> bool:
     """``nn.Linear(...)`` and the like (their ``reset_parameters`` draws) or ``torch.nn.init.*``."""
     mod, _, leaf = name.rpartition(".")
     return (mod == "torch.nn" and leaf in apis.NN_RANDOM_INIT and leaf not in _DRAWS_IN_FORWARD) or (
-        mod == "torch.nn.init" and leaf in apis.TORCH_INIT_RANDOM)
+        mod == "torch.nn.init" and leaf in apis.TORCH_INIT_RANDOM) or name in apis.LIBRARY_INIT_DRAWS
 
 
 # layers of NN_RANDOM_INIT that draw when they run (in training mode), not when they are built

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Iterator, Optional, Set, Tuple
 
 from seedlint.diagnostics import Diagnostic, FixSafety
+from seedlint.knowledge.helpers import HF_TRAINERS
 from seedlint.project.analysis import Program, ProjectContext, diag
 from seedlint.rules.base import Invalid, Rule, Valid
 
@@ -37,7 +38,10 @@ class CudaWithoutDeterminism(Rule):
     Reports, once per program, the first place it puts work on CUDA (`.cuda()`, `.to("cuda")`,
     `device="cuda"`, `torch.device("cuda")` (also `f"cuda:{rank}"`, `"cuda:{}".format(rank)`, `"cuda:%d" % rank`,
     `"cuda:" + str(rank)`), `torch.set_default_device("cuda")`, Lightning's
-    `Trainer(accelerator="gpu")` or `Trainer(gpus=N)` and `Fabric(accelerator="cuda")`, accelerate's `accelerator.device` and
+    `Trainer(accelerator="gpu")` or `Trainer(gpus=N)` and `Fabric(accelerator="cuda")`, transformers' `Trainer(...)`
+    (and trl's trainers built on it: the constructor moves the model to `args.device`, which is `cuda:0`
+    whenever a GPU is visible; transformers 5.24.0 `trainer.py:481-504`, `training_args.py:1944-1946`),
+    accelerate's `accelerator.device` and
     `accelerator.prepare(...)` for an `Accelerator()` without `cpu=True` (its device is CUDA when there is
     one), a device chosen with `torch.cuda.is_available()`,
     a name given such a string first: `device = "cuda"` ... `.to(device)`) when
@@ -45,7 +49,8 @@ class CudaWithoutDeterminism(Rule):
     `torch.use_deterministic_algorithms(True)` (also with `warn_only=True`),
     `torch.backends.cudnn.deterministic = True` (or a value read from the command line or a config, such as
     `= args.torch_deterministic`), `torch.set_deterministic_debug_mode`, or a helper /
-    framework switch that does (transformers `enable_full_determinism`, Lightning
+    framework switch that does (transformers `enable_full_determinism`, or `TrainingArguments(full_determinism=True)`,
+    with which the Trainer calls it: `trainer.py:419`; Lightning
     `Trainer(deterministic=True)`, `seed_everything` of `seedlint.runtime` ...).
 
     Only programs that may run a backward pass are reported, judged as SDL301 judges them (one that
@@ -181,6 +186,12 @@ class CudaWithoutDeterminism(Rule):
         # a program that never runs a backward pass: sampling, evaluation, export
         Valid("import torch\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
               "    model = torch.load('m.pt').cuda()\n    with torch.no_grad():\n        y = model(x)\n"),
+        # transformers' / trl's Trainer given arguments that ask for full determinism (it then calls
+        # enable_full_determinism instead of set_seed)
+        Valid("import transformers\nfrom trl import SFTConfig, SFTTrainer\ndef train():\n"
+              "    args = SFTConfig(output_dir='out', full_determinism=True)\n"
+              "    model = transformers.AutoModelForCausalLM.from_pretrained('gpt2')\n"
+              "    SFTTrainer(model=model, args=args).train()\nif __name__ == '__main__':\n    train()\n"),
     ]
     INVALID = [
         # accelerate: the accelerator's device, or what prepare() moves there
@@ -206,6 +217,12 @@ class CudaWithoutDeterminism(Rule):
                       "th.zeros(1).to(device)\n" + TRAIN),
         Invalid("import torch\nif __name__ == '__main__':\n    torch.set_default_device('cuda')\n" + TRAIN,
                 expected=((3, 5),)),
+        # transformers' Trainer puts the model on args.device, CUDA whenever there is a GPU
+        Invalid("import transformers\nfrom transformers import Trainer\ndef train():\n"
+                "    args = transformers.TrainingArguments(output_dir='out')\n"
+                "    model = transformers.AutoModelForCausalLM.from_pretrained('gpt2')\n"
+                "    Trainer(model=model, args=args).train()\nif __name__ == '__main__':\n    train()\n",
+                expected=((6, 5),)),
         # Lightning 1.x: Trainer(gpus=N)
         Invalid("import pytorch_lightning as pl\nif __name__ == '__main__':\n    pl.seed_everything(0)\n"
                 "    trainer = pl.Trainer(max_epochs=1, gpus=1)\n    trainer.fit(model)\n" + CONV, expected=((4, 15),)),
@@ -242,9 +259,11 @@ class CudaWithoutDeterminism(Rule):
             if s.cuda is None and not s.spawns or not prog.trains or not ctx.may_run_nondeterministic_kernel(prog):
                 continue
             if s.cuda is not None and s.det_on is None:
+                also = ("" if s.cuda.what not in HF_TRAINERS else
+                        " (or give the Trainer `TrainingArguments(full_determinism=True)`)")
                 yield diag(s.cuda, self.code,
                            f"program `{prog.label}` runs on CUDA here but never enables deterministic mode: call "
-                           "`torch.use_deterministic_algorithms(True, warn_only=True)` at its start", self.fix)
+                           f"`torch.use_deterministic_algorithms(True, warn_only=True)` at its start{also}", self.fix)
             elif s.cuda is not None and (flag := _switch_flag_off(ctx, prog)) is not None:
                 yield diag(s.cuda, self.code,
                            f"program `{prog.label}` runs on CUDA here, and enables deterministic mode only when "

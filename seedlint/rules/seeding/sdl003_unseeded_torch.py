@@ -15,7 +15,8 @@ class UnseededTorch(Rule):
     draw from torch's global generator when nothing on the way calls `torch.manual_seed` or a helper
     that does. Draws include explicit calls (`torch.rand*`, `randperm`, `normal_`, `bernoulli`,
     `multinomial`, `F.dropout` ...) and implicit ones: building `torch.nn` layers with parameters
-    (their init draws from the RNG), `nn.Dropout`, `DataLoader(shuffle=True)` and random samplers
+    (their init draws from the RNG), peft's `get_peft_model` (its new LoRA `A` matrices start from
+    `nn.init.kaiming_uniform_`: peft 0.22.0 `tuners/lora/layer.py:364-370`), `nn.Dropout`, `DataLoader(shuffle=True)` and random samplers
     without `generator=`, `random_split`, torchvision's random transforms.
 
     Building layers is not reported in a program that never trains (no `backward()`, optimizer or

@@ -71,6 +71,13 @@ class SeedAfterUse(Rule):
                 "    torch.manual_seed(0)\n", expected=((5, 5),),
                 fixed="import torch\nimport torch.nn as nn\nif __name__ == '__main__':\n"
                       "    torch.manual_seed(0)\n    model = nn.Linear(2, 2)\n"),
+        # peft's get_peft_model draws the new LoRA weights from torch's RNG
+        Invalid("import torch\nfrom peft import LoraConfig, get_peft_model\nif __name__ == '__main__':\n"
+                "    model = get_peft_model(base, LoraConfig(r=8))\n    torch.manual_seed(0)\n"
+                "    torch.optim.SGD(model.parameters(), lr=0.1).step()\n", expected=((5, 5),),
+                fixed="import torch\nfrom peft import LoraConfig, get_peft_model\nif __name__ == '__main__':\n"
+                      "    torch.manual_seed(0)\n    model = get_peft_model(base, LoraConfig(r=8))\n"
+                      "    torch.optim.SGD(model.parameters(), lr=0.1).step()\n"),
         Invalid("import numpy as np\nidx = np.random.permutation(5)\nnp.random.seed(1)\n", expected=((3, 1),),
                 fixed="import numpy as np\nnp.random.seed(1)\nidx = np.random.permutation(5)\n"),
         Invalid({"train.py": "from models import build\nfrom helpers import set_seed as seed_it\n"
