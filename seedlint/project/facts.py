@@ -329,6 +329,8 @@ class Analyzer:
         self.cond_depth = 0
         self.in_main_guard = False
         self.cuda_known = 0  # inside `if x.type == "cuda":` / `if t.is_cuda:` (a device already chosen)
+        # inside `if dims == 3:` on a parameter named for a dimensionality: the values compared with
+        self.dims_branch: List[int] = []
         self._defaults_of: Optional[str] = None  # set while a function's default values are visited
         self._deferred_cuda: List[Tuple[ast.AST, Dict[str, Any]]] = []
         self.no_grad = 0  # inside `with torch.no_grad():` (or inference_mode, set_grad_enabled(False))
@@ -782,8 +784,8 @@ class Analyzer:
                         fact["ne"] = [i, pname, src]
                         break
         saved = (self.guards, self.cond_depth, self.in_main_guard, self.no_grad, self.fn_no_grad, self.in_model,
-                 self.if_tests)
-        self.guards, self.cond_depth, self.in_main_guard, self.if_tests = [], 0, False, []
+                 self.if_tests, self.dims_branch)
+        self.guards, self.cond_depth, self.in_main_guard, self.if_tests, self.dims_branch = [], 0, False, [], []
         # a function runs when it is called, not where it is defined: only its own decorators turn grad off
         self.no_grad = 0
         self.fn_no_grad = any(self._grad_off(d) for d in decorators) if decorators else False
@@ -797,7 +799,7 @@ class Analyzer:
         self._visit_block(node.body)
         self._leave()
         (self.guards, self.cond_depth, self.in_main_guard, self.no_grad, self.fn_no_grad,
-         self.in_model, self.if_tests) = saved
+         self.in_model, self.if_tests, self.dims_branch) = saved
 
     def _grad_off(self, expr: ast.expr) -> bool:
         """``torch.no_grad()`` / ``torch.inference_mode()`` / ``torch.set_grad_enabled(False)`` (or the first
@@ -926,12 +928,31 @@ class Analyzer:
         self.if_tests.append(node.test)
         known = int(_tests_on_cuda(node.test))
         self.cuda_known += known
+        dims = self._dims_test(node.test)
+        if dims is not None:
+            self.dims_branch.append(dims)
         self._visit_block(node.body)
+        if dims is not None:
+            self.dims_branch.pop()
         self.cuda_known -= known
         self.guards.pop()
         self._visit_block(node.orelse)
         self.if_tests.pop()
         self.cond_depth -= 1
+
+    def _dims_test(self, test: ast.expr) -> Optional[int]:
+        """``k`` for ``if dims == k:`` on a parameter of the function named for a dimensionality (``dims``,
+        ``ndim``, ``spatial_dims``): the branch of a helper that builds the layer for one dimensionality
+        (``avg_pool_nd(dims, ...)``: AvgPool1d / 2d / 3d)."""
+        if (type(test) is not ast.Compare or len(test.ops) != 1 or type(test.ops[0]) is not ast.Eq  # type: ignore[attr-defined]
+                or type(test.left) is not ast.Name or type(test.comparators[0]) is not ast.Constant):  # type: ignore[attr-defined]
+            return None
+        k = test.comparators[0].value  # type: ignore[attr-defined]
+        name = test.left.id  # type: ignore[attr-defined]
+        if type(k) is not int or not _DIMS_NAME(name) or self.scope.kind != "function":
+            return None
+        bnd = self.scope.bindings.get(name)
+        return k if bnd is not None and (bnd.kind == "param" or bnd.param) else None
 
     def _none_fallback(self, node: ast.If) -> None:
         """``if opt.seed is None: opt.seed = random.randint(...)``: the default run gets a seed drawn from
@@ -1258,6 +1279,10 @@ class Analyzer:
                 extra["nd"] = 1
             if id(site.node) in self._values_only:
                 extra["vo"] = 1
+            if self.dims_branch:
+                dim = _OP_DIMS(op["api"])
+                if dim is not None and int(dim.group(1)) in self.dims_branch:
+                    extra["dd"] = 1  # AvgPool3d under `if dims == 3:`: built only for 3-d data
             if name is not None and name != op["api"] and not name.startswith(LOCAL):
                 extra["form"] = name  # what the call names (`nn.Upsample` reaches `F.interpolate`)
             self._event("op", site.node, id=op["id"], lst=op["list"], api=op["api"], dev=op["device"],
@@ -1555,6 +1580,11 @@ class Analyzer:
             self._event("cuda", node)
 
     # ------------------------------------------------------------------ misc statements
+
+# a parameter named for the number of spatial dimensions (`dims`, `ndim`, `n_dims`, `spatial_dims`, `dimensions`)
+_DIMS_NAME = re.compile(r"(n_?|num_|spatial_|conv_)?dim(s|ension|ensions)?|ndims?|nd").fullmatch
+# the dimensionality an op's name carries (`AvgPool3d`, `avg_pool3d`, `ConvTranspose2d`)
+_OP_DIMS = re.compile(r"(\d)d$").search
 
 _FULL, _KEEP, _KEEP_LOCAL, _PLAIN = "full", "keep", "local", "plain"
 _PLANS: Dict[str, str] = {}  # resolved call name -> how _call_events treats it (worked out once per name)

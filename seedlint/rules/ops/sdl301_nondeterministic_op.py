@@ -71,6 +71,10 @@ class NondeterministicOp(Rule):
       say (`torch/_tensor_docs.py:2408-2411`, `:4344-4348`), and a call cannot show that; they are
       not reported. Nor is an accumulation of zeros or ones (`scatter_add_(0, idx,
       torch.ones_like(idx))`, a count), whose sums are exact in any order (below 2**24 in float32).
+    - a layer built in the branch of a helper that picks the layer for the dimensionality it is given
+      (`if dims == 3: return nn.AvgPool3d(...)` on a parameter named `dims`, `ndim`, `spatial_dims`
+      ...: the `conv_nd` / `avg_pool_nd` helpers of the diffusion code bases) is not reported: it runs
+      only for data of that dimensionality, which the call does not show.
     - CUDA-only ops are reported only for programs that run on CUDA. Plain convolutions are left to
       SDL102.
 
@@ -116,6 +120,11 @@ class NondeterministicOp(Rule):
         "import torch\nimport torch.nn.functional as F\nclass Sample(torch.autograd.Function):\n"
         "    @staticmethod\n    def forward(ctx, x, grid):\n        return F.grid_sample(x, grid)\n"
         "    @staticmethod\n    def backward(ctx, g):\n        return g, None\n",
+        # the 3-d branch of a helper that builds the layer for the dimensionality it is given (guided-diffusion,
+        # latent diffusion): it runs only for 3-d data, which the call does not show
+        "import torch.nn as nn\ndef avg_pool_nd(dims, *args, **kwargs):\n    if dims == 1:\n"
+        "        return nn.AvgPool1d(*args, **kwargs)\n    elif dims == 2:\n        return nn.AvgPool2d(*args, **kwargs)\n"
+        "    elif dims == 3:\n        return nn.AvgPool3d(*args, **kwargs)\n",
         # global average pooling: a mean, whatever the device
         "import torch\nfrom torch import nn\nclass Head(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
         "        self.pool = nn.AdaptiveAvgPool2d((1, 1))\n        self.pool3 = nn.AdaptiveAvgPool3d(1)\n"
@@ -194,6 +203,9 @@ class NondeterministicOp(Rule):
 
     INVALID = [
         Invalid("import torch\ndef agg(x, idx, src):\n    return x.index_add_(0, idx, src)\n", expected=((3, 12),)),
+        # a test on something other than a dimensionality parameter, or another dimensionality than the layer's
+        Invalid("import torch.nn as nn\ndef pool(video, dims):\n    if video:\n        return nn.AvgPool3d(2)\n"
+                "    if dims == 2:\n        return nn.AvgPool3d(2)\n", expected=((4, 16), (6, 16))),
         # backward-only: in model code (a class with forward), where the input is differentiated
         Invalid("import torch.nn.functional as F\nimport torch\nclass Up(torch.nn.Module):\n"
                 "    def up(self, x):\n        return F.interpolate(x, scale_factor=2, mode='bilinear')\n",
@@ -244,7 +256,7 @@ class NondeterministicOp(Rule):
         every_trainer_det = bool(training) and all(p.summary.det_algos is not None for p in training)
         entries = {p.entry for p in ctx.programs}
         for path, lid, ev in ctx.events("op"):
-            if ev["api"] in PLAIN_CONV or ev.get("nd") or (ev.get("vo") and ev["api"] in VALUES_DETERMINISTIC):
+            if ev["api"] in PLAIN_CONV or ev.get("nd") or ev.get("dd") or (ev.get("vo") and ev["api"] in VALUES_DETERMINISTIC):
                 continue
             backward = bool(ev["bw"])
             # a program that runs no backward pass never runs the nondeterministic part of a backward-only op

@@ -17,7 +17,8 @@ class RaisesInDeterministicMode(Rule):
     that runs them enables deterministic mode without `warn_only=True`, directly or through a
     helper (transformers `enable_full_determinism`, Lightning `Trainer(deterministic=True)` ...).
     Conditions are honoured as in SDL301 (an op whose backward raises only where the call shows it is
-    differentiated, and in a program that may run a backward pass), and CUDA-only ops are reported
+    differentiated, and in a program that may run a backward pass; not a layer in the `if dims == 3:`
+    branch of a helper that builds it for the dimensionality it is given), and CUDA-only ops are reported
     only for programs that run on CUDA. A module no entry point reaches is judged on its own.
 
     ## Why is this bad?
@@ -82,7 +83,7 @@ class RaisesInDeterministicMode(Rule):
     def check_project(self, ctx: ProjectContext) -> Iterator[Diagnostic]:
         entries = {p.entry for p in ctx.programs}
         for path, lid, ev in ctx.events("op"):
-            if ev["lst"] != "b" or ev.get("nd"):  # (a backward that never runs raises nothing: see SDL301)
+            if ev["lst"] != "b" or ev.get("nd") or ev.get("dd"):  # (a backward that never runs raises nothing: see SDL301)
                 continue
             # (nor does a backward that a program which never trains does not run)
             progs = [p for p in ctx.programs_containing(path) if p.trains or not ev["bw"]]
