@@ -220,3 +220,19 @@ def test_modules_a_script_imports_import_their_siblings_from_the_scripts_folder(
     res = check_paths([tmp_path], no_cache=True)
     assert [p.label for p in res.programs] == ["code/train.py"]
     assert res.diagnostics == []
+
+
+def test_an_unseeded_use_reached_by_several_programs_names_one_that_trains(tmp_path):
+    from tests.helpers import check, write_project
+
+    # `aaa_eval.py` comes first by name; the draw under a training-only option is named with train.py
+    write_project(tmp_path, {
+        "aaa_eval.py": "from data import Boxes\nif __name__ == '__main__':\n    print(Boxes(multiscale=False).get())\n",
+        "train.py": "import torch\nfrom data import Boxes\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
+                    "    net = torch.nn.Linear(2, 2)\n    opt = torch.optim.SGD(net.parameters(), lr=0.1)\n"
+                    "    print(Boxes(multiscale=True).get())\n",
+        "data.py": "import random\nclass Boxes:\n    def __init__(self, multiscale):\n        self.multiscale = multiscale\n"
+                   "    def get(self):\n        return random.choice([320, 416]) if self.multiscale else 416\n",
+    })
+    (d,) = check(tmp_path, select=["SDL001"])
+    assert "program `train.py`" in d.message and "(also in 1 other program)" in d.message

@@ -16,7 +16,9 @@ HOW = {
 
 def unseeded(ctx: ProjectContext, rng: str, code: str) -> Iterator[Diagnostic]:
     what, call = HOW[rng]
-    for prog in ctx.programs:
+    # a program that trains first: when several programs reach the same use, the finding names the first
+    # (a draw under a training-only option is named with the training script, not the evaluation one)
+    for prog in sorted(ctx.programs, key=lambda p: not p.trains):
         site = unseeded_use(prog, rng)
         if site is None:
             continue
