@@ -103,6 +103,20 @@ LIBRARY_INIT_DRAWS: FrozenSet[str] = frozenset({
     "peft.get_peft_model", "peft.mapping_func.get_peft_model", "peft.mapping.get_peft_model",
     "peft.inject_adapter_in_model", "peft.mapping.inject_adapter_in_model",
 })
+# third-party functions that draw from a global RNG each time they are called -> the RNGs
+LIBRARY_DRAWS: Dict[str, Tuple[str, ...]] = {
+    # torch_geometric 2.8.1, utils/_negative_sampling.py: negative_sampling samples candidate edges with
+    # sample() (:96, :109), which calls random.sample (:322-329); batched_negative_sampling calls it per graph;
+    # structured_negative_sampling draws torch.randint (:258, :264)
+    **{f"torch_geometric.utils.{m}{f}": ("random",) for m in ("", "_negative_sampling.", "negative_sampling.")
+       for f in ("negative_sampling", "batched_negative_sampling")},
+    **{f"torch_geometric.utils.{m}structured_negative_sampling": ("torch",)
+       for m in ("", "_negative_sampling.", "negative_sampling.")},
+}
+# third-party calls that move a model to the GPU when there is one (SDL102's CUDA work): DeepSpeed's engine
+# moves the module to its accelerator's device (deepspeed 0.19.8 runtime/engine.py:1944, :2094), which is
+# `cuda:N` whenever torch sees a GPU (accelerator/real_accelerator.py:205-206, cuda_accelerator.py:65-68)
+CUDA_PLACERS: FrozenSet[str] = frozenset({"deepspeed.initialize"})
 TORCHVISION_RANDOM_EXTRA: FrozenSet[str] = frozenset(
     "ColorJitter RandAugment AutoAugment TrivialAugmentWide AugMix GaussianBlur ElasticTransform "
     "ScaleJitter MixUp CutMix".split()

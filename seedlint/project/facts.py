@@ -1236,6 +1236,8 @@ class Analyzer:
             self._event("cuda", node)
         if name in HF_TRAINERS:
             self._event("cuda", node, what=name)  # the model goes to args.device: CUDA whenever a GPU is visible
+        elif name in apis.CUDA_PLACERS:
+            self._event("cuda", node)
         if name in apis.SPAWN_CALLS:
             pos, kw = apis.SPAWN_CALLS[name]
             target = site.arg(pos, kw)
@@ -1429,6 +1431,9 @@ class Analyzer:
             return [] if has_gen else ["torch"]
         if name in apis.LIBRARY_INIT_DRAWS:
             return ["torch"]
+        lib = apis.LIBRARY_DRAWS.get(name)
+        if lib is not None:
+            return list(lib)
         if name.startswith("torchvision.transforms.") and (
             leaf.startswith("Random") or leaf in apis.TORCHVISION_RANDOM_EXTRA
         ):
@@ -1596,6 +1601,7 @@ _SPECIAL_CALLS = frozenset({
     *LIGHTNING_TRAINERS, *LIGHTNING_FABRICS, *HF_TRAINERS, *apis.SPAWN_CALLS, *apis.CLI_RUNNERS, apis.DISTRIBUTED_SAMPLER,
     apis.DATALOADER,
     *apis.ENV_SETTERS, *apis.TORCH_RANDOM_FUNCS, *apis.RANDOM_SAMPLERS, apis.RANDOM_SPLIT, *apis.LIBRARY_INIT_DRAWS,
+    *apis.LIBRARY_DRAWS, *apis.CUDA_PLACERS,
 })
 
 

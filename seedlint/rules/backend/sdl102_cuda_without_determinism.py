@@ -41,6 +41,8 @@ class CudaWithoutDeterminism(Rule):
     `Trainer(accelerator="gpu")` or `Trainer(gpus=N)` and `Fabric(accelerator="cuda")`, transformers' `Trainer(...)`
     (and trl's trainers built on it: the constructor moves the model to `args.device`, which is `cuda:0`
     whenever a GPU is visible; transformers 5.24.0 `trainer.py:481-504`, `training_args.py:1944-1946`),
+    `deepspeed.initialize(...)` (its engine moves the model to the accelerator's device, `cuda:N` whenever torch
+    sees a GPU: deepspeed 0.19.8 `runtime/engine.py:1944`, `:2094`, `accelerator/real_accelerator.py:205-206`),
     accelerate's `accelerator.device` and
     `accelerator.prepare(...)` for an `Accelerator()` without `cpu=True` (its device is CUDA when there is
     one), a device chosen with `torch.cuda.is_available()`,
@@ -217,6 +219,10 @@ class CudaWithoutDeterminism(Rule):
                       "th.zeros(1).to(device)\n" + TRAIN),
         Invalid("import torch\nif __name__ == '__main__':\n    torch.set_default_device('cuda')\n" + TRAIN,
                 expected=((3, 5),)),
+        # DeepSpeed's engine moves the model to its accelerator's device
+        Invalid("import torch, deepspeed\nif __name__ == '__main__':\n    net = torch.nn.Conv2d(3, 8, 3)\n"
+                "    engine, opt, _, _ = deepspeed.initialize(model=net, model_parameters=net.parameters())\n"
+                "    engine.backward(engine(x).sum())\n", expected=((4, 25),)),
         # transformers' Trainer puts the model on args.device, CUDA whenever there is a GPU
         Invalid("import transformers\nfrom transformers import Trainer\ndef train():\n"
                 "    args = transformers.TrainingArguments(output_dir='out')\n"

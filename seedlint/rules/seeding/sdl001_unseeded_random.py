@@ -16,7 +16,9 @@ class UnseededPythonRandom(Rule):
     hands to a command-line runner: `fire.Fire(main)`, `typer.run(main)`, absl's `app.run(main)`,
     `jsonargparse.CLI`, `tyro.cli`, `defopt.run`, `plac.call`), and reports
     the first use of the `random` module's global generator (`random.shuffle`, `random.choice`,
-    `random.random` ...) when nothing on that way calls `random.seed` or a helper that does
+    `random.random` ..., and library functions that draw from it: torch_geometric's `negative_sampling`
+    and `batched_negative_sampling` sample candidate edges with `random.sample`, torch_geometric 2.8.1
+    `utils/_negative_sampling.py:96`, `:109`, `:322-329`) when nothing on that way calls `random.seed` or a helper that does
     (Lightning `seed_everything`, transformers `set_seed`, the project's own `set_seed` ...). Reported
     once per program, at the first use. A module no entry point reaches gets no finding. Uses inside
     `Dataset.__getitem__` are covered when torch is seeded and the loader has workers, since each
@@ -102,6 +104,12 @@ class UnseededPythonRandom(Rule):
         # a command-line runner calls the function it is given
         Invalid("import fire, random\ndef main(n=3):\n    return random.sample(range(10), n)\n"
                 "if __name__ == '__main__':\n    fire.Fire(main)\n", expected=((3, 12),)),
+        # torch_geometric's negative sampling draws from python random (seeding torch is not enough)
+        Invalid("import torch\nfrom torch_geometric.utils import negative_sampling\nif __name__ == '__main__':\n"
+                "    torch.manual_seed(0)\n    neg = negative_sampling(edge_index, num_nodes=10)\n", expected=((5, 11),),
+                fixed="import torch\nfrom torch_geometric.utils import negative_sampling\nimport random\n"
+                      "if __name__ == '__main__':\n    random.seed(0)\n"
+                      "    torch.manual_seed(0)\n    neg = negative_sampling(edge_index, num_nodes=10)\n"),
         # a word that only contains "port" is not a port
         Invalid("import random\nif __name__ == '__main__':\n    report = random.random()\n", expected=((3, 14),)),
         # the same transform, no workers: it runs in the main process, where `random` is not seeded

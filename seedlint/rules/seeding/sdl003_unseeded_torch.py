@@ -16,7 +16,9 @@ class UnseededTorch(Rule):
     that does. Draws include explicit calls (`torch.rand*`, `randperm`, `normal_`, `bernoulli`,
     `multinomial`, `F.dropout` ...) and implicit ones: building `torch.nn` layers with parameters
     (their init draws from the RNG), peft's `get_peft_model` (its new LoRA `A` matrices start from
-    `nn.init.kaiming_uniform_`: peft 0.22.0 `tuners/lora/layer.py:364-370`), `nn.Dropout`, `DataLoader(shuffle=True)` and random samplers
+    `nn.init.kaiming_uniform_`: peft 0.22.0 `tuners/lora/layer.py:364-370`), torch_geometric's
+    `structured_negative_sampling` (`torch.randint`: torch_geometric 2.8.1 `utils/_negative_sampling.py:258`),
+    `nn.Dropout`, `DataLoader(shuffle=True)` and random samplers
     without `generator=`, `random_split`, torchvision's random transforms.
 
     Building layers is not reported in a program that never trains (no `backward()`, optimizer or
