@@ -890,16 +890,20 @@ class Analyzer:
         self.self_attrs.setdefault((scope.class_id, target.attr), []).append((value, scope))
 
     def _note_rng_attribute(self, target: ast.expr, value: ast.expr) -> None:
+        scope = self.scope
+        if scope.kind == "function":
+            cls_id = scope.class_id
+            if cls_id is None or not (
+                    type(target) is ast.Attribute and type(target.value) is ast.Name  # type: ignore[attr-defined]
+                    and target.value.id == scope.self_name):  # type: ignore[attr-defined]
+                return  # a method's local name (`g = torch.Generator()` in __init__) is not kept by the object
+        elif scope.kind == "class":
+            cls_id = scope.local_id
+        else:
+            return
+        # (the name is resolved last: most assignments are to a function's local names)
         if not isinstance(value, ast.Call) or self.resolve(value.func) not in RNG_OBJECTS:
             return
-        cls_id = self.scope.class_id if self.scope.kind == "function" else (
-            self.scope.local_id if self.scope.kind == "class" else None)
-        if cls_id is None:
-            return
-        if self.scope.kind == "function" and not (
-                type(target) is ast.Attribute and type(target.value) is ast.Name  # type: ignore[attr-defined]
-                and target.value.id == self.scope.self_name):  # type: ignore[attr-defined]
-            return  # a method's local name (`g = torch.Generator()` in __init__) is not kept by the object
         attr = target.attr if isinstance(target, ast.Attribute) else (target.id if isinstance(target, ast.Name) else None)
         if attr is not None:
             self.class_rngs.setdefault(cls_id, f"{cls_id.rsplit('.', 1)[-1]}.{attr}")
