@@ -331,6 +331,7 @@ class Analyzer:
         self.cuda_known = 0  # inside `if x.type == "cuda":` / `if t.is_cuda:` (a device already chosen)
         # inside `if dims == 3:` on a parameter named for a dimensionality: the values compared with
         self.dims_branch: List[int] = []
+        self._use_depth: Dict[int, int] = {}  # id of a "use" event -> the depth of conditions it is under
         self._defaults_of: Optional[str] = None  # set while a function's default values are visited
         self._deferred_cuda: List[Tuple[ast.AST, Dict[str, Any]]] = []
         self.no_grad = 0  # inside `with torch.no_grad():` (or inference_mode, set_grad_enabled(False))
@@ -557,7 +558,9 @@ class Analyzer:
             ev["g"] = sorted({g for gs in self.guards for g in gs})
         ev.update(data)
         self.func_facts[fid]["events"].append(ev)
-        if kind == "call":
+        if kind == "use":
+            self._use_depth[id(ev)] = self.cond_depth  # (_used_in_both_branches)
+        elif kind == "call":
             self._call_evs[id(node)] = ev
             if not self.trains and apis.is_training_call(data["t"]):
                 self.trains = True
@@ -935,7 +938,10 @@ class Analyzer:
         dims = self._dims_test(node.test)
         if dims is not None:
             self.dims_branch.append(dims)
+        events = self.func_facts[self._fact_id()]["events"]
+        start = len(events)
         self._visit_block(node.body)
+        mid = len(events)
         if dims is not None:
             self.dims_branch.pop()
         self.cuda_known -= known
@@ -943,6 +949,33 @@ class Analyzer:
         self._visit_block(node.orelse)
         self.if_tests.pop()
         self.cond_depth -= 1
+        if node.orelse and start < mid < len(events):
+            self._used_in_both_branches(events, start, mid)
+
+    def _used_in_both_branches(self, events: List[Dict[str, Any]], start: int, mid: int) -> None:
+        """An RNG that both branches of an ``if``/``else`` use, each outside any further condition, is used
+        whichever branch runs: a use event after the ``if`` says so (at the first branch's use), for the
+        straight-line view of SDL007, which takes no conditional use."""
+        depths, depth = self._use_depth, self.cond_depth + 1
+        first: Dict[str, Dict[str, Any]] = {}
+        for ev in events[start:mid]:
+            if ev["k"] == "use" and depths.get(id(ev)) == depth and not ev.get("lz"):
+                for r in ev["r"]:
+                    first.setdefault(r, ev)
+        if not first:
+            return
+        other = {r for ev in events[mid:] if ev["k"] == "use" and depths.get(id(ev)) == depth and not ev.get("lz")
+                 for r in ev["r"]}
+        for r, ev in first.items():
+            if r in other:
+                both = {k: v for k, v in ev.items() if k not in ("cond", "g")}
+                both["r"] = [r]
+                if self.cond_depth:
+                    both["cond"] = 1
+                if self.guards:
+                    both["g"] = sorted({g for gs in self.guards for g in gs})
+                events.append(both)
+                depths[id(both)] = self.cond_depth
 
     def _dims_test(self, test: ast.expr) -> Optional[int]:
         """``k`` for ``if dims == k:`` on a parameter of the function named for a dimensionality (``dims``,
