@@ -218,6 +218,7 @@ NO_KERNEL_PACKAGES = frozenset({
     "neptune", "clearml", "omegaconf", "hydra", "absl", "fire", "click", "typer", "rich", "loguru", "termcolor",
     "colorama", "tabulate", "requests", "psutil", "pynvml", "GPUtil", "einops", "gym", "gymnasium", "mujoco",
     "mujoco_py", "dm_control", "dm_env", "pybullet", "ale_py", "atari_py", "procgen", "minigrid", "networkx",
+    "d4rl", "minari", "metaworld", "gym_minigrid",  # (offline-RL datasets and environments: numpy, no layers)
     "optuna", "lightning", "pytorch_lightning", "lightning_fabric", "accelerate", "soundfile", "librosa",
     "jsonargparse", "tyro", "simple_parsing", "easydict", "addict", "munch", "dotenv", "filelock", "git",
     "pkg_resources", "setuptools", "packaging", "six", "attr", "attrs", "pydantic", "cloudpickle", "joblib", "dill",

@@ -396,6 +396,12 @@ class Project:
                 return None
         return None
 
+    def names_project_code(self, path: str, module: str) -> bool:
+        """Is there project code below ``module`` as ``path`` imports it, though the name itself resolves to no
+        file: a folder without ``__init__.py`` (a namespace package, ``from utils import process``)?"""
+        head = module.partition(".")[0]
+        return any((base, head) in self._module_heads for base in self.roots_for(path))
+
     def _symbol(self, mod: str, rest: List[str], depth: int) -> Any:
         f = self.facts.get(mod)
         if f is None or not rest:
@@ -1509,7 +1515,7 @@ class ProjectContext:
                 hit = True
                 break
             found = self.project.resolve(path, module)
-            if found is None or found[0] == "external":
+            if (found is None or found[0] == "external") and not self.project.names_project_code(path, module):
                 hit = True
                 break
         self._file_kernel[path] = hit

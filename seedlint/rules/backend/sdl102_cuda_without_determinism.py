@@ -139,6 +139,14 @@ class CudaWithoutDeterminism(Rule):
                            "    def __init__(self):\n        super().__init__()\n        self.l1 = nn.Linear(3, 64)\n"
                            "        self.l2 = nn.Linear(64, 1)\n    def forward(self, x):\n"
                            "        return self.l2(F.relu(self.l1(x)))\n"}, path="train.py"),
+        # the project's own folder without __init__.py (a namespace package) is no third-party package; nor is
+        # an offline-RL dataset package (d4rl: numpy arrays)
+        Valid({"train.py": "import d4rl\nimport torch\nfrom utils import process\nif __name__ == '__main__':\n"
+                           "    torch.manual_seed(0)\n    model = torch.nn.Linear(8, 1).cuda()\n"
+                           "    opt = torch.optim.Adam(model.parameters())\n"
+                           "    model(torch.from_numpy(process.load()).cuda()).sum().backward()\n",
+               "utils/process.py": "import numpy as np\ndef load():\n    return np.ones((4, 8), dtype=np.float32)\n"},
+              path="train.py"),
         # torchvision imported but no model of it built; a build tool for the project's own C++ sampler
         Valid("import torch\nimport torchvision\nfrom cppimport import imp_from_filepath\n"
               "if __name__ == '__main__':\n    torch.manual_seed(0)\n    emb = torch.nn.Embedding(10, 4).cuda()\n"
