@@ -66,6 +66,12 @@ NP_LEGACY_FUNCS: FrozenSet[str] = frozenset(
     "noncentral_f pareto power rayleigh standard_cauchy standard_exponential standard_gamma standard_t "
     "triangular vonmises wald weibull zipf chisquare f logseries bytes random_integers".split()
 )
+# what `from random import *` / `from numpy.random import *` bind that seedlint knows (their __all__: the draws,
+# the seeding functions and the generator classes)
+STAR_EXPORTS: Dict[str, FrozenSet[str]] = {
+    "random": PY_RANDOM_FUNCS | {"seed", "getstate", "setstate", "Random", "SystemRandom"},
+    "numpy.random": NP_LEGACY_FUNCS | {"seed", "get_state", "set_state", "RandomState", "default_rng", "Generator"},
+}
 TORCH_RANDOM_FUNCS: FrozenSet[str] = frozenset(
     {
         "torch.rand", "torch.randn", "torch.randint", "torch.randperm", "torch.rand_like", "torch.randn_like",

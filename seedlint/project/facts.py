@@ -386,6 +386,11 @@ class Analyzer:
         elif kind == 3:  # ImportFrom
             mod = "." * stmt.level + (stmt.module or "")  # type: ignore[attr-defined]
             for alias in stmt.names:  # type: ignore[attr-defined]
+                if alias.name == "*" and not stmt.level and stmt.module in apis.STAR_EXPORTS:  # type: ignore[attr-defined]
+                    # `from random import *`: the names it binds, as `from random import shuffle, ...` would
+                    for name in apis.STAR_EXPORTS[stmt.module]:  # type: ignore[attr-defined]
+                        b[name] = Binding("import", f"{stmt.module}.{name}")  # type: ignore[attr-defined]
+                    continue
                 if alias.name == "*":
                     # `from .parts import *` of a module that may be the project's: a name this module never
                     # binds may come from it (resolved project-wide, see _base_of)

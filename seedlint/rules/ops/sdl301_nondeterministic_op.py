@@ -256,7 +256,8 @@ class NondeterministicOp(Rule):
         every_trainer_det = bool(training) and all(p.summary.det_algos is not None for p in training)
         entries = {p.entry for p in ctx.programs}
         for path, lid, ev in ctx.events("op"):
-            if ev["api"] in PLAIN_CONV or ev.get("nd") or ev.get("dd") or (ev.get("vo") and ev["api"] in VALUES_DETERMINISTIC):
+            if (ev["api"] in PLAIN_CONV or ev.get("nd") or ev.get("dd")
+                    or (ev.get("vo") and ev["api"] in VALUES_DETERMINISTIC)):
                 continue
             backward = bool(ev["bw"])
             # a program that runs no backward pass never runs the nondeterministic part of a backward-only op

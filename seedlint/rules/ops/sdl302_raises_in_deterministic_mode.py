@@ -83,7 +83,8 @@ class RaisesInDeterministicMode(Rule):
     def check_project(self, ctx: ProjectContext) -> Iterator[Diagnostic]:
         entries = {p.entry for p in ctx.programs}
         for path, lid, ev in ctx.events("op"):
-            if ev["lst"] != "b" or ev.get("nd") or ev.get("dd"):  # (a backward that never runs raises nothing: see SDL301)
+            # (a backward that never runs raises nothing: see SDL301)
+            if ev["lst"] != "b" or ev.get("nd") or ev.get("dd"):
                 continue
             # (nor does a backward that a program which never trains does not run)
             progs = [p for p in ctx.programs_containing(path) if p.trains or not ev["bw"]]

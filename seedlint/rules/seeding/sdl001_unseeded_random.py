@@ -16,9 +16,10 @@ class UnseededPythonRandom(Rule):
     hands to a command-line runner: `fire.Fire(main)`, `typer.run(main)`, absl's `app.run(main)`,
     `jsonargparse.CLI`, `tyro.cli`, `defopt.run`, `plac.call`), and reports
     the first use of the `random` module's global generator (`random.shuffle`, `random.choice`,
-    `random.random` ..., and library functions that draw from it: torch_geometric's `negative_sampling`
-    and `batched_negative_sampling` sample candidate edges with `random.sample`, torch_geometric 2.8.1
-    `utils/_negative_sampling.py:96`, `:109`, `:322-329`) when nothing on that way calls `random.seed` or a helper that does
+    `random.random` ..., also as names `from random import *` binds, and library functions that draw from
+    it: torch_geometric's `negative_sampling` and `batched_negative_sampling` sample candidate edges with
+    `random.sample`, torch_geometric 2.8.1 `utils/_negative_sampling.py:96`, `:109`, `:322-329`) when
+    nothing on that way calls `random.seed` or a helper that does
     (Lightning `seed_everything`, transformers `set_seed`, the project's own `set_seed` ...). Reported
     once per program, at the first use. A module no entry point reaches gets no finding. Uses inside
     `Dataset.__getitem__` are covered when torch is seeded and the loader has workers, since each
@@ -110,6 +111,13 @@ class UnseededPythonRandom(Rule):
                 fixed="import torch\nfrom torch_geometric.utils import negative_sampling\nimport random\n"
                       "if __name__ == '__main__':\n    random.seed(0)\n"
                       "    torch.manual_seed(0)\n    neg = negative_sampling(edge_index, num_nodes=10)\n"),
+        # `from random import *` binds the draws as `from random import shuffle` would (and `random` the function:
+        # the fix does not rebind it)
+        Invalid("from random import *\nif __name__ == '__main__':\n    xs = [1, 2]\n    shuffle(xs)\n    print(random())\n",
+                expected=((4, 5),),
+                fixed="from random import *\nfrom seedlint.runtime import seed_everything as _seedlint_seed_everything\n"
+                      "if __name__ == '__main__':\n    _seedlint_seed_everything(0)\n    xs = [1, 2]\n    shuffle(xs)\n"
+                      "    print(random())\n"),
         # a word that only contains "port" is not a port
         Invalid("import random\nif __name__ == '__main__':\n    report = random.random()\n", expected=((3, 14),)),
         # the same transform, no workers: it runs in the main process, where `random` is not seeded
