@@ -5,7 +5,9 @@ torch) when it is a method call on an object of unknown type whose method name i
 Tensor methods *and* that name is distinctive to torch (``index_add_``, ``scatter_add_`` ...); common
 names such as ``median`` or ``cumsum`` on an unknown object are not taken for tensor methods. Then the
 op's condition must be shown by the call (``accumulate=True``, ``mode='bilinear'``, ``weights=``);
-conditions a call cannot show (input requires grad, dtype, sparse input) never match.
+conditions a call cannot show (dtype, sparse input) never match. An op nondeterministic only on an input that
+requires grad (``torch.gather``: its backward is a ``scatter_add``) is matched as the ops nondeterministic "when
+attempting to differentiate" are: the caller reports it only where the call is visibly differentiated.
 """
 
 from __future__ import annotations
@@ -116,9 +118,18 @@ def match_ops(site: Any, name: Optional[str], method: Optional[str], imports_tor
     out = []
     for op in candidates:
         cond = _ops.condition_for(op, form)
-        if _shows(site, cond, form, values_of) and not _constant_source(site, op, method is not None):
+        if cond.get("reason") == _REQUIRES_GRAD:
+            # "when called on a CUDA tensor that requires grad" (torch.gather): what varies is the backward, a
+            # scatter_add (research table, entry 16), which runs where the call is differentiated: matched as
+            # the ops "when attempting to differentiate" are, and judged by the caller the same way
+            if not _constant_source(site, op, method is not None):
+                out.append({**op, "backward_only": True})
+        elif _shows(site, cond, form, values_of) and not _constant_source(site, op, method is not None):
             out.append(op)
     return out
+
+
+_REQUIRES_GRAD = "input requires grad"
 
 
 # Adaptive average pooling to one value per channel is a mean over the spatial dimensions, with a

@@ -41,7 +41,8 @@ class NondeterministicOp(Rule):
       `repeats` torch expands, clones and views, and that backward is a sum);
       `median(dim=...)` is not reported when only its values are read (`[0]`, `.values`,
       `values, _ = ...`: the docstring names its indices output). Conditions a call cannot show
-      (input requires grad, dtype, sparse input) are not reported. An adaptive average pool to a
+      (dtype, sparse input) are not reported; `torch.gather` "on a CUDA tensor that requires grad" (its
+      backward is a `scatter_add`) is judged as the ops below are, differentiated or not. An adaptive average pool to a
       single value per channel (`nn.AdaptiveAvgPool2d(1)`, `(1, 1)`, `F.adaptive_avg_pool3d(x, 1)`: the
       head of most CNNs) is not reported: torch computes it as a mean over the spatial dimensions
       (`aten/src/ATen/native/AdaptiveAveragePooling.cpp`, `adaptive_avg_pool2d_symint`, and the 3d
@@ -125,6 +126,10 @@ class NondeterministicOp(Rule):
         "import torch.nn as nn\ndef avg_pool_nd(dims, *args, **kwargs):\n    if dims == 1:\n"
         "        return nn.AvgPool1d(*args, **kwargs)\n    elif dims == 2:\n        return nn.AvgPool2d(*args, **kwargs)\n"
         "    elif dims == 3:\n        return nn.AvgPool3d(*args, **kwargs)\n",
+        # gather outside model code (index arithmetic), or under no_grad
+        "import torch\ndef pick(x, idx):\n    return torch.gather(x, 1, idx)\n",
+        "import torch\nclass Beam(torch.nn.Module):\n    @torch.no_grad()\n    def forward(self, s, i):\n"
+        "        return s.gather(1, i)\n",
         # global average pooling: a mean, whatever the device
         "import torch\nfrom torch import nn\nclass Head(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
         "        self.pool = nn.AdaptiveAvgPool2d((1, 1))\n        self.pool3 = nn.AdaptiveAvgPool3d(1)\n"
@@ -203,6 +208,10 @@ class NondeterministicOp(Rule):
 
     INVALID = [
         Invalid("import torch\ndef agg(x, idx, src):\n    return x.index_add_(0, idx, src)\n", expected=((3, 12),)),
+        # gather is nondeterministic on an input that requires grad (its backward is a scatter_add): reported as
+        # the backward-only ops are, in model code
+        Invalid("import torch\nclass Loss(torch.nn.Module):\n    def forward(self, logp, target):\n"
+                "        return -torch.gather(logp, 1, target.unsqueeze(1)).mean()\n", expected=((4, 17),)),
         # a test on something other than a dimensionality parameter, or another dimensionality than the layer's
         Invalid("import torch.nn as nn\ndef pool(video, dims):\n    if video:\n        return nn.AvgPool3d(2)\n"
                 "    if dims == 2:\n        return nn.AvgPool3d(2)\n", expected=((4, 16), (6, 16))),
