@@ -411,6 +411,13 @@ class Project:
         self.reads[mod].add(name)
         if len(rest) == 1 and name in funcs:
             return ("func", (mod, name))
+        if len(rest) > 1 and name in funcs:
+            # a function defined inside another one (`def experiment(): def get_batch(): ...`), called where it is
+            # in scope: its local id is the dotted path
+            lid = ".".join(rest)
+            self.reads[mod].add(lid)
+            if lid in funcs:
+                return ("func", (mod, lid))
         if name in f["classes"]:
             if len(rest) == 1:
                 return ("class", mod, name)

@@ -73,6 +73,9 @@ class UnseededNumpyGlobal(Rule):
               "    c = ds['train'].train_test_split(0.1, shuffle=False)\n"),
     ]
     INVALID = [
+        # a function defined inside the function the program runs, called there
+        Invalid("import numpy as np\ndef experiment():\n    def get_batch(n):\n        return np.random.choice(10, size=n)\n"
+                "    return get_batch(4)\nif __name__ == '__main__':\n    experiment()\n", expected=((4, 16),)),
         # a helper a package re-exports with `from .dm import *` in its __init__.py
         Invalid({"main.py": "from pkg.utils import draw\nif __name__ == '__main__':\n    draw()\n",
                  "pkg/__init__.py": "", "pkg/utils/__init__.py": "from .dm import *\n",
