@@ -982,6 +982,11 @@ class Analyzer:
                 events.append(both)
                 depths[id(both)] = self.cond_depth
 
+    def _lightning_2(self) -> bool:
+        """Does the file import Lightning as `lightning` (a 2.x name: `pytorch_lightning` was also 1.x's)?"""
+        return any(b.kind == "import" and (b.target or "").split(".")[0] == "lightning"
+                   for b in self.module_scope.bindings.values())
+
     def _dims_test(self, test: ast.expr) -> Optional[int]:
         """``k`` for ``if dims == k:`` on a parameter of the function named for a dimensionality (``dims``,
         ``ndim``, ``spatial_dims``): the branch of a helper that builds the layer for one dimensionality
@@ -1271,11 +1276,20 @@ class Analyzer:
                 name == "torch.distributed.init_process_group" and literal(site.arg(0, "backend")) == "nccl") or (
                 name == "torch.set_default_device" and self._is_cuda_literal(site.arg(0, "device"))):
             self._event("cuda", node)
-        if name in LIGHTNING_TRAINERS and (literal(site.kwarg("accelerator")) in ("gpu", "cuda")
-                                           or _asks_for_gpus(site.kwarg("gpus"))):
-            self._event("cuda", node)
-        if name in LIGHTNING_FABRICS and literal(site.kwarg("accelerator")) in ("gpu", "cuda"):
-            self._event("cuda", node)
+        if name in LIGHTNING_TRAINERS:
+            # "auto" (Lightning 2.x's default, lightning 2.6.6 trainer.py:94) picks CUDA whenever it is there
+            # (fabric/connector.py:317-325); Lightning 1.x's Trainer took the CPU unless asked (`gpus=`), and
+            # `pytorch_lightning` names both, so only the `lightning` package's Trainer counts without the keyword
+            acc = site.kwarg("accelerator")
+            if (literal(acc) in ("gpu", "cuda", "auto") or _asks_for_gpus(site.kwarg("gpus"))
+                    or (acc is None and site.kwarg("gpus") is None and self._lightning_2())):
+                self._event("cuda", node)
+        if name in LIGHTNING_FABRICS:
+            # Fabric came with Lightning 2.0; its accelerator (the first parameter) defaults to "auto"
+            # (lightning 2.6.6 fabric/fabric.py:137)
+            acc = site.arg(0, "accelerator")
+            if (acc is None and not site.has_star_kwargs()) or literal(acc) in ("gpu", "cuda", "auto"):
+                self._event("cuda", node)
         if name in HF_TRAINERS:
             self._event("cuda", node, what=name)  # the model goes to args.device: CUDA whenever a GPU is visible
         elif name in apis.CUDA_PLACERS:

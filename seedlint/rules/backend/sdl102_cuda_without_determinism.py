@@ -38,7 +38,11 @@ class CudaWithoutDeterminism(Rule):
     Reports, once per program, the first place it puts work on CUDA (`.cuda()`, `.to("cuda")`,
     `device="cuda"`, `torch.device("cuda")` (also `f"cuda:{rank}"`, `"cuda:{}".format(rank)`, `"cuda:%d" % rank`,
     `"cuda:" + str(rank)`), `torch.set_default_device("cuda")`, Lightning's
-    `Trainer(accelerator="gpu")` or `Trainer(gpus=N)` and `Fabric(accelerator="cuda")`, transformers' `Trainer(...)`
+    `Trainer(accelerator="gpu")` or `Trainer(gpus=N)` and `Fabric(accelerator="cuda")`, or `"auto"`, the default of
+    `Fabric` and of Lightning 2.x's `Trainer` (lightning 2.6.6 `fabric/fabric.py:137`, `pytorch/trainer/trainer.py:94`),
+    which picks CUDA whenever it is there (`fabric/connector.py:317-325`; a Trainer without the keyword counts only when
+    imported from `lightning`, since `pytorch_lightning` also names 1.x, whose Trainer took the CPU unless asked),
+    transformers' `Trainer(...)`
     (and trl's trainers built on it: the constructor moves the model to `args.device`, which is `cuda:0`
     whenever a GPU is visible; transformers 5.24.0 `trainer.py:481-504`, `training_args.py:1944-1946`),
     `deepspeed.initialize(...)` (its engine moves the model to the accelerator's device, `cuda:N` whenever torch
@@ -157,6 +161,12 @@ class CudaWithoutDeterminism(Rule):
         "import torch\nfrom torch.backends import cudnn\ncudnn.deterministic = True\ndev = torch.device('cuda')\n",
         Valid("import pytorch_lightning as pl\nif __name__ == '__main__':\n    pl.seed_everything(0)\n"
               "    trainer = pl.Trainer(max_epochs=1, gpus=0)\n"),
+        # `pytorch_lightning` without an accelerator: Lightning 1.x's Trainer took the CPU unless asked; a Fabric
+        # told to use the CPU
+        Valid("import pytorch_lightning as pl\nif __name__ == '__main__':\n    pl.seed_everything(0)\n"
+              "    trainer = pl.Trainer(max_epochs=1)\n    trainer.fit(model)\n" + CONV),
+        Valid("import lightning as L\nif __name__ == '__main__':\n    fabric = L.Fabric(accelerator='cpu')\n"
+              "    fabric.seed_everything(0)\n" + TRAIN),
         # the flag set from the command line (`--torch-deterministic`): the author wired deterministic mode up
         Valid("import argparse, torch\nif __name__ == '__main__':\n    args = argparse.ArgumentParser().parse_args()\n"
               "    torch.backends.cudnn.deterministic = args.torch_deterministic\n    x = torch.zeros(2).cuda()\n"),
@@ -256,6 +266,14 @@ class CudaWithoutDeterminism(Rule):
         Invalid("import torch\nimport torchvision\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
                 "    net = torchvision.models.resnet18().cuda()\n    net(torch.ones(1, 3, 8, 8).cuda()).sum().backward()\n",
                 expected=((5, 11),)),
+        # Lightning Fabric on the GPU; with its default accelerator, "auto", too; Lightning 2.x's Trainer likewise
+        Invalid("import lightning as L\nif __name__ == '__main__':\n    fabric = L.Fabric(devices=1)\n"
+                "    fabric.seed_everything(0)\n" + TRAIN, expected=((3, 14),)),
+        Invalid("import lightning as L\nif __name__ == '__main__':\n    L.seed_everything(0)\n"
+                "    trainer = L.Trainer(max_epochs=1)\n    trainer.fit(model)\n" + CONV, expected=((4, 15),)),
+        Invalid("import pytorch_lightning as pl\nif __name__ == '__main__':\n    pl.seed_everything(0)\n"
+                "    trainer = pl.Trainer(max_epochs=1, accelerator='auto')\n    trainer.fit(model)\n" + CONV,
+                expected=((4, 15),)),
         # Lightning Fabric on the GPU
         Invalid("import lightning as L\nif __name__ == '__main__':\n    fabric = L.Fabric(accelerator='cuda')\n"
                 "    fabric.seed_everything(0)\n" + TRAIN, expected=((3, 14),)),
