@@ -86,6 +86,14 @@ class WorkersWithoutInitFn(Rule):
     message = "DataLoader workers without worker_init_fn"
     fix = FixSafety.UNSAFE
     VALID = [
+        # a project function not followed as a dataset factory, and no class of the project holds an RNG object
+        Valid({"train.py": "from torch.utils.data import DataLoader\nfrom data import get_training_data\n"
+                           "if __name__ == '__main__':\n    ds = get_training_data([1, 2])\n"
+                           "    loader = DataLoader(ds, num_workers=4)\n",
+               "data.py": "import numpy as np\nfrom torch.utils.data import Dataset\nclass Train(Dataset):\n"
+                          "    def __init__(self, f):\n        self.f = f\n    def __getitem__(self, i):\n"
+                          "        return self.f[i] + np.random.randint(9)\n"
+                          "def get_training_data(f):\n    return Train(f)\n"}, path="train.py"),
         "from torch.utils.data import DataLoader\ndl = DataLoader(ds, batch_size=8)\n",
         "from torch.utils.data import DataLoader\ndl = DataLoader(ds, num_workers=0)\n",
         "from torch.utils.data import DataLoader\ndl = DataLoader(ds, num_workers=4, worker_init_fn=init)\n",
@@ -319,7 +327,9 @@ class WorkersWithoutInitFn(Rule):
         fpath, lid = hit[1]
         made = ctx.project.facts[fpath].get("dsf", {}).get(lid)
         if made is None:
-            return False
+            # a project function not followed as a dataset factory (`get_training_data`): a dataset seedlint
+            # cannot follow, reported only where something could hold an RNG object
+            return not self._rng_objects_around(ctx)
         return made[0] == "safe" or all(self._rng_free(ctx, fpath, q, depth + 1) for q in made[1])
 
 
