@@ -332,6 +332,9 @@ class Analyzer:
         # inside `if dims == 3:` on a parameter named for a dimensionality: the values compared with
         self.dims_branch: List[int] = []
         self._use_depth: Dict[int, int] = {}  # id of a "use" event -> the depth of conditions it is under
+        # calls of the file's own functions and methods: (caller's fact id, callee's local id, under `with no_grad`)
+        self._local_calls: List[Tuple[str, str, bool]] = []
+        self._no_grad_fns: Set[str] = set()  # functions decorated with torch.no_grad() / inference_mode()
         self._defaults_of: Optional[str] = None  # set while a function's default values are visited
         self._deferred_cuda: List[Tuple[ast.AST, Dict[str, Any]]] = []
         self.no_grad = 0  # inside `with torch.no_grad():` (or inference_mode, set_grad_enabled(False))
@@ -584,6 +587,32 @@ class Analyzer:
                 self.imports_torch = True
         for stmt in self.tree.body:
             self._top_stmt(stmt)
+        if self._local_calls:
+            self._only_called_without_grad()
+
+    def _only_called_without_grad(self) -> None:
+        """A function or method (``_generate``) that the file calls only where autograd is off (from a
+        ``@torch.no_grad()`` method such as ``generate``, under ``with torch.no_grad():``, or from another such
+        function) is not differentiated: its backward-only ops are marked so (fairseq's beam search). A model's
+        ``forward`` (run by ``__call__``) and dunder methods are left alone."""
+        calls: Dict[str, List[Tuple[str, bool]]] = {}
+        for caller, callee, off in self._local_calls:
+            calls.setdefault(callee, []).append((caller, off))
+        quiet = set(self._no_grad_fns)
+        changed = True
+        while changed:
+            changed = False
+            for callee, sites in calls.items():
+                leaf = callee.rsplit(".", 1)[-1]
+                if (callee not in quiet and not leaf.startswith("__") and leaf != "forward"
+                        and all(off or caller in quiet for caller, off in sites)):
+                    quiet.add(callee)
+                    changed = True
+        for lid in quiet - self._no_grad_fns:
+            fact = self.func_facts.get(lid)
+            for ev in fact["events"] if fact is not None else ():
+                if ev["k"] == "op" and ev.get("bw") and not ev.get("nd"):
+                    ev["nd"] = 1
 
     def _top_stmt(self, stmt: ast.stmt) -> None:
         if isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
@@ -797,6 +826,8 @@ class Analyzer:
         # a function runs when it is called, not where it is defined: only its own decorators turn grad off
         self.no_grad = 0
         self.fn_no_grad = any(self._grad_off(d) for d in decorators) if decorators else False
+        if self.fn_no_grad:
+            self._no_grad_fns.add(local_id)
         if in_class:
             if parent.model is None:
                 parent.model = self._is_model_class(parent.local_id)
@@ -1164,6 +1195,11 @@ class Analyzer:
         method = func.attr if type(func) is ast.Attribute else None
         guards = tuple(g for gs in self.guards for g in gs) if self.guards else ()
         site = CallSite(node, name, method, self.scope, guards, bool(self.cond_depth))
+        if name is not None and name[0] == "<" and self.scope.kind == "function":
+            if name.startswith(LOCAL):
+                self._local_calls.append((self.scope.fact_id, name[len(LOCAL):], self.no_grad > 0))  # type: ignore[arg-type]
+            elif name.startswith("<self>."):
+                self._local_calls.append((self.scope.fact_id, name[len("<self>."):], self.no_grad > 0))  # type: ignore[arg-type]
         self.calls.append(site)
         # arguments and the receiver run before the call itself: their events come first (visit() inlined)
         handlers = _HANDLERS

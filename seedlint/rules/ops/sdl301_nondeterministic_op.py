@@ -58,7 +58,9 @@ class NondeterministicOp(Rule):
       `:213`), nor in a model's beam-search methods (`reorder_encoder_out`, `reorder_incremental_state`,
       `_reorder_cache`: any name starting with `reorder`; `beam_search`, `greedy_search`), which reorder
       cached states by beam index between decoding steps: beam search runs them from `generate`, which
-      fairseq's `SequenceGenerator` and transformers' `GenerationMixin` decorate with `torch.no_grad()`.
+      fairseq's `SequenceGenerator` and transformers' `GenerationMixin` decorate with `torch.no_grad()`;
+      nor in a function or method (not `forward`) that its file calls only where autograd is off: from a
+      `@torch.no_grad()` method, under `with torch.no_grad():`, or from another such function.
       Index arithmetic (`torch.arange(n).repeat_interleave(r)`) and data preprocessing are not
       differentiated.
     - such an op matters only to a program that may run a backward pass, since autograd computes
@@ -126,6 +128,10 @@ class NondeterministicOp(Rule):
         "import torch.nn as nn\ndef avg_pool_nd(dims, *args, **kwargs):\n    if dims == 1:\n"
         "        return nn.AvgPool1d(*args, **kwargs)\n    elif dims == 2:\n        return nn.AvgPool2d(*args, **kwargs)\n"
         "    elif dims == 3:\n        return nn.AvgPool3d(*args, **kwargs)\n",
+        # a method the file calls only where autograd is off (fairseq's beam search: generate -> _generate)
+        "import torch\nclass Generator(torch.nn.Module):\n    @torch.no_grad()\n    def generate(self, s, i):\n"
+        "        return self._generate(s, i)\n    def _generate(self, s, i):\n        return self.finalize(s.gather(1, i))\n"
+        "    def finalize(self, s):\n        return torch.index_select(s, 0, s.argmax(0))\n",
         # gather outside model code (index arithmetic), or under no_grad
         "import torch\ndef pick(x, idx):\n    return torch.gather(x, 1, idx)\n",
         "import torch\nclass Beam(torch.nn.Module):\n    @torch.no_grad()\n    def forward(self, s, i):\n"
@@ -208,6 +214,10 @@ class NondeterministicOp(Rule):
 
     INVALID = [
         Invalid("import torch\ndef agg(x, idx, src):\n    return x.index_add_(0, idx, src)\n", expected=((3, 12),)),
+        # ... but called from a method that records a graph too
+        Invalid("import torch\nclass Generator(torch.nn.Module):\n    @torch.no_grad()\n    def generate(self, s, i):\n"
+                "        return self._generate(s, i)\n    def loss(self, s, i):\n        return self._generate(s, i).sum()\n"
+                "    def _generate(self, s, i):\n        return s.gather(1, i)\n", expected=((9, 16),)),
         # gather is nondeterministic on an input that requires grad (its backward is a scatter_add): reported as
         # the backward-only ops are, in model code
         Invalid("import torch\nclass Loss(torch.nn.Module):\n    def forward(self, logp, target):\n"
