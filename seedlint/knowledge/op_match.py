@@ -21,7 +21,7 @@ from seedlint.knowledge import ops as _ops
 TORCH_DISTINCTIVE_METHODS = frozenset({
     "index_add", "index_add_", "index_put", "index_put_", "index_copy", "index_copy_", "put_",
     "scatter_add", "scatter_add_", "scatter_reduce", "scatter_reduce_", "scatter", "scatter_", "histc",
-    "index_select", "repeat_interleave", "bincount", "median", "gather", "take_along_dim",
+    "index_select", "repeat_interleave", "bincount", "median",
 })
 # among them, names that are too generic unless the call shows a torch-only argument
 _NEEDS_TORCH_KWARG = {"median": "dim", "bincount": "weights"}

@@ -42,7 +42,8 @@ class NondeterministicOp(Rule):
       `median(dim=...)` is not reported when only its values are read (`[0]`, `.values`,
       `values, _ = ...`: the docstring names its indices output). Conditions a call cannot show
       (dtype, sparse input) are not reported; `torch.gather` "on a CUDA tensor that requires grad" (its
-      backward is a `scatter_add`) is judged as the ops below are, differentiated or not. An adaptive average pool to a
+      backward is a `scatter_add`) is judged as the ops below are, differentiated or not, in its call form (`torch.gather(x, ...)`, not
+      `x.gather(...)`, which in model code picks indices and detached scores as often as values that require grad). An adaptive average pool to a
       single value per channel (`nn.AdaptiveAvgPool2d(1)`, `(1, 1)`, `F.adaptive_avg_pool3d(x, 1)`: the
       head of most CNNs) is not reported: torch computes it as a mean over the spatial dimensions
       (`aten/src/ATen/native/AdaptiveAveragePooling.cpp`, `adaptive_avg_pool2d_symint`, and the 3d
@@ -130,12 +131,14 @@ class NondeterministicOp(Rule):
         "    elif dims == 3:\n        return nn.AvgPool3d(*args, **kwargs)\n",
         # a method the file calls only where autograd is off (fairseq's beam search: generate -> _generate)
         "import torch\nclass Generator(torch.nn.Module):\n    @torch.no_grad()\n    def generate(self, s, i):\n"
-        "        return self._generate(s, i)\n    def _generate(self, s, i):\n        return self.finalize(s.gather(1, i))\n"
+        "        return self._generate(s, i)\n    def _generate(self, s, i):\n        return self.finalize(torch.gather(s, 1, i))\n"
         "    def finalize(self, s):\n        return torch.index_select(s, 0, s.argmax(0))\n",
-        # gather outside model code (index arithmetic), or under no_grad
+        # gather outside model code (index arithmetic), or under no_grad; the Tensor method on an object of unknown
+        # type (in model code it picks indices and detached scores as often as differentiated values)
+        "import torch\nclass Head(torch.nn.Module):\n    def forward(self, s, i):\n        return s.gather(1, i)\n",
         "import torch\ndef pick(x, idx):\n    return torch.gather(x, 1, idx)\n",
         "import torch\nclass Beam(torch.nn.Module):\n    @torch.no_grad()\n    def forward(self, s, i):\n"
-        "        return s.gather(1, i)\n",
+        "        return torch.gather(s, 1, i)\n",
         # global average pooling: a mean, whatever the device
         "import torch\nfrom torch import nn\nclass Head(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
         "        self.pool = nn.AdaptiveAvgPool2d((1, 1))\n        self.pool3 = nn.AdaptiveAvgPool3d(1)\n"
@@ -217,7 +220,7 @@ class NondeterministicOp(Rule):
         # ... but called from a method that records a graph too
         Invalid("import torch\nclass Generator(torch.nn.Module):\n    @torch.no_grad()\n    def generate(self, s, i):\n"
                 "        return self._generate(s, i)\n    def loss(self, s, i):\n        return self._generate(s, i).sum()\n"
-                "    def _generate(self, s, i):\n        return s.gather(1, i)\n", expected=((9, 16),)),
+                "    def _generate(self, s, i):\n        return torch.gather(s, 1, i)\n", expected=((9, 16),)),
         # gather is nondeterministic on an input that requires grad (its backward is a scatter_add): reported as
         # the backward-only ops are, in model code
         Invalid("import torch\nclass Loss(torch.nn.Module):\n    def forward(self, logp, target):\n"
