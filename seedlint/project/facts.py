@@ -976,7 +976,10 @@ class Analyzer:
             self.dims_branch.append(dims)
         events = self.func_facts[self._fact_id()]["events"]
         start = len(events)
+        decoding = int(_decoding_test(node.test))
+        self.no_grad += decoding
         self._visit_block(node.body)
+        self.no_grad -= decoding
         mid = len(events)
         if dims is not None:
             self.dims_branch.pop()
@@ -1805,6 +1808,24 @@ def _decoding_method(name: str) -> bool:
     between decoding steps, under ``no_grad``; ``beam_search`` / ``greedy_search`` are the decoders."""
     bare = name.lstrip("_")
     return bare.startswith("reorder") or bare in ("beam_search", "greedy_search")
+
+
+def _decoding_test(test: ast.expr) -> bool:
+    """Does an ``if`` test ask whether a model decodes step by step with a cache of keys and values
+    (``if use_kv_cache:``, ``if past_key_values is not None:``, fairseq's ``incremental_state``)? Its body is
+    generation code, which runs under ``no_grad`` as the decoders of _decoding_method do (lit-gpt's rope and
+    mask caches read with ``index_select`` at the cache positions)."""
+    t = type(test)
+    if t is ast.BoolOp and isinstance(test.op, ast.And):  # type: ignore[attr-defined]
+        return any(_decoding_test(v) for v in test.values)  # type: ignore[attr-defined]
+    if (t is ast.Compare and len(test.ops) == 1 and type(test.ops[0]) is ast.IsNot  # type: ignore[attr-defined]
+            and literal(test.comparators[0]) is None):  # type: ignore[attr-defined]
+        test, t = test.left, type(test.left)  # type: ignore[attr-defined]
+    name = test.id if t is ast.Name else test.attr if t is ast.Attribute else None  # type: ignore[attr-defined]
+    return name is not None and _DECODING_NAME(name.lower()) is not None
+
+
+_DECODING_NAME = re.compile(r"kv_cache|use_cache|past_key_values?$|layer_past|incremental_state").search
 
 
 # Library datasets that hold no RNG objects of their own (their transforms draw from torch / random /

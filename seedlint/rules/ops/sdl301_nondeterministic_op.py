@@ -60,7 +60,9 @@ class NondeterministicOp(Rule):
       `_reorder_cache`: any name starting with `reorder`; `beam_search`, `greedy_search`), which reorder
       cached states by beam index between decoding steps: beam search runs them from `generate`, which
       fairseq's `SequenceGenerator` and transformers' `GenerationMixin` decorate with `torch.no_grad()`;
-      nor in a function or method (not `forward`) that its file calls only where autograd is off: from a
+      nor in the body of an `if` that asks whether the model decodes with a cache of keys and values
+      (`if use_kv_cache:`, `if past_key_values is not None:`, fairseq's `incremental_state`), which is
+      generation code; nor in a function or method (not `forward`) that its file calls only where autograd is off: from a
       `@torch.no_grad()` method, under `with torch.no_grad():`, or from another such function.
       Index arithmetic (`torch.arange(n).repeat_interleave(r)`) and data preprocessing are not
       differentiated.
@@ -133,6 +135,9 @@ class NondeterministicOp(Rule):
         "import torch\nclass Generator(torch.nn.Module):\n    @torch.no_grad()\n    def generate(self, s, i):\n"
         "        return self._generate(s, i)\n    def _generate(self, s, i):\n        return self.finalize(torch.gather(s, 1, i))\n"
         "    def finalize(self, s):\n        return torch.index_select(s, 0, s.argmax(0))\n",
+        # the branch a model takes when it decodes with a cache of keys and values (generation code)
+        "import torch\nclass GPT(torch.nn.Module):\n    def forward(self, x, pos=None, use_kv_cache=False):\n"
+        "        cos = self.cos\n        if use_kv_cache:\n            cos = cos.index_select(0, pos)\n        return x * cos\n",
         # gather outside model code (index arithmetic), or under no_grad; the Tensor method on an object of unknown
         # type (in model code it picks indices and detached scores as often as differentiated values)
         "import torch\nclass Head(torch.nn.Module):\n    def forward(self, s, i):\n        return s.gather(1, i)\n",
