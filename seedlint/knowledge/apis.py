@@ -106,11 +106,13 @@ NN_RANDOM_INIT: FrozenSet[str] = frozenset(
 # (peft 0.22.0: peft/tuners/lora/layer.py:364-370, reached through update_layer at :321 for the default
 # init_lora_weights=True)
 LIBRARY_INIT_DRAWS: FrozenSet[str] = frozenset({
-    "peft.get_peft_model", "peft.mapping_func.get_peft_model", "peft.mapping.get_peft_model",
+    "peft.get_peft_model", "peft.mapping_func.get_peft_model",
     "peft.inject_adapter_in_model", "peft.mapping.inject_adapter_in_model",
 })
-# third-party functions that draw from a global RNG each time they are called -> the RNGs
+# third-party functions that draw from a global RNG each time they are called -> the RNGs (the layer builders
+# above among them)
 LIBRARY_DRAWS: Dict[str, Tuple[str, ...]] = {
+    **{name: ("torch",) for name in LIBRARY_INIT_DRAWS},
     # torch_geometric 2.8.1, utils/_negative_sampling.py: negative_sampling samples candidate edges with
     # sample() (:96, :109), which calls random.sample (:322-329); batched_negative_sampling calls it per graph;
     # structured_negative_sampling draws torch.randint (:258, :264)

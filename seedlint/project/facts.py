@@ -974,13 +974,13 @@ class Analyzer:
         dims = self._dims_test(node.test)
         if dims is not None:
             self.dims_branch.append(dims)
-        events = self.func_facts[self._fact_id()]["events"]
-        start = len(events)
+        events = self.func_facts[self._fact_id()]["events"] if node.orelse else None
+        start = len(events) if events is not None else 0
         decoding = int(_decoding_test(node.test))
         self.no_grad += decoding
         self._visit_block(node.body)
         self.no_grad -= decoding
-        mid = len(events)
+        mid = len(events) if events is not None else 0
         if dims is not None:
             self.dims_branch.pop()
         self.cuda_known -= known
@@ -988,7 +988,7 @@ class Analyzer:
         self._visit_block(node.orelse)
         self.if_tests.pop()
         self.cond_depth -= 1
-        if node.orelse and start < mid < len(events):
+        if events is not None and start < mid < len(events):
             self._used_in_both_branches(events, start, mid)
 
     def _used_in_both_branches(self, events: List[Dict[str, Any]], start: int, mid: int) -> None:
@@ -1329,10 +1329,9 @@ class Analyzer:
             acc = site.arg(0, "accelerator")
             if (acc is None and not site.has_star_kwargs()) or literal(acc) in ("gpu", "cuda", "auto"):
                 self._event("cuda", node)
-        if name in HF_TRAINERS:
-            self._event("cuda", node, what=name)  # the model goes to args.device: CUDA whenever a GPU is visible
-        elif name in apis.CUDA_PLACERS:
-            self._event("cuda", node)
+        if name in HF_TRAINERS or name in apis.CUDA_PLACERS:
+            # the model goes to the GPU whenever there is one (SDL102 names the Trainer's own switch)
+            self._event("cuda", node, what=name)
         if name in apis.SPAWN_CALLS:
             pos, kw = apis.SPAWN_CALLS[name]
             target = site.arg(pos, kw)
@@ -1524,8 +1523,6 @@ class Analyzer:
             return []
         if name in apis.RANDOM_SAMPLERS or name == apis.RANDOM_SPLIT:
             return [] if has_gen else ["torch"]
-        if name in apis.LIBRARY_INIT_DRAWS:
-            return ["torch"]
         lib = apis.LIBRARY_DRAWS.get(name)
         if lib is not None:
             return list(lib)
@@ -1695,7 +1692,7 @@ _SPECIAL_CALLS = frozenset({
     "torch.set_default_device",
     *LIGHTNING_TRAINERS, *LIGHTNING_FABRICS, *HF_TRAINERS, *apis.SPAWN_CALLS, *apis.CLI_RUNNERS, apis.DISTRIBUTED_SAMPLER,
     apis.DATALOADER,
-    *apis.ENV_SETTERS, *apis.TORCH_RANDOM_FUNCS, *apis.RANDOM_SAMPLERS, apis.RANDOM_SPLIT, *apis.LIBRARY_INIT_DRAWS,
+    *apis.ENV_SETTERS, *apis.TORCH_RANDOM_FUNCS, *apis.RANDOM_SAMPLERS, apis.RANDOM_SPLIT,
     *apis.LIBRARY_DRAWS, *apis.CUDA_PLACERS,
 })
 
@@ -1825,7 +1822,7 @@ def _decoding_test(test: ast.expr) -> bool:
     return name is not None and _DECODING_NAME(name.lower()) is not None
 
 
-_DECODING_NAME = re.compile(r"kv_cache|use_cache|past_key_values?$|layer_past|incremental_state").search
+_DECODING_NAME = re.compile(r"kv_cache|past_key_values?$|layer_past|incremental_state").search
 
 
 # Library datasets that hold no RNG objects of their own (their transforms draw from torch / random /

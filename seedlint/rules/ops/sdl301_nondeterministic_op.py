@@ -222,7 +222,7 @@ class NondeterministicOp(Rule):
 
     INVALID = [
         Invalid("import torch\ndef agg(x, idx, src):\n    return x.index_add_(0, idx, src)\n", expected=((3, 12),)),
-        # ... but called from a method that records a graph too
+        # a method its file also calls where autograd is on (beside a @no_grad caller: the VALID beam-search case)
         Invalid("import torch\nclass Generator(torch.nn.Module):\n    @torch.no_grad()\n    def generate(self, s, i):\n"
                 "        return self._generate(s, i)\n    def loss(self, s, i):\n        return self._generate(s, i).sum()\n"
                 "    def _generate(self, s, i):\n        return torch.gather(s, 1, i)\n", expected=((9, 16),)),

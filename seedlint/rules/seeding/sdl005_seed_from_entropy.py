@@ -122,12 +122,6 @@ class SeedFromEntropy(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         for site in ctx.calls:
-            name = site.name
-            if name is None:
-                if site.method != "manual_seed":
-                    continue  # (seed_argument() takes no other call without a name)
-            elif name not in apis.SEED_ARG_CALLS and name not in HELPERS_BY_NAME and name not in GLOBAL_RESEEDERS:
-                continue
             if site.name in GLOBAL_RESEEDERS and not site.has_star_kwargs() and not any(
                     type(a) is ast.Starred for a in site.node.args):
                 given = seed_argument(site)
