@@ -125,6 +125,9 @@ LIBRARY_DRAWS: Dict[str, Tuple[str, ...]] = {
 # moves the module to its accelerator's device (deepspeed 0.19.8 runtime/engine.py:1944, :2094), which is
 # `cuda:N` whenever torch sees a GPU (accelerator/real_accelerator.py:205-206, cuda_accelerator.py:65-68)
 CUDA_PLACERS: FrozenSet[str] = frozenset({"deepspeed.initialize"})
+# torch_geometric.device("auto") returns torch.device("cuda") whenever torch sees a GPU (torch_geometric 2.8.1
+# device.py:28-37; exported as torch_geometric.device, __init__.py:13)
+PYG_DEVICE: FrozenSet[str] = frozenset({"torch_geometric.device", "torch_geometric.device.device"})
 TORCHVISION_RANDOM_EXTRA: FrozenSet[str] = frozenset(
     "ColorJitter RandAugment AutoAugment TrivialAugmentWide AugMix GaussianBlur ElasticTransform "
     "ScaleJitter MixUp CutMix".split()

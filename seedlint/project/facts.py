@@ -1308,6 +1308,12 @@ class Analyzer:
         if name == "torch.device" and self._is_cuda_literal(site.arg(0, "type")):
             self._event("cuda", node)
             return
+        if name in apis.PYG_DEVICE:
+            # torch_geometric.device("auto") is CUDA whenever CUDA is there (torch_geometric 2.8.1 device.py:34-37)
+            dev = site.arg(0, "device")
+            if literal(dev) == "auto" or self._is_cuda_literal(dev):
+                self._event("cuda", node)
+            return
         if name == "torch.cuda.is_available":
             self._event("cuda", node, weak=1)
             return
@@ -1689,7 +1695,7 @@ _EVIDENCE: Dict[str, bool] = {}  # resolved call name -> is it kernel evidence (
 _SPECIAL_CALLS = frozenset({
     *apis.BASE_SEEDERS, apis.DETERMINISTIC_CALL, apis.DEBUG_MODE_CALL, "torch.backends.cudnn.benchmark",
     "torch.device", "torch.cuda.is_available", "torch.cuda.set_device", "torch.distributed.init_process_group",
-    "torch.set_default_device",
+    "torch.set_default_device", *apis.PYG_DEVICE,
     *LIGHTNING_TRAINERS, *LIGHTNING_FABRICS, *HF_TRAINERS, *apis.SPAWN_CALLS, *apis.CLI_RUNNERS, apis.DISTRIBUTED_SAMPLER,
     apis.DATALOADER,
     *apis.ENV_SETTERS, *apis.TORCH_RANDOM_FUNCS, *apis.RANDOM_SAMPLERS, apis.RANDOM_SPLIT,

@@ -45,6 +45,7 @@ class CudaWithoutDeterminism(Rule):
     transformers' `Trainer(...)`
     (and trl's trainers built on it: the constructor moves the model to `args.device`, which is `cuda:0`
     whenever a GPU is visible; transformers 5.24.0 `trainer.py:481-504`, `training_args.py:1944-1946`),
+    `torch_geometric.device("auto")` (CUDA whenever torch sees a GPU: torch_geometric 2.8.1 `device.py:34-37`),
     `deepspeed.initialize(...)` (its engine moves the model to the accelerator's device, `cuda:N` whenever torch
     sees a GPU: deepspeed 0.19.8 `runtime/engine.py:1944`, `:2094`, `accelerator/real_accelerator.py:205-206`),
     accelerate's `accelerator.device` and
@@ -133,6 +134,10 @@ class CudaWithoutDeterminism(Rule):
     scope = "program"
     fix = FixSafety.SAFE
     VALID = [
+        # torch_geometric.device("cpu") is the CPU
+        Valid("import torch, torch_geometric\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
+              "    dev = torch_geometric.device('cpu')\n    net = torch.nn.Conv2d(3, 8, 3).to(dev)\n"
+              "    net(x).sum().backward()\n"),
         # an actor-critic of linear layers written in the project (TD3, SAC, DQN): no convolution, attention or
         # listed op for deterministic mode to act on; a third-party model could hide one
         Valid({"train.py": "import gym\nimport numpy as np\nimport torch\nfrom agent import Actor\n"
@@ -241,6 +246,10 @@ class CudaWithoutDeterminism(Rule):
         Invalid("import torch, deepspeed\nif __name__ == '__main__':\n    net = torch.nn.Conv2d(3, 8, 3)\n"
                 "    engine, opt, _, _ = deepspeed.initialize(model=net, model_parameters=net.parameters())\n"
                 "    engine.backward(engine(x).sum())\n", expected=((4, 25),)),
+        # torch_geometric.device("auto") is CUDA whenever there is a GPU
+        Invalid("import torch, torch_geometric\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
+                "    dev = torch_geometric.device('auto')\n    net = torch.nn.Conv2d(3, 8, 3).to(dev)\n"
+                "    net(x).sum().backward()\n", expected=((4, 11),)),
         # transformers' Trainer puts the model on args.device, CUDA whenever there is a GPU
         Invalid("import transformers\nfrom transformers import Trainer\ndef train():\n"
                 "    args = transformers.TrainingArguments(output_dir='out')\n"
