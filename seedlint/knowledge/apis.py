@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 
 from functools import lru_cache
-from typing import Dict, FrozenSet, Tuple
+from typing import Dict, FrozenSet, Optional, Tuple
 
 # Canonical spellings: other import paths of the same object -> the name the rules use.
 CANONICAL_PREFIXES: Tuple[Tuple[str, str], ...] = (
@@ -121,6 +121,26 @@ LIBRARY_DRAWS: Dict[str, Tuple[str, ...]] = {
     **{f"torch_geometric.utils.{m}structured_negative_sampling": ("torch",)
        for m in ("", "_negative_sampling.", "negative_sampling.")},
 }
+# scikit-learn's splitters and shufflers draw from numpy's global RNG when given no random_state: they pass it to
+# check_random_state, which returns "the RandomState singleton used by np.random" for None (scikit-learn 1.9.1
+# sklearn/utils/validation.py:1477-1478). name -> (position of random_state, position of shuffle or None when
+# it always draws, the default of shuffle); positions are those of releases before keyword-only arguments
+# (0.24), KEYWORD_ONLY past a *args. train_test_split builds a ShuffleSplit / StratifiedShuffleSplit unless
+# shuffle=False (model_selection/_split.py:2951-2966); shuffle and resample draw at once (utils/_indexing.py:531,
+# :615); the k-fold classes draw when they split, and only with shuffle=True (_split.py:521, :627, :775,
+# :1016); the shuffle-split and repeated classes always draw (_split.py:1648, :1675, :1948, :2378).
+KEYWORD_ONLY = 10**6  # (a position no call reaches: the seed is looked up by keyword alone)
+SKLEARN_DRAWS: Dict[str, Tuple[int, Optional[int], bool]] = {
+    **{f"sklearn.{m}.train_test_split": (KEYWORD_ONLY, KEYWORD_ONLY, True)
+       for m in ("model_selection", "model_selection._split", "cross_validation")},
+    **{f"sklearn.utils.{m}{f}": (KEYWORD_ONLY, None, True) for m in ("", "_indexing.") for f in ("shuffle", "resample")},
+    **{f"sklearn.model_selection.{m}{c}": (2, 1, False) for m in ("", "_split.")
+       for c in ("KFold", "StratifiedKFold", "GroupKFold", "StratifiedGroupKFold")},
+    **{f"sklearn.model_selection.{m}{c}": (3, None, True) for m in ("", "_split.")
+       for c in ("ShuffleSplit", "StratifiedShuffleSplit", "GroupShuffleSplit")},
+    **{f"sklearn.model_selection.{m}{c}": (2, None, True) for m in ("", "_split.")
+       for c in ("RepeatedKFold", "RepeatedStratifiedKFold")},
+}
 # third-party calls that move a model to the GPU when there is one (SDL102's CUDA work): DeepSpeed's engine
 # moves the module to its accelerator's device (deepspeed 0.19.8 runtime/engine.py:1944, :2094), which is
 # `cuda:N` whenever torch sees a GPU (accelerator/real_accelerator.py:205-206, cuda_accelerator.py:65-68)
@@ -135,7 +155,6 @@ TORCHVISION_RANDOM_EXTRA: FrozenSet[str] = frozenset(
 
 # ---------------------------------------------------------------------------------------------
 # Unseeded generator objects (SDL004): constructor -> index/keyword of the seed argument
-KEYWORD_ONLY = 10**6  # (a position no call reaches: the seed is looked up by keyword alone)
 RNG_CONSTRUCTORS: Dict[str, Tuple[int, str]] = {
     "numpy.random.default_rng": (0, "seed"),
     "numpy.random.RandomState": (0, "seed"),

@@ -1532,6 +1532,17 @@ class Analyzer:
         lib = apis.LIBRARY_DRAWS.get(name)
         if lib is not None:
             return list(lib)
+        split = apis.SKLEARN_DRAWS.get(name)
+        if split is not None:
+            rs_pos, sh_pos, sh_default = split
+            state = site.arg(rs_pos, "random_state")
+            if (state is not None and literal(state) is not None) or site.has_star_kwargs():
+                return []  # a random_state (or **kwargs that may hold one)
+            if sh_pos is not None:
+                shuffle = site.arg(sh_pos, "shuffle")
+                if (sh_default if shuffle is None else literal(shuffle)) is not True:
+                    return []  # no shuffling, or a value seedlint cannot read
+            return ["numpy"]
         if name.startswith("torchvision.transforms.") and (
             leaf.startswith("Random") or leaf in apis.TORCHVISION_RANDOM_EXTRA
         ):
@@ -1699,7 +1710,7 @@ _SPECIAL_CALLS = frozenset({
     *LIGHTNING_TRAINERS, *LIGHTNING_FABRICS, *HF_TRAINERS, *apis.SPAWN_CALLS, *apis.CLI_RUNNERS, apis.DISTRIBUTED_SAMPLER,
     apis.DATALOADER,
     *apis.ENV_SETTERS, *apis.TORCH_RANDOM_FUNCS, *apis.RANDOM_SAMPLERS, apis.RANDOM_SPLIT,
-    *apis.LIBRARY_DRAWS, *apis.CUDA_PLACERS,
+    *apis.LIBRARY_DRAWS, *apis.SKLEARN_DRAWS, *apis.CUDA_PLACERS,
 })
 
 

@@ -17,7 +17,12 @@ class UnseededNumpyGlobal(Rule):
     A helper that seeds only torch does not count. A Hugging Face `datasets` map-style dataset's
     `shuffle()` and `train_test_split(...)` without `seed=` or `generator=` take their seed from numpy's
     global state (`np.random.get_state()`; datasets 5.2.0, `arrow_dataset.py:4949-4954`, `:5177-5182`),
-    so they are uses too. Generator objects (`np.random.default_rng(seed)`)
+    so they are uses too. So are scikit-learn's splitters and shufflers given no `random_state`:
+    `train_test_split` (unless `shuffle=False`), `sklearn.utils.shuffle` / `resample`, `ShuffleSplit` and its
+    stratified and group kinds, the repeated k-folds, and `KFold` / `StratifiedKFold` / `GroupKFold` /
+    `StratifiedGroupKFold` with `shuffle=True`: they pass `random_state` to `check_random_state`, which returns
+    numpy's global `RandomState` for `None` (scikit-learn 1.9.1, `utils/validation.py:1477-1478`,
+    `model_selection/_split.py:2951-2966`). Generator objects (`np.random.default_rng(seed)`)
     are not the global RNG and are not reported here (see SDL004). Uses inside Dataset methods are
     covered when torch is seeded and the loader has workers (workers reseed numpy since torch 1.9).
 
@@ -71,8 +76,21 @@ class UnseededNumpyGlobal(Rule):
         Valid("from datasets import load_dataset\nif __name__ == '__main__':\n    ds = load_dataset('imdb')\n"
               "    a = ds['train'].train_test_split(test_size=0.1, seed=0)\n    b = ds['test'].shuffle(42)\n"
               "    c = ds['train'].train_test_split(0.1, shuffle=False)\n"),
+        # scikit-learn given a random_state, not shuffling, or shuffling with a value seedlint cannot read
+        "from sklearn.model_selection import train_test_split, KFold\nfrom sklearn.utils import shuffle\n"
+        "if __name__ == '__main__':\n    a = train_test_split(X, y, test_size=0.2, random_state=0)\n"
+        "    b = train_test_split(X, shuffle=False)\n    c = KFold(5).split(X)\n"
+        "    d = KFold(n_splits=5, shuffle=True, random_state=1)\n    e = shuffle(X, y, random_state=rng)\n"
+        "    f = train_test_split(X, shuffle=args.shuffle)\n    g = train_test_split(X, **split_kwargs)\n",
     ]
     INVALID = [
+        # scikit-learn without a random_state draws from numpy's global RandomState
+        Invalid("from sklearn.model_selection import train_test_split\nif __name__ == '__main__':\n"
+                "    X_tr, X_te = train_test_split(X, test_size=0.2)\n", expected=((3, 18),)),
+        Invalid("import sklearn.model_selection as ms\nif __name__ == '__main__':\n"
+                "    folds = ms.StratifiedKFold(n_splits=5, shuffle=True, random_state=None)\n", expected=((3, 13),)),
+        Invalid("from sklearn.utils import shuffle\nif __name__ == '__main__':\n    X, y = shuffle(X, y)\n",
+                expected=((3, 12),)),
         # a function defined inside the function the program runs, called there
         Invalid("import numpy as np\ndef experiment():\n    def get_batch(n):\n        return np.random.choice(10, size=n)\n"
                 "    return get_batch(4)\nif __name__ == '__main__':\n    experiment()\n", expected=((4, 16),)),
