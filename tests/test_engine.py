@@ -186,6 +186,31 @@ def test_a_library_modules_self_test_is_no_program(tmp_path):
     assert [d.code for d in res.diagnostics] == ["SDL001"]
 
 
+def test_a_flat_layout_modules_self_test_is_no_program_unless_it_trains_or_writes(tmp_path):
+    """Beside the scripts of a flat layout, an imported module's ``__main__`` block that reads no command line
+    is a self-test too (awd-lstm-lm's ``embed_regularize.py``, ogb's ``gnn.py``), but not when it trains or
+    names a way to leave an output behind: such a block may prepare what the training script loads (a
+    ``utils.py`` that writes the embedding table with random rows for unknown words)."""
+    from tests.helpers import write_project
+
+    write_project(tmp_path, {
+        "pyproject.toml": "",
+        "model.py": "import torch\n\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
+                    "        return torch.nn.functional.dropout(x)\n\n\n"
+                    "if __name__ == '__main__':\n    print(Net()(torch.rand(2, 3)))\n",
+        "utils.py": "import numpy as np\n\n\ndef load():\n    return np.load('emb.npy')\n\n\n"
+                    "if __name__ == '__main__':\n    np.save('emb.npy', np.random.rand(10, 3))\n",
+        "fit.py": "import torch\n\n\ndef step(net):\n    net(torch.rand(2, 3)).sum().backward()\n\n\n"
+                  "if __name__ == '__main__':\n    step(torch.nn.Linear(3, 1))\n",
+        "train.py": "import torch\nfrom model import Net\nfrom utils import load\nfrom fit import step\n\n\n"
+                    "if __name__ == '__main__':\n    torch.manual_seed(0)\n    load()\n    step(Net())\n",
+    })
+    res = check_paths([tmp_path], no_cache=True)
+    assert sorted(p.label for p in res.programs) == ["fit.py", "train.py", "utils.py"]
+    assert sorted((d.code, os.path.basename(d.path)) for d in res.diagnostics) == [
+        ("SDL002", "utils.py"), ("SDL003", "fit.py")]
+
+
 def test_a_package_module_that_only_assigns_is_no_program(tmp_path):
     """In a package, top-level assignments (``example_inputs = (torch.randn(3),)``, a table built with
     ``np.array``) are library code, unless the module also runs something (a call statement, a loop).

@@ -1097,10 +1097,16 @@ def _in_package(project: Project, path: str) -> bool:
 
 
 def _self_test(project: Project, path: str, importers: Dict[str, Set[str]]) -> bool:
-    """Is the ``__main__`` block of ``path`` a library module's self-test? A module of a package that other
-    project code (not tests) imports is library code; its ``if __name__ == "__main__":`` block tries it out
-    (``print(Net()(torch.rand(1, 3, 32, 32)).shape)``), it is not how a job is started."""
-    if project.facts[path].get("cli") or not _in_package(project, path):
+    """Is the ``__main__`` block of ``path`` a library module's self-test? A module that other project code (not
+    tests) imports is library code; its ``if __name__ == "__main__":`` block tries it out
+    (``print(Net()(torch.rand(1, 3, 32, 32)).shape)``), it is not how a job is started. In a package that holds
+    for any such block that reads no command line. Beside the scripts of a flat layout (``model.py`` next to
+    ``train.py``), a module's block may also prepare data for them (``utils.py`` writing the embedding table
+    ``train.py`` loads): there it must also not train and name no way to leave an output behind."""
+    f = project.facts[path]
+    if f.get("cli"):
+        return False
+    if not _in_package(project, path) and (f.get("tr") or f.get("out")):
         return False
     root = project.root
     return any(imp != path and not _is_test_file(imp, root) for imp in importers.get(path, ()))

@@ -2240,6 +2240,17 @@ def reads_command_line(source: str) -> bool:
     return any(w in source for w in _CLI_WORDS)
 
 
+# what a block that leaves something behind names (a file, a table, a checkpoint): one that names none of these
+# can only print
+_OUTPUT_WORDS = ("save", "dump", "write", "to_csv", "to_parquet", "export", "upload", "push_to_hub")
+
+
+def writes_output(source: str) -> bool:
+    """Could the file leave an output behind (a file, a table, a checkpoint)? A plain word test, generous on
+    purpose: a flat-layout module's ``__main__`` block that names none of these prints at most (analysis._self_test)."""
+    return any(w in source for w in _OUTPUT_WORDS)
+
+
 def analyze(tree: ast.Module, path: str, source: str) -> Tuple[FileContext, Dict[str, Any]]:
     an = Analyzer(tree, path, source)
     an.run()
@@ -2260,6 +2271,7 @@ def analyze(tree: ast.Module, path: str, source: str) -> Tuple[FileContext, Dict
         "tr": an.trains,
         "nk": an.kernel_evidence,
         "cli": an.has_main_guard and reads_command_line(source),  # (only a __main__ block's file asks)
+        "out": an.has_main_guard and writes_output(source),
         "dsf": dataset_factories(an),
         "imports": an.imports,
         "main_guard": an.has_main_guard,
