@@ -1326,7 +1326,7 @@ class Analyzer:
             # (fabric/connector.py:317-325); Lightning 1.x's Trainer took the CPU unless asked (`gpus=`), and
             # `pytorch_lightning` names both, so only the `lightning` package's Trainer counts without the keyword
             acc = site.kwarg("accelerator")
-            if (literal(acc) in ("gpu", "cuda", "auto") or _asks_for_gpus(site.kwarg("gpus"))
+            if (literal(acc) in ("gpu", "cuda", "auto") or any(_asks_for_gpus(v) for v in self.values_of(site.kwarg("gpus"), self.scope))
                     or (acc is None and site.kwarg("gpus") is None and self._lightning_2())):
                 self._event("cuda", node)
         if name in LIGHTNING_FABRICS:
@@ -1806,8 +1806,8 @@ def _port_target(target: ast.expr) -> bool:
 def _asks_for_gpus(node: Optional[ast.expr]) -> bool:
     """Lightning 1.x ``Trainer(gpus=...)``: a number of GPUs (``1``, ``-1`` for all), a list of them
     (``[0, 1]``) or a string of them (``"0,1"``); 0, None and an empty value ask for none."""
-    if node is None:
-        return False
+    if node is None or type(node) is ast.Name:
+        return False  # (a name: the caller asks what it was given, values_of)
     if type(node) is ast.List:
         return bool(node.elts)  # type: ignore[attr-defined]
     v = literal(node)

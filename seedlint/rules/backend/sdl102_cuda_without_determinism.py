@@ -38,7 +38,7 @@ class CudaWithoutDeterminism(Rule):
     Reports, once per program, the first place it puts work on CUDA (`.cuda()`, `.to("cuda")`,
     `device="cuda"`, `torch.device("cuda")` (also `f"cuda:{rank}"`, `"cuda:{}".format(rank)`, `"cuda:%d" % rank`,
     `"cuda:" + str(rank)`), `torch.set_default_device("cuda")`, Lightning's
-    `Trainer(accelerator="gpu")` or `Trainer(gpus=N)` and `Fabric(accelerator="cuda")`, or `"auto"`, the default of
+    `Trainer(accelerator="gpu")` or `Trainer(gpus=N)` (also a name given N) and `Fabric(accelerator="cuda")`, or `"auto"`, the default of
     `Fabric` and of Lightning 2.x's `Trainer` (lightning 2.6.6 `fabric/fabric.py:137`, `pytorch/trainer/trainer.py:94`),
     which picks CUDA whenever it is there (`fabric/connector.py:317-325`; a Trainer without the keyword counts only when
     imported from `lightning`, since `pytorch_lightning` also names 1.x, whose Trainer took the CPU unless asked),
@@ -259,6 +259,10 @@ class CudaWithoutDeterminism(Rule):
         # Lightning 1.x: Trainer(gpus=N)
         Invalid("import pytorch_lightning as pl\nif __name__ == '__main__':\n    pl.seed_everything(0)\n"
                 "    trainer = pl.Trainer(max_epochs=1, gpus=1)\n    trainer.fit(model)\n" + CONV, expected=((4, 15),)),
+        # ... through a module constant (byol-pytorch's Lightning example)
+        Invalid("import pytorch_lightning as pl\nNUM_GPUS = 2\nif __name__ == '__main__':\n    pl.seed_everything(0)\n"
+                "    trainer = pl.Trainer(max_epochs=1, gpus=NUM_GPUS)\n    trainer.fit(model)\n" + CONV,
+                expected=((5, 15),)),
         # a device string given to a name first, in the program's function or at module level
         Invalid("import torch\ndef main():\n    device = 'cuda'\n    x = torch.zeros(2).to(device)\n"
                 "if __name__ == '__main__':\n    torch.manual_seed(0)\n    main()\n" + TRAIN, expected=((4, 9),)),
