@@ -64,6 +64,9 @@ def fix_sdl101(fx: FixContext, node: ast.AST) -> str:
     if isinstance(node, ast.Call):
         _flip_name(fx.editor, _kwarg(node, "benchmark"), "True", "False")
         return "benchmark=True -> benchmark=False"
+    if isinstance(node, ast.Constant):  # the default of the parameter the flag is set to
+        _flip_name(fx.editor, node, "True", "False")
+        return "the parameter defaults to False"
     _flip_name(fx.editor, _assign_value(node), "True", "False")
     return "cudnn.benchmark = False"
 

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from typing import Iterator
+import ast
+from typing import Iterator, Optional
 
 from seedlint.diagnostics import FixSafety
 from seedlint.knowledge import apis
 from seedlint.knowledge.helpers import LIGHTNING_TRAINERS
-from seedlint.project.facts import FileContext, literal
+from seedlint.project.facts import FileContext, Scope, literal
 from seedlint.rules.backend._switch import switch_function, switched
 from seedlint.rules.base import Finding, Invalid, Rule, Valid
 
@@ -19,7 +20,9 @@ class CudnnBenchmark(Rule):
     ## What it does
     Reports `torch.backends.cudnn.benchmark = True` in any spelling (`import torch.backends.cudnn as
     cudnn`, `from torch.backends import cudnn`, `import torch as th`), and Lightning's
-    `Trainer(benchmark=True)`, which sets the same flag. Not reported: a value read from the
+    `Trainer(benchmark=True)`, which sets the same flag, and the flag set to a parameter that defaults to
+    `True` (`def training_loop(cudnn_benchmark=True): cudnn.benchmark = cudnn_benchmark`: benchmark mode is
+    on unless a caller turns it off; the finding is at the default). Not reported: a value read from the
     command line or a config (`cudnn.benchmark = args.benchmark`), nor the same switch spelled as an
     `if`: an assignment in either branch of an `if` whose test reads a setting named for benchmark
     mode or determinism (`if args.deterministic: ... else: cudnn.benchmark = True`,
@@ -78,8 +81,17 @@ class CudnnBenchmark(Rule):
                "model.py": "import torch.nn as nn\nclass MLP(nn.Module):\n    def __init__(self):\n"
                            "        super().__init__()\n        self.emb = nn.Embedding(10, 4)\n"
                            "        self.fc = nn.Linear(4, 1)\n"}, path="train.py"),
+        # a parameter's default that is not True, a parameter the function reassigns or has no default for
+        "import torch\ndef setup(bench=False, other=True):\n    torch.backends.cudnn.benchmark = bench\n",
+        "import torch\ndef setup(cfg, bench=True):\n    bench = cfg.bench\n    torch.backends.cudnn.benchmark = bench\n",
+        "import torch\ndef setup(bench):\n    torch.backends.cudnn.benchmark = bench\n",
     ]
     INVALID = [
+        # a parameter that defaults to True (stylegan3's training_loop, which only `--nobench` turns off)
+        Invalid("import torch\ndef training_loop(seed=0, *, cudnn_benchmark=True):\n"
+                "    torch.backends.cudnn.benchmark = cudnn_benchmark\n" + CONV, expected=((2, 46),),
+                fixed="import torch\ndef training_loop(seed=0, *, cudnn_benchmark=False):\n"
+                      "    torch.backends.cudnn.benchmark = cudnn_benchmark\n" + CONV),
         # a program of linear layers only: benchmark mode has no convolution to pick kernels for (VALID below)
         # a test about something else does not make it a switch, nor does a helper named for determinism
         Invalid("import torch\ndef make_deterministic():\n    torch.backends.cudnn.benchmark = True\n" + CONV,
@@ -119,6 +131,15 @@ class CudnnBenchmark(Rule):
                     "`cudnn.benchmark = True` lets cuDNN pick convolution kernels by timing, which can differ "
                     "between runs; set it to False",
                 )
+            elif site.name == apis.CUDNN_BENCHMARK and type(site.value) is ast.Name:
+                default = _true_default(ctx, site.value.id, site.scope)  # type: ignore[attr-defined]
+                if default is not None and not (switched(site.tests) or switch_function(site.scope, ("benchmark",))):
+                    yield Finding(
+                        default,
+                        f"`{site.value.id}` defaults to True and line {site.node.lineno} sets "  # type: ignore
+                        "`cudnn.benchmark` to it, which lets cuDNN pick convolution kernels by timing; default it "
+                        "to False",
+                    )
         for call in ctx.calls:
             if call.name in LIGHTNING_TRAINERS and literal(call.kwarg("benchmark")) is True:
                 yield Finding(
@@ -126,3 +147,20 @@ class CudnnBenchmark(Rule):
                     "`Trainer(benchmark=True)` turns on cuDNN benchmark mode, which picks kernels by timing; "
                     "use benchmark=False",
                 )
+
+
+def _true_default(ctx: FileContext, name: str, scope: Scope) -> Optional[ast.expr]:
+    """The literal ``True`` a parameter ``name`` of the function ``scope`` defaults to, when the function does not
+    reassign it (``def training_loop(..., cudnn_benchmark=True):``), else None."""
+    bnd = scope.bindings.get(name)
+    fn = ctx.functions.get(scope.local_id) if scope.kind == "function" else None
+    if bnd is None or bnd.kind != "param" or not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    a = fn.args
+    positional = [*a.posonlyargs, *a.args]
+    pairs = list(zip(positional[len(positional) - len(a.defaults):], a.defaults))
+    pairs += [(p, d) for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None]
+    for param, default in pairs:
+        if param.arg == name:
+            return default if literal(default) is True else None
+    return None
