@@ -58,7 +58,7 @@ class Summary:
     made per function and round, hence slots and a plain constructor.
     """
 
-    __slots__ = ("seeds", "seed_sites", "det_on", "det_algos", "det_raise", "uses", "worker_uses", "cuda",
+    __slots__ = ("seeds", "seed_sites", "det_on", "det_algos", "det_raise", "uses", "worker_uses", "cuda", "cuda_plain",
                  "loader_workers", "worker_seeding", "spawns", "distsamplers", "set_epoch", "cublas",
                  "off_by_default", "maybe_off", "none_fallbacks", "entropy_calls", "trains", "hollow", "det_sites")
 
@@ -74,7 +74,10 @@ class Summary:
         self.det_raise: Optional[Site] = None  # deterministic algorithms that raise (no warn_only) (SDL302)
         self.uses: Dict[str, Site] = {}  # rng -> first use outside DataLoader workers
         self.worker_uses: Dict[str, Site] = {}  # rng -> first use inside Dataset methods
-        self.cuda: Optional[Site] = None
+        self.cuda: Optional[Site] = None  # the first place work goes to CUDA
+        # ... and the first one outside any if / loop / try, there and in the calls on the way (SDL102 reports
+        # it: `torch.cuda.set_device` under `if num_gpus > 1:` runs in fewer runs than `model.cuda()` after it)
+        self.cuda_plain: Optional[Site] = None
         self.loader_workers = False
         self.worker_seeding = False  # Lightning seed_everything(workers=True)
         self.spawns: Dict[Tuple[Site, Optional[Fid], str], None] = {}
@@ -106,6 +109,8 @@ class Summary:
                         mine[r] = site
         if self.cuda is None:
             self.cuda = other.cuda
+        if self.cuda_plain is None:
+            self.cuda_plain = other.cuda_plain
 
     def seal(self) -> None:
         """Mark a finished summary that holds nothing as hollow (it is never changed after this)."""
@@ -150,6 +155,8 @@ class Summary:
                         mine[r] = s
             if self.cuda is None:
                 self.cuda = other.cuda
+            if self.cuda_plain is None:
+                self.cuda_plain = other.cuda_plain
         if other.loader_workers:
             self.loader_workers = True
         if other.worker_seeding:
@@ -705,7 +712,11 @@ class Project:
                 continue
             site = Site(path, ev["l"], ev["c"], ev.get("what", ""))
             if k == "call":
-                self._call(s, path, ev, site, in_worker, dataset_init)
+                if s.cuda_plain is None and ev.get("cond"):
+                    self._call(s, path, ev, site, in_worker, dataset_init)
+                    s.cuda_plain = None  # (a place the call reaches runs only when the call does)
+                else:
+                    self._call(s, path, ev, site, in_worker, dataset_init)
             elif k == "use":
                 for r in ev["r"]:
                     (s.worker_uses if in_worker else s.uses).setdefault(r, site)
@@ -723,6 +734,8 @@ class Project:
             elif k == "cuda":
                 if not ev.get("weak"):
                     s.cuda = s.cuda or site
+                    if s.cuda_plain is None and not ev.get("cond"):
+                        s.cuda_plain = site
             elif k == "loader":
                 if ev.get("w"):
                     s.loader_workers = True

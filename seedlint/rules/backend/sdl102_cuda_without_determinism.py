@@ -35,7 +35,9 @@ class CudaWithoutDeterminism(Rule):
     """Reports a program that runs on CUDA and never enables deterministic mode.
 
     ## What it does
-    Reports, once per program, the first place it puts work on CUDA (`.cuda()`, `.to("cuda")`,
+    Reports, once per program, the first place it puts work on CUDA outside any `if`, loop or `try` on the way
+    (else the first place: `torch.cuda.set_device` under `if num_gpus > 1:` runs in fewer runs than a
+    `model.cuda()` after it) (`.cuda()`, `.to("cuda")`,
     `device="cuda"`, `torch.device("cuda")` (also `f"cuda:{rank}"`, `"cuda:{}".format(rank)`, `"cuda:%d" % rank`,
     `"cuda:" + str(rank)`), `torch.set_default_device("cuda")`, Lightning's
     `Trainer(accelerator="gpu")` or `Trainer(gpus=N)` (also a name given N) and `Fabric(accelerator="cuda")`, or `"auto"`, the default of
@@ -303,14 +305,15 @@ class CudaWithoutDeterminism(Rule):
             s = prog.summary
             if s.cuda is None and not s.spawns or not prog.trains or not ctx.may_run_nondeterministic_kernel(prog):
                 continue
-            if s.cuda is not None and s.det_on is None:
-                also = ("" if s.cuda.what not in HF_TRAINERS else
+            at = s.cuda_plain or s.cuda  # (the first place that runs in every run, if there is one)
+            if at is not None and s.det_on is None:
+                also = ("" if at.what not in HF_TRAINERS else
                         " (or give the Trainer `TrainingArguments(full_determinism=True)`)")
-                yield diag(s.cuda, self.code,
+                yield diag(at, self.code,
                            f"program `{prog.label}` runs on CUDA here but never enables deterministic mode: call "
                            f"`torch.use_deterministic_algorithms(True, warn_only=True)` at its start{also}", self.fix)
-            elif s.cuda is not None and (flag := _switch_flag_off(ctx, prog)) is not None:
-                yield diag(s.cuda, self.code,
+            elif at is not None and (flag := _switch_flag_off(ctx, prog)) is not None:
+                yield diag(at, self.code,
                            f"program `{prog.label}` runs on CUDA here, and enables deterministic mode only when "
                            f"`{flag}` is set, which is off by default: the default run is not deterministic; "
                            "enable it unconditionally, or default the flag to on", FixSafety.NONE)
