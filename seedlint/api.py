@@ -13,6 +13,7 @@ from seedlint.config import Config, ConfigError, find_pyproject, load_config
 from seedlint.diagnostics import Diagnostic, InternalError
 from seedlint.engine.discovery import discover, find_project_root
 from seedlint.engine.filepass import FileResult, to_diagnostic
+from seedlint.engine import retain
 from seedlint.engine.suppress import is_suppressed
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -152,6 +153,7 @@ def _check_paths(
     for root, group in groups.items():
         outcome = _check_project(root, group, cfg, excludes, no_cache=no_cache, jobs=jobs, progress=progress,
                                  keep_results=keep_results)
+        retain.keep(outcome)
         target_set |= outcome.targets
         if keep_results:  # (otherwise the facts are freed with the outcome, not kept alive by the result)
             results.update(outcome.results)

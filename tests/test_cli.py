@@ -364,7 +364,9 @@ def test_other_command_lines_are_left_to_typer(argv):
 def test_a_plain_check_does_not_import_typer(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
     (tmp_path / "a.py").write_text(BENCH)
-    code = ("import sys\nfrom seedlint.entry import main\nsys.argv = ['seedlint', 'check', '--quiet', 'a.py']\n"
+    # (a plain check ends with os._exit, seedlint.entry._fast_exit: made to raise here, to look at the process)
+    code = ("import os, sys\ndef fake_exit(code):\n    raise SystemExit(code)\nos._exit = fake_exit\n"
+            "from seedlint.entry import main\nsys.argv = ['seedlint', 'check', '--quiet', 'a.py']\n"
             "try:\n    main()\nexcept SystemExit as e:\n    print('EXIT', e.code)\n"
             "print('TYPER', 'typer' in sys.modules, 'click' in sys.modules)\n")
     env = dict(os.environ, PYTHONPATH=str(REPO))
@@ -374,3 +376,31 @@ def test_a_plain_check_does_not_import_typer(tmp_path):
                        timeout=300)
     assert "a.py:2:1: SDL101" in r.stdout and "EXIT 1" in r.stdout, r.stdout + r.stderr
     assert "TYPER False False" in r.stdout
+
+
+def test_the_console_entry_flushes_its_output_and_keeps_its_exit_code(tmp_path):
+    """A plain check ends with os._exit after flushing (seedlint.entry._fast_exit): every finding is printed,
+    the exit code is kept, and a reader that goes away early (`seedlint check | head -1`) gets no traceback."""
+    import subprocess
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    for i in range(1000):
+        (tmp_path / f"m{i}.py").write_text(BENCH)
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    cmd = [sys.executable, "-m", "seedlint", "check", "--no-cache", "."]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert r.returncode == 1, r.stderr
+    assert sum(": SDL101 " in line for line in r.stdout.splitlines()) == 1000
+    assert "Found 1000 findings" in r.stdout
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path)
+    assert p.stdout is not None and p.stderr is not None
+    assert b"SDL101" in p.stdout.readline()
+    p.stdout.close()  # the reader goes away with 999 findings unread (more than a pipe holds)
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=300) == 1
+    assert "Traceback" not in err and "internal error" not in err, err
+    (tmp_path / "m0.py").write_text("x = 1\n")
+    for i in range(1, 1000):
+        (tmp_path / f"m{i}.py").unlink()
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert r.returncode == 0 and "All checks passed" in r.stdout, r.stdout + r.stderr

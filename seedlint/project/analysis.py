@@ -23,6 +23,7 @@ from typing import Any, Callable, Dict, FrozenSet, Iterable, List, NamedTuple, O
 from seedlint.config import Config
 from seedlint.diagnostics import Diagnostic, FixSafety, InternalError
 from seedlint.engine.cache import FileReads
+from seedlint.engine import retain
 from seedlint.engine.discovery import PROJECT_MARKERS
 from seedlint.knowledge import apis
 from seedlint.knowledge.helpers import HELPERS_BY_NAME, LIGHTNING_CLI, LIGHTNING_TRAINERS, Helper
@@ -119,7 +120,7 @@ class Summary:
                            or self.entropy_calls or self.loader_workers or self.worker_seeding or self.set_epoch
                            or self.cublas or self.trains or self.det_sites or self.det_on is not None
                            or self.det_algos is not None
-                           or self.det_raise is not None or self.cuda is not None)
+                           or self.det_raise is not None or self.cuda is not None or self.cuda_plain is not None)
 
     def merge(self, other: "Summary", *, uses: bool = True) -> None:
         # hot: about two merges per call edge; empty fields are skipped without a loop or a write, and a
@@ -1449,6 +1450,7 @@ def analyze_project(results: Dict[str, Any], root: Path, cfg: Config, targets: S
         reads_out.update((p, frozenset(r)) for p, r in project.reads.items() if r)
     if files_out is not None:
         files_out.update(project.file_reads.digests)
+    retain.keep(project)
     return _dedupe(diags), errors
 
 
