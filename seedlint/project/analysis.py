@@ -779,8 +779,10 @@ class Project:
             return
         kind = hit[0]
         if kind == "func":
-            callee = self.summary(hit[1])
             fn = self._fn(hit[1]) or {}
+            if fn.get("rq") and _lacks_arguments(fn, args):
+                return  # `main()` for `def main(args):` raises TypeError before the body runs
+            callee = self.summary(hit[1])
             ne = fn.get("ne")
             pc = fn.get("pc")
             if pc and ("fa" in args or "fk" in args):
@@ -1100,6 +1102,17 @@ def import_interface(result: Optional[Dict[str, Any]]) -> Optional[Tuple[Any, ..
     return ([(imp["m"], imp["lv"], imp["n"]) for imp in f["imports"]], set(f["functions"]),
             {c: info.get("bases") for c, info in f["classes"].items()}, f.get("bindings", {}),
             bool(f.get("main_guard")))  # (a script's folder is where the modules below it import from)
+
+
+def _lacks_arguments(fn: Dict[str, Any], args: Dict[str, Any]) -> bool:
+    """Does a call (its argument summary, Analyzer._arg_summary) leave out a parameter of a plain function that
+    has no default? Such a call raises TypeError: the function's body never runs (i-jepa's ``src/train.py``
+    calls ``main()`` for ``def main(args, resume_preempt=False)``)."""
+    if args.get("star"):
+        return False
+    given, kw = args.get("n", 0), args.get("kw", {})
+    return any(d is None and i >= given and p not in kw
+               for i, (p, d) in enumerate(zip(fn["params"], fn["defaults"])))
 
 
 def _in_package(project: Project, path: str) -> bool:

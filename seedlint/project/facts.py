@@ -807,6 +807,9 @@ class Analyzer:
             "line": node.lineno, "params": params, "defaults": pdefaults,
             "class": parent.local_id if in_class else None, "name": node.name,
         }
+        if not in_class and not decorators and not args.vararg and None in pdefaults:
+            # the parameters a call must give (a decorator may change the signature: `@hydra.main`, `@click`)
+            fact["rq"] = 1
         self._collect_bindings(node.body, scope)
         # def seed_all(seed=None): if seed is None: seed = <entropy>: a None seed becomes entropy
         if "None" in pdefaults:

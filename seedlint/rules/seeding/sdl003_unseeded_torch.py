@@ -71,6 +71,9 @@ class UnseededTorch(Rule):
     scope = "program"
     fix = FixSafety.SAFE
     VALID = [
+        # a call that leaves out a parameter without a default raises TypeError before the body runs (i-jepa's
+        # src/train.py, whose `__main__` block predates main.py)
+        "import torch\ndef main(args, resume=False):\n    x = torch.randn(3)\nif __name__ == '__main__':\n    main()\n",
         "import torch\nif __name__ == '__main__':\n    torch.manual_seed(0)\n    x = torch.randn(3)\n",
         # Lightning Fabric's seed_everything, called on the Fabric object
         "import lightning as L\nimport torch\nif __name__ == '__main__':\n    fabric = L.Fabric(devices=1)\n"
@@ -99,6 +102,11 @@ class UnseededTorch(Rule):
                "utils.py": "import torch\ndef set_seed(s):\n    torch.manual_seed(s)\n"}),
     ]
     INVALID = [
+        # ... but a decorator may give the arguments (click, hydra), and so may a star
+        Invalid("import click, torch\n@click.command()\n@click.option('--lr')\ndef main(lr):\n    x = torch.randn(3)\n"
+                "if __name__ == '__main__':\n    main()\n", expected=((5, 9),)),
+        Invalid("import sys, torch\ndef main(args):\n    x = torch.randn(3)\nif __name__ == '__main__':\n"
+                "    main(*sys.argv[1:])\n", expected=((3, 9),)),
         # the function detectron2's launcher runs (in this process on one GPU)
         Invalid("import torch\nfrom detectron2.engine import launch\n\n\ndef main(lr):\n    noise = torch.randn(4)\n"
                 "\n\nif __name__ == '__main__':\n    launch(main, 1, args=(0.1,))\n", expected=((6, 13),)),
