@@ -296,6 +296,12 @@ def _names_in(expr: ast.expr) -> List[str]:
     return sorted(out)
 
 
+def _attrs_of(name: str, tests: Sequence[ast.expr]) -> Set[str]:
+    """The attributes of ``name`` that these tests read: ``args.seed is not None`` -> {"seed"} for "args"."""
+    return {node.attr for test in tests for node in _walk(test)
+            if type(node) is ast.Attribute and type(node.value) is ast.Name and node.value.id == name}  # type: ignore
+
+
 def _is_main_guard(test: ast.expr) -> bool:
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
         sides = [test.left, test.comparators[0]]
@@ -1592,6 +1598,9 @@ class Analyzer:
             # that turns None into a random seed
             if self.guards or site.name in HELPERS_BY_NAME:
                 names = _names_in(first)
+                if type(first) is ast.Name and self.guards:
+                    # `if args.seed is not None: set_seed(args)`: the helper is given the namespace the guard reads
+                    names = sorted({*names, *_attrs_of(first.id, self.if_tests)})
                 if names:
                     out["sn"] = names
             v = literal(first)

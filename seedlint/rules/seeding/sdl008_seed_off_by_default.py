@@ -81,6 +81,12 @@ class SeedOffByDefault(Rule):
               "    if args.seed < 0:\n        args.seed = np.random.randint(1000)\n    np.random.seed(args.seed)\n"),
     ]
     INVALID = [
+        # the helper is given the whole namespace whose seed the guard tests (FixMatch-pytorch)
+        Invalid("import argparse, torch\ndef set_seed(args):\n    torch.manual_seed(args.seed)\n"
+                "if __name__ == '__main__':\n    p = argparse.ArgumentParser()\n"
+                "    p.add_argument('--seed', type=int, default=None)\n    args = p.parse_args()\n"
+                "    if args.seed is not None:\n        set_seed(args)\n    x = torch.randn(3)\n",
+                expected=((9, 9),)),
         Invalid("import argparse\nimport torch as th\nif __name__ == '__main__':\n    p = argparse.ArgumentParser()\n"
                 "    p.add_argument('--seed', type=int)\n    args = p.parse_args()\n    if args.seed is not None:\n"
                 "        th.manual_seed(args.seed)\n", expected=((8, 9),)),
