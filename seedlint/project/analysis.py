@@ -778,6 +778,12 @@ class Project:
         if hit is None:
             return
         kind = hit[0]
+        if kind == "func" and ev.get("rv"):
+            # the call runs what a factory returns: the factory's own nested function (Analyzer._returned_call)
+            ret = (self._fn(hit[1]) or {}).get("ret")
+            if ret is None:
+                return
+            hit = ("func", (hit[1][0], ret))
         if kind == "func":
             fn = self._fn(hit[1]) or {}
             if fn.get("rq") and _lacks_arguments(fn, args):
@@ -1010,6 +1016,9 @@ class Project:
             return [self.straight((m, "<module>")) for m in
                     self._import_targets(path, ev) if m != path]
         hit = self.resolve(path, ev["t"])
+        if hit and hit[0] == "func" and ev.get("rv"):
+            ret = (self._fn(hit[1]) or {}).get("ret")  # (what the factory returns runs, see _call)
+            return [self.straight((hit[1][0], ret))] if ret is not None else []
         if hit and hit[0] == "func":
             return [self.straight(hit[1])]
         if hit and hit[0] == "class":

@@ -341,6 +341,7 @@ class Analyzer:
         # calls of the file's own functions and methods: (caller's fact id, callee's local id, under `with no_grad`)
         self._local_calls: List[Tuple[str, str, bool]] = []
         self._no_grad_fns: Set[str] = set()  # functions decorated with torch.no_grad() / inference_mode()
+        self._factories: Set[str] = set()  # functions with a function defined in them (see visit_FunctionDef)
         self._defaults_of: Optional[str] = None  # set while a function's default values are visited
         self._deferred_cuda: List[Tuple[ast.AST, Dict[str, Any]]] = []
         self.no_grad = 0  # inside `with torch.no_grad():` (or inference_mode, set_grad_enabled(False))
@@ -848,6 +849,15 @@ class Analyzer:
         self._leave()
         (self.guards, self.cond_depth, self.in_main_guard, self.no_grad, self.fn_no_grad,
          self.in_model, self.if_tests, self.dims_branch) = saved
+        if parent.kind == "function":
+            # `def get_step_fn(...): def step_fn(...): ...; return step_fn`: a factory of functions
+            self._factories.add(parent.local_id)
+        if local_id in self._factories:
+            for value in _returned(node):
+                bnd = bindings.get(value.id) if type(value) is ast.Name else None  # type: ignore[attr-defined]
+                if bnd is not None and bnd.kind == "def":
+                    fact["ret"] = bnd.target
+                    break
 
     def _grad_off(self, expr: ast.expr) -> bool:
         """``torch.no_grad()`` / ``torch.inference_mode()`` / ``torch.set_grad_enabled(False)`` (or the first
@@ -1264,8 +1274,10 @@ class Analyzer:
         if name is None:
             if method is not None:
                 self._method_events(site)
-            elif type(node.func) is ast.Name and self.scope.kind == "function":
-                self._param_call(node.func.id)  # type: ignore[attr-defined]
+            elif type(node.func) is ast.Name:
+                if self.scope.kind == "function":
+                    self._param_call(node.func.id)  # type: ignore[attr-defined]
+                self._returned_call(site)
             return
         plan = _PLANS.get(name)
         if plan is None:
@@ -1557,6 +1569,21 @@ class Analyzer:
         ):
             return ["torch"]
         return []
+
+    def _returned_call(self, site: CallSite) -> None:
+        """``step = get_step_fn(opt)`` ... ``step(batch)``: the call runs the function that the project function
+        ``get_step_fn`` returns, when it returns one of its own nested functions (its ``ret`` fact; the project
+        level follows it, ``rv`` on the call event)."""
+        bnd = self.lookup(site.node.func.id, site.scope)  # type: ignore[attr-defined]
+        if bnd is None or bnd.kind != "var":
+            return
+        seen: Set[str] = set()
+        for v in bnd.values:
+            if type(v) is ast.Call:
+                factory = self.resolve(v.func, site.scope)  # type: ignore[attr-defined]
+                if factory is not None and factory not in seen and not _foreign(factory):
+                    seen.add(factory)
+                    self._event("call", site.node, t=factory, rv=1, a=self._arg_summary(site))
 
     def _param_call(self, pname: str) -> None:
         """``def launch(main_func, args=()): main_func(*args)``: the function calls what it is given as

@@ -71,6 +71,11 @@ class UnseededTorch(Rule):
     scope = "program"
     fix = FixSafety.SAFE
     VALID = [
+        # a factory whose function is never called
+        Valid({"train.py": "import torch\nfrom losses import get_step_fn\nif __name__ == '__main__':\n"
+                           "    step = get_step_fn(0.1)\n    print(step)\n",
+               "losses.py": "import torch\ndef get_step_fn(lr):\n    def step_fn(batch):\n"
+                            "        return batch + torch.randn_like(batch) * lr\n    return step_fn\n"}, path="losses.py"),
         # a call that leaves out a parameter without a default raises TypeError before the body runs (i-jepa's
         # src/train.py, whose `__main__` block predates main.py)
         "import torch\ndef main(args, resume=False):\n    x = torch.randn(3)\nif __name__ == '__main__':\n    main()\n",
@@ -102,6 +107,12 @@ class UnseededTorch(Rule):
                "utils.py": "import torch\ndef set_seed(s):\n    torch.manual_seed(s)\n"}),
     ]
     INVALID = [
+        # the function a factory returns, called through the name it was given (score_sde_pytorch's step_fn)
+        Invalid({"train.py": "import torch\nfrom losses import get_step_fn\ndef main():\n    step = get_step_fn(0.1)\n"
+                             "    for _ in range(3):\n        step(torch.zeros(2))\nif __name__ == '__main__':\n    main()\n",
+                 "losses.py": "import torch\ndef get_step_fn(lr):\n    def step_fn(batch):\n"
+                              "        return batch + torch.randn_like(batch) * lr\n    return step_fn\n"},
+                path="losses.py", expected=((4, 24),)),
         # ... but a decorator may give the arguments (click, hydra), and so may a star
         Invalid("import click, torch\n@click.command()\n@click.option('--lr')\ndef main(lr):\n    x = torch.randn(3)\n"
                 "if __name__ == '__main__':\n    main()\n", expected=((5, 9),)),
