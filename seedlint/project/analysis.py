@@ -786,7 +786,8 @@ class Project:
             hit = ("func", (hit[1][0], ret))
         if kind == "func":
             fn = self._fn(hit[1]) or {}
-            if fn.get("rq") and _lacks_arguments(fn, args):
+            rq = fn.get("rq")
+            if rq is not None and rq[-1][0] >= args.get("n", 0) and _lacks_arguments(rq, args):
                 return  # `main()` for `def main(args):` raises TypeError before the body runs
             callee = self.summary(hit[1])
             ne = fn.get("ne")
@@ -1113,15 +1114,14 @@ def import_interface(result: Optional[Dict[str, Any]]) -> Optional[Tuple[Any, ..
             bool(f.get("main_guard")))  # (a script's folder is where the modules below it import from)
 
 
-def _lacks_arguments(fn: Dict[str, Any], args: Dict[str, Any]) -> bool:
+def _lacks_arguments(required: List[List[Any]], args: Dict[str, Any]) -> bool:
     """Does a call (its argument summary, Analyzer._arg_summary) leave out a parameter of a plain function that
-    has no default? Such a call raises TypeError: the function's body never runs (i-jepa's ``src/train.py``
-    calls ``main()`` for ``def main(args, resume_preempt=False)``)."""
+    has no default (``required``: [place, name], the function's ``rq`` fact)? Such a call raises TypeError: the
+    function's body never runs (i-jepa's ``src/train.py`` calls ``main()`` for ``def main(args, ...)``)."""
     if args.get("star"):
         return False
     given, kw = args.get("n", 0), args.get("kw", {})
-    return any(d is None and i >= given and p not in kw
-               for i, (p, d) in enumerate(zip(fn["params"], fn["defaults"])))
+    return any(i >= given and p not in kw for i, p in required)
 
 
 def _in_package(project: Project, path: str) -> bool:

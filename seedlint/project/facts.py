@@ -814,9 +814,9 @@ class Analyzer:
             "line": node.lineno, "params": params, "defaults": pdefaults,
             "class": parent.local_id if in_class else None, "name": node.name,
         }
-        if not in_class and not decorators and not args.vararg and None in pdefaults:
-            # the parameters a call must give (a decorator may change the signature: `@hydra.main`, `@click`)
-            fact["rq"] = 1
+        if not in_class and not decorators and not args.vararg and pdefaults and pdefaults[0] is None:
+            # the parameters a call must give, by place (a decorator may change the signature: `@hydra.main`)
+            fact["rq"] = [[i, p] for i, (p, d) in enumerate(zip(params, pdefaults)) if d is None]
         self._collect_bindings(node.body, scope)
         # def seed_all(seed=None): if seed is None: seed = <entropy>: a None seed becomes entropy
         if "None" in pdefaults:
