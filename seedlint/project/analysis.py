@@ -1518,6 +1518,7 @@ class ProjectContext:
         self.memo: Dict[str, Any] = {}  # what a rule works out once per project analysis, by the rule's code
         self._kernels: Dict[int, bool] = {}  # program -> may_run_nondeterministic_kernel
         self._file_kernel: Dict[str, bool] = {}
+        self._kernel_import: Dict[str, str] = {}  # file -> the third-party import that is its only evidence
         self._op_files: Optional[Set[str]] = None
 
     def programs_containing(self, path: str) -> List[Program]:
@@ -1567,9 +1568,24 @@ class ProjectContext:
             found = self.project.resolve(path, module)
             if (found is None or found[0] == "external") and not self.project.names_project_code(path, module):
                 hit = True
+                self._kernel_import[path] = module
                 break
         self._file_kernel[path] = hit
         return hit
+
+    def kernel_import(self, prog: Program) -> Optional[str]:
+        """When only imports of third-party packages seedlint does not read make the program one that
+        deterministic mode may change (may_run_nondeterministic_kernel), the first such module; else None."""
+        if not self.may_run_nondeterministic_kernel(prog):
+            return None
+        first = None
+        for m in sorted(prog.modules):
+            if self._file_kernels(m):
+                module = self._kernel_import.get(m)
+                if module is None:
+                    return None  # an op, a layer or a call seedlint sees
+                first = first or module
+        return first
 
     def argparse_default(self, prog: Program, dest: str) -> Optional[str]:
         """The default kind of setting ``dest`` in the program ("None", "neg", "off", "set"): of ``--dest`` in

@@ -309,6 +309,10 @@ class CudaWithoutDeterminism(Rule):
             if at is not None and s.det_on is None:
                 also = ("" if at.what not in HF_TRAINERS else
                         " (or give the Trainer `TrainingArguments(full_determinism=True)`)")
+                lib = ctx.kernel_import(prog)
+                if lib is not None:
+                    also += (f"; its layers come from `{lib}`, which seedlint does not read: if that builds only "
+                             "linear layers, embeddings and activations, deterministic mode changes nothing")
                 yield diag(at, self.code,
                            f"program `{prog.label}` runs on CUDA here but never enables deterministic mode: call "
                            f"`torch.use_deterministic_algorithms(True, warn_only=True)` at its start{also}", self.fix)
