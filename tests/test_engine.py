@@ -266,15 +266,17 @@ def test_an_unseeded_use_reached_by_several_programs_names_one_that_trains(tmp_p
 def test_sdl102_names_the_unread_library_that_is_its_only_kernel_evidence(tmp_path):
     """When only an import of a package seedlint does not read makes deterministic mode matter to a program,
     SDL102 says so (a linear-only model library would make the finding moot); not when the program's own
-    code shows a convolution."""
+    code shows a convolution, nor for a well-known model library."""
     from tests.helpers import write_project
 
     main = ("import torch\nfrom {lib} import Model\n\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
             "    m = Model().cuda()\n    torch.optim.SGD(m.parameters(), lr=0.1)\n    m(torch.ones(2)).sum().backward()\n")
     write_project(tmp_path, {"pyproject.toml": "", "a.py": main.format(lib="deepctr_torch.models"),
                              "b.py": main.format(lib="convnet") + "    torch.nn.Conv2d(3, 8, 3)\n",
+                             "c.py": main.format(lib="transformers"),
                              "convnet.py": "import torch\nModel = torch.nn.Linear\n"})
     res = check_paths([tmp_path], no_cache=True)
     msgs = {os.path.basename(d.path): d.message for d in res.diagnostics if d.code == "SDL102"}
     assert "`deepctr_torch.models`, which seedlint does not read" in msgs["a.py"]
     assert "does not read" not in msgs["b.py"]
+    assert "does not read" not in msgs["c.py"]  # (a model library of attention layers: no doubt there)

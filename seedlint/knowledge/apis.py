@@ -262,6 +262,13 @@ NO_KERNEL_PACKAGES = frozenset({
 NO_KERNEL_SUBMODULES = frozenset({"transforms", "datasets", "utils", "io"})
 # calls into the parts of torchvision / torchaudio that build networks (a bare `import torchvision` says
 # nothing by itself: what the file calls through it does)
+# model libraries whose networks are built of convolutions, attention or message passing: an import of one is no
+# doubtful sign that deterministic mode matters (SDL102 names any other library that is a program's only sign)
+MODEL_LIBRARIES: FrozenSet[str] = frozenset(
+    "transformers diffusers peft timm open_clip sentence_transformers segmentation_models_pytorch ultralytics "
+    "fairseq detectron2 mmdet mmseg mmcv mmpretrain mmengine monai kornia torch_geometric dgl torchvision "
+    "torchaudio speechbrain torchtune yolov5 trl deepspeed".split()
+)
 KERNEL_PREFIXES = ("torchvision.models.", "torchvision.ops.", "torchaudio.models.", "torchaudio.pipelines.")
 CUDNN_DETERMINISTIC = "torch.backends.cudnn.deterministic"
 

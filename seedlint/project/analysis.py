@@ -1575,7 +1575,8 @@ class ProjectContext:
 
     def kernel_import(self, prog: Program) -> Optional[str]:
         """When only imports of third-party packages seedlint does not read make the program one that
-        deterministic mode may change (may_run_nondeterministic_kernel), the first such module; else None."""
+        deterministic mode may change (may_run_nondeterministic_kernel), the first such module, unless it is
+        a well-known model library (apis.MODEL_LIBRARIES); else None."""
         if not self.may_run_nondeterministic_kernel(prog):
             return None
         first = None
@@ -1585,7 +1586,7 @@ class ProjectContext:
                 if module is None:
                     return None  # an op, a layer or a call seedlint sees
                 first = first or module
-        return first
+        return first if first is not None and first.partition(".")[0] not in apis.MODEL_LIBRARIES else None
 
     def argparse_default(self, prog: Program, dest: str) -> Optional[str]:
         """The default kind of setting ``dest`` in the program ("None", "neg", "off", "set"): of ``--dest`` in
