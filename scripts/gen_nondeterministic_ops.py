@@ -69,6 +69,7 @@ CONDITION_KINDS = (
     "kwarg_in",
     "arg_is_tensor",
     "arg_makes_tensor",  # the argument is visibly a tensor (made by a call: torch.tensor(...), x.sum(), ...)
+    "input_not_2d",  # the input visibly has its class axis moved to dimension 1 (a transpose or permute)
     "not_visible",
 )
 
@@ -281,19 +282,27 @@ OVERLAY: Dict[str, Dict[str, Any]] = {
         # 'mean'), reached for 4-D (N, C, H, W) input; (N, C) classification input takes the deterministic
         # nll_loss kernel. A call does not show the input's rank.
         "form_conditions": {
-            **{
-                form: {
-                    "kind": "not_visible",
-                    "reason": "input is 4-D (N, C, H, W): only the nll_loss2d CUDA kernel is nondeterministic",
-                }
-                for form in ("torch.nn.NLLLoss", "torch.nn.functional.nll_loss")
+            "torch.nn.NLLLoss": {
+                "kind": "not_visible",
+                "reason": "input is 4-D (N, C, H, W): only the nll_loss2d CUDA kernel is nondeterministic",
             },
+            "torch.nn.CrossEntropyLoss": {
+                "kind": "not_visible",
+                "reason": "target holds class indices and input is 4-D (cross_entropy then calls nll_loss2d)",
+            },
+            # the functional forms show the input: nll_loss_nd (aten/src/ATen/native/LossNLL.cpp,
+            # nll_loss_nd_symint) takes the nll_loss kernel for 1-D and 2-D input only, and reshapes any
+            # other to 4-D for nll_loss2d; a sequence model's (N, C, L) logits made with `.transpose(1, 2)`
+            # or `.permute(0, 2, 1)` (or einops' `rearrange(x, "b n c -> b c n")`) are such an input
             **{
                 form: {
-                    "kind": "not_visible",
-                    "reason": "target holds class indices and input is 4-D (cross_entropy then calls nll_loss2d)",
+                    "kind": "input_not_2d",
+                    "name": "input",
+                    "positions": {form: 0},
+                    "reason": "input has more than 2 dimensions (nll_loss_nd reshapes it for nll_loss2d), shown "
+                              "by a transpose or permute that moves the class axis to dimension 1",
                 }
-                for form in ("torch.nn.CrossEntropyLoss", "torch.nn.functional.cross_entropy")
+                for form in ("torch.nn.functional.nll_loss", "torch.nn.functional.cross_entropy")
             },
         },
     },

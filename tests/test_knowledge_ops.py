@@ -35,6 +35,7 @@ KIND_KEYS = {
     "kwarg_given": {"kind", "name", "positions"},
     "arg_is_tensor": {"kind", "name", "positions"},
     "arg_makes_tensor": {"kind", "name", "positions", "overloads", "reason"},
+    "input_not_2d": {"kind", "name", "positions", "reason"},
 }
 
 

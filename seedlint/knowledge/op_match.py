@@ -56,6 +56,47 @@ def _makes_tensor(e: ast.AST) -> bool:
     return type(func) is ast.Name and func.id in _TENSOR_FACTORIES
 
 
+def _class_axis_moved(e: Any) -> bool:
+    """Is ``e`` visibly a tensor of more than 2 dimensions laid out (N, C, ...) for a loss: ``x.transpose(1, 2)``
+    (axis 1 swapped with a later one, given as an int other than 0, 1 and -2), ``x.permute(0, 2, 1)`` (three or
+    more axes), or einops' ``rearrange(x, "b n c -> b c n")`` (three or more axes out)?"""
+    if type(e) is not ast.Call:
+        return False
+    func = e.func
+    args = e.args
+    if type(func) is ast.Attribute and func.attr in ("transpose", "swapaxes", "swapdims") and len(args) == 2:
+        dims = [_literal(a) for a in args]
+        if all(type(d) is int for d in dims) and 1 in dims:
+            other = dims[1] if dims[0] == 1 else dims[0]
+            return other not in (0, 1, -2)
+        return False
+    if type(func) is ast.Attribute and func.attr == "permute":
+        dims = args[0].elts if len(args) == 1 and type(args[0]) in (ast.Tuple, ast.List) else args
+        return len(dims) >= 3 and all(type(_literal(d)) is int for d in dims)
+    leaf = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else None
+    if leaf == "rearrange" and len(args) >= 2:
+        pattern = _literal(args[1])
+        if type(pattern) is str and "->" in pattern:
+            out = pattern.split("->", 1)[1]
+            depth, axes, token = 0, 0, False
+            for ch in out:
+                if ch == "(":
+                    if depth == 0:
+                        axes += 1
+                    depth += 1
+                elif ch == ")":
+                    depth -= 1
+                elif ch.isspace():
+                    token = False
+                elif depth == 0 and not token:
+                    axes += 1
+                    token = True
+                if ch in "()":
+                    token = False
+            return axes >= 3
+    return False
+
+
 def _shows(site: Any, cond: Dict[str, Any], form: str, values_of: Optional[Callable[..., List[Any]]] = None) -> bool:
     kind = cond["kind"]
     if kind == "always":
@@ -71,6 +112,11 @@ def _shows(site: Any, cond: Dict[str, Any], form: str, values_of: Optional[Calla
             return False
         v = _literal(arg)
         return v is ...  # a name or an expression: a tensor; a number literal is a scalar value
+    if kind == "input_not_2d":
+        if arg is None:
+            return False
+        values = values_of(arg, site.scope) if values_of is not None else [arg]
+        return any(_class_axis_moved(v) for v in values)
     if kind == "arg_makes_tensor":
         if arg is None:
             return False

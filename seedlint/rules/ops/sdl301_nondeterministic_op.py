@@ -43,7 +43,12 @@ class NondeterministicOp(Rule):
       `values, _ = ...`: the docstring names its indices output). Conditions a call cannot show
       (dtype, sparse input) are not reported; `torch.gather` "on a CUDA tensor that requires grad" (its
       backward is a `scatter_add`) is judged as the ops below are, differentiated or not, in its call form (`torch.gather(x, ...)`, not
-      `x.gather(...)`, which in model code picks indices and detached scores as often as values that require grad). An adaptive average pool to a
+      `x.gather(...)`, which in model code picks indices and detached scores as often as values that require grad).
+      `F.cross_entropy` / `F.nll_loss` are reported when their input visibly has more than 2 dimensions with
+      the classes at dimension 1 (`logits.transpose(1, 2)`, `.permute(0, 2, 1)`, einops'
+      `rearrange(x, "b n c -> b c n")`): `nll_loss_nd` takes the deterministic `nll_loss` kernel only for
+      1-D and 2-D input and reshapes any other to 4-D for `nll_loss2d`, the kernel torch's list names
+      (`aten/src/ATen/native/LossNLL.cpp`, `nll_loss_nd_symint`); `logits.view(-1, V)` is not reported. An adaptive average pool to a
       single value per channel (`nn.AdaptiveAvgPool2d(1)`, `(1, 1)`, `F.adaptive_avg_pool3d(x, 1)`: the
       head of most CNNs) is not reported: torch computes it as a mean over the spatial dimensions
       (`aten/src/ATen/native/AdaptiveAveragePooling.cpp`, `adaptive_avg_pool2d_symint`, and the 3d
@@ -122,6 +127,13 @@ class NondeterministicOp(Rule):
     message = "op is nondeterministic on CUDA and deterministic mode is off"
     scope = "program"
     VALID = [
+        # 2-D (N, C) input takes the deterministic nll_loss kernel; what a call does not show is not reported
+        Valid("import torch\nimport torch.nn.functional as F\nfrom einops import rearrange\n"
+              "if __name__ == '__main__':\n    logits = torch.zeros(2, 5, 7).cuda()\n"
+              "    a = F.cross_entropy(logits.view(-1, 7), y.view(-1))\n"
+              "    b = F.cross_entropy(rearrange(logits, 'b n c -> (b n) c'), y)\n"
+              "    c = F.cross_entropy(logits.transpose(0, 1), y)\n    d = F.cross_entropy(logits, y)\n"
+              "    e = torch.nn.CrossEntropyLoss()(logits.transpose(1, 2), y)\n"),
         # a custom autograd.Function: its forward runs with autograd off, its backward is its own
         "import torch\nimport torch.nn.functional as F\nclass Sample(torch.autograd.Function):\n"
         "    @staticmethod\n    def forward(ctx, x, grid):\n        return F.grid_sample(x, grid)\n"
@@ -221,6 +233,13 @@ class NondeterministicOp(Rule):
     ]
 
     INVALID = [
+        # cross_entropy on (N, C, L) logits (a transpose or permute puts the classes at dimension 1): nll_loss_nd
+        # reshapes them to 4-D for the nll_loss2d kernel (PaLM-pytorch, x-transformers)
+        Invalid("import torch\nimport torch.nn.functional as F\nfrom einops import rearrange\n"
+                "if __name__ == '__main__':\n    logits = torch.zeros(2, 5, 7).cuda()\n"
+                "    a = F.cross_entropy(logits.transpose(1, 2), y)\n"
+                "    b = F.cross_entropy(rearrange(logits, 'b n c -> b c n'), y)\n"
+                "    c = F.nll_loss(logits.permute(0, 2, 1), y)\n", expected=((6, 9), (7, 9), (8, 9))),
         Invalid("import torch\ndef agg(x, idx, src):\n    return x.index_add_(0, idx, src)\n", expected=((3, 12),)),
         # a method its file also calls where autograd is on (beside a @no_grad caller: the VALID beam-search case)
         Invalid("import torch\nclass Generator(torch.nn.Module):\n    @torch.no_grad()\n    def generate(self, s, i):\n"
