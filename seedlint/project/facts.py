@@ -1135,6 +1135,26 @@ class Analyzer:
         for t in node.targets:
             self._assign_target(node, t, node.value)
 
+    def _characters(self, expr: Optional[ast.expr], scope: Scope, depth: int) -> bool:
+        """Is ``expr`` a string of characters to pick from: a literal, a constant of the ``string`` module
+        (``string.ascii_lowercase + string.digits``), ``list(...)`` of one, or a name given one?"""
+        t = type(expr)
+        if expr is None or depth > 3:
+            return False
+        if t is ast.Constant:
+            return type(expr.value) is str  # type: ignore[attr-defined]
+        if t is ast.Attribute:
+            return (self.resolve(expr, scope) or "").startswith("string.")
+        if t is ast.BinOp and type(expr.op) is ast.Add:  # type: ignore[attr-defined]
+            return (self._characters(expr.left, scope, depth + 1)  # type: ignore[attr-defined]
+                    and self._characters(expr.right, scope, depth + 1))  # type: ignore[attr-defined]
+        if t is ast.Call and type(expr.func) is ast.Name and expr.func.id == "list" and len(expr.args) == 1:  # type: ignore
+            return self._characters(expr.args[0], scope, depth + 1)  # type: ignore[attr-defined]
+        if t is ast.Name:
+            values = self.values_of(expr, scope)[1:]
+            return bool(values) and all(self._characters(v, scope, depth + 1) for v in values)
+        return False
+
     def _note_port_value(self, value: ast.expr) -> None:
         """``port = random.randint(10000, 20000)`` / ``os.environ["MASTER_PORT"] = str(random.randint(...))``:
         a draw that picks a network port is not a use of the RNG that the run's numbers depend on."""
@@ -1379,6 +1399,8 @@ class Analyzer:
         draws = self._rng_draw(site, name)
         if draws and self._port_draws and id(node) in self._port_draws:
             return  # a free port picked at random: the run's numbers do not depend on it
+        if draws and name in _CHARACTER_DRAWS and self._characters(site.arg(0), site.scope, 0):
+            return  # `"".join(random.choice(chars) for _ in range(10))`: a run's name, not its numbers
         if draws:
             if name == apis.DATALOADER or name in apis.RANDOM_SAMPLERS or name.startswith("torchvision.transforms."):
                 # draws later (a shuffling loader or sampler when iterated, a random transform when applied to a
@@ -1821,6 +1843,10 @@ GRAD_OFF = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.n
 
 
 _NAME_WORDS = re.compile(r"[^a-z0-9]+")
+
+
+# draws that pick from a sequence: over a string of characters they make an identifier (a run's name)
+_CHARACTER_DRAWS = frozenset({"random.choice", "random.choices", "random.sample", "numpy.random.choice"})
 
 
 def _port_name(name: str) -> bool:

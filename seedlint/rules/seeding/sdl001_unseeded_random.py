@@ -29,7 +29,8 @@ class UnseededPythonRandom(Rule):
     where `__getitem__` does. A draw that picks a network port (`port = random.randint(10000, 20000)`,
     `os.environ["MASTER_PORT"] = str(random.randint(...))`, `init(port=random.randint(...))`: a name,
     attribute, key or keyword with the word `port`) is not a use: no number the run computes depends
-    on it.
+    on it. Nor is a pick from a string of characters (`random.choice(chars)`, `random.choices(string.ascii_letters
+    + string.digits, k=8)`: a literal, `string` constants, or a name given one), which makes a run's name.
 
     ## Why is this bad?
     Python seeds its global generator from OS entropy at start-up, so every run draws different
@@ -71,6 +72,10 @@ class UnseededPythonRandom(Rule):
     scope = "program"
     fix = FixSafety.SAFE
     VALID = [
+        # characters picked for a run's name (XLM's exp_id): no number of the run depends on them
+        "import random, string\nif __name__ == '__main__':\n    chars = 'abcdefghijklmnopqrstuvwxyz0123456789'\n"
+        "    exp_id = ''.join(random.choice(chars) for _ in range(10))\n"
+        "    tag = ''.join(random.choices(string.ascii_letters + string.digits, k=8))\n",
         "import random\nif __name__ == '__main__':\n    random.seed(0)\n    print(random.random())\n",
         "import random\ndef pick(xs):\n    return random.choice(xs)\n",
         Valid({"train.py": "from utils import set_seed\nimport random\nif __name__ == '__main__':\n"
@@ -102,6 +107,9 @@ class UnseededPythonRandom(Rule):
               "    free_port: int = random.randint(30000, 40000)\n"),
     ]
     INVALID = [
+        # ... but a pick among settings is a draw the run depends on
+        Invalid("import random\nif __name__ == '__main__':\n    opt = random.choice(['sgd', 'adam'])\n",
+                expected=((3, 11),)),
         # a command-line runner calls the function it is given
         Invalid("import fire, random\ndef main(n=3):\n    return random.sample(range(10), n)\n"
                 "if __name__ == '__main__':\n    fire.Fire(main)\n", expected=((3, 12),)),
