@@ -277,6 +277,6 @@ def test_sdl102_names_the_unread_library_that_is_its_only_kernel_evidence(tmp_pa
                              "convnet.py": "import torch\nModel = torch.nn.Linear\n"})
     res = check_paths([tmp_path], no_cache=True)
     msgs = {os.path.basename(d.path): d.message for d in res.diagnostics if d.code == "SDL102"}
-    assert "`deepctr_torch.models`, which seedlint does not read" in msgs["a.py"]
+    assert "an import of `deepctr_torch.models`, which seedlint does not read" in msgs["a.py"]
     assert "does not read" not in msgs["b.py"]
     assert "does not read" not in msgs["c.py"]  # (a model library of attention layers: no doubt there)

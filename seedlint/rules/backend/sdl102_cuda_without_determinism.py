@@ -81,7 +81,9 @@ class CudaWithoutDeterminism(Rule):
     environment, data and extension-building packages, and torchvision's / torchaudio's `transforms` and
     `datasets`; a bare `import torchvision` counts through what is called with it, `torchvision.models.*`). A model of
     linear layers, embeddings and activations written in the project (most reinforcement-learning agents,
-    recommenders, MLPs) has nothing deterministic mode would change.
+    recommenders, MLPs) has nothing deterministic mode would change. When such an import is the program's
+    only sign, and the package is not a well-known model library (transformers, timm, diffusers ...), the
+    message names it, so that a reader who knows the package can tell.
 
     A switch that runs only under an `if` on a command-line flag that is off by default
     (`if args.deterministic:` with `action="store_true"`, `default=False` or no default; or a Hydra app's
@@ -311,8 +313,9 @@ class CudaWithoutDeterminism(Rule):
                         " (or give the Trainer `TrainingArguments(full_determinism=True)`)")
                 lib = ctx.kernel_import(prog)
                 if lib is not None:
-                    also += (f"; its layers come from `{lib}`, which seedlint does not read: if that builds only "
-                             "linear layers, embeddings and activations, deterministic mode changes nothing")
+                    also += (f"; the only sign that deterministic mode matters here is an import of `{lib}`, which "
+                             "seedlint does not read: it changes nothing if that runs no convolution, attention, "
+                             "cuDNN RNN or op of torch's list")
                 yield diag(at, self.code,
                            f"program `{prog.label}` runs on CUDA here but never enables deterministic mode: call "
                            f"`torch.use_deterministic_algorithms(True, warn_only=True)` at its start{also}", self.fix)
