@@ -66,11 +66,15 @@ def block_requests(programs: List[Program], infos: List[ProgramInfo], wanted: Ca
                 req.items.add(rng)
                 req.keys.append(key)
         # (SDL102's other conditions, a kernel deterministic mode acts on, are in `wanted`: its finding exists)
-        if s.cuda is not None and s.det_on is None and prog.trains:
-            key = (s.cuda.path, s.cuda.line, s.cuda.col, DET_CODE)
-            if wanted(key):
-                req.items.add("det")
-                req.keys.append(key)
+        if s.det_on is None and prog.trains:
+            # the place SDL102 reports: the first unconditional CUDA placement, else the first one, else one that
+            # a setting off by default leaves on CUDA (the rule's choice: whichever is a finding)
+            for site in (s.cuda_plain, s.cuda, *(site for site, _ in s.cuda_unless)):
+                key = (site.path, site.line, site.col, DET_CODE) if site is not None else None
+                if key is not None and wanted(key):
+                    req.items.add("det")
+                    req.keys.append(key)
+                    break
         if req.items:
             out.append(req)
     return out

@@ -59,8 +59,8 @@ class Summary:
     made per function and round, hence slots and a plain constructor.
     """
 
-    __slots__ = ("seeds", "seed_sites", "det_on", "det_algos", "det_raise", "uses", "worker_uses", "cuda", "cuda_plain",
-                 "loader_workers", "worker_seeding", "spawns", "distsamplers", "set_epoch", "cublas",
+    __slots__ = ("seeds", "seed_sites", "det_on", "det_algos", "det_raise", "uses", "worker_uses", "cuda",
+                 "cuda_plain", "cuda_unless", "loader_workers", "worker_seeding", "spawns", "distsamplers", "set_epoch", "cublas",
                  "off_by_default", "maybe_off", "none_fallbacks", "entropy_calls", "trains", "hollow", "det_sites")
 
     def __init__(self) -> None:
@@ -79,6 +79,8 @@ class Summary:
         # ... and the first one outside any if / loop / try, there and in the calls on the way (SDL102 reports
         # it: `torch.cuda.set_device` under `if num_gpus > 1:` runs in fewer runs than `model.cuda()` after it)
         self.cuda_plain: Optional[Site] = None
+        # places that go to CUDA unless a setting is on (`Accelerator(cpu=args.cpu)`): (site, setting) (SDL102)
+        self.cuda_unless: Dict[Tuple[Site, str], None] = {}
         self.loader_workers = False
         self.worker_seeding = False  # Lightning seed_everything(workers=True)
         self.spawns: Dict[Tuple[Site, Optional[Fid], str], None] = {}
@@ -112,6 +114,8 @@ class Summary:
             self.cuda = other.cuda
         if self.cuda_plain is None:
             self.cuda_plain = other.cuda_plain
+        if other.cuda_unless:
+            self.cuda_unless.update(other.cuda_unless)
 
     def seal(self) -> None:
         """Mark a finished summary that holds nothing as hollow (it is never changed after this)."""
@@ -120,7 +124,8 @@ class Summary:
                            or self.entropy_calls or self.loader_workers or self.worker_seeding or self.set_epoch
                            or self.cublas or self.trains or self.det_sites or self.det_on is not None
                            or self.det_algos is not None
-                           or self.det_raise is not None or self.cuda is not None or self.cuda_plain is not None)
+                           or self.det_raise is not None or self.cuda is not None or self.cuda_plain is not None
+                           or self.cuda_unless)
 
     def merge(self, other: "Summary", *, uses: bool = True) -> None:
         # hot: about two merges per call edge; empty fields are skipped without a loop or a write, and a
@@ -158,6 +163,8 @@ class Summary:
                 self.cuda = other.cuda
             if self.cuda_plain is None:
                 self.cuda_plain = other.cuda_plain
+            if other.cuda_unless:
+                self.cuda_unless.update(other.cuda_unless)
         if other.loader_workers:
             self.loader_workers = True
         if other.worker_seeding:
@@ -733,7 +740,9 @@ class Project:
                         if not ev.get("wo"):
                             s.det_raise = s.det_raise or site
             elif k == "cuda":
-                if not ev.get("weak"):
+                if ev.get("unless"):
+                    s.cuda_unless[(site, ev["unless"])] = None
+                elif not ev.get("weak"):
                     s.cuda = s.cuda or site
                     if s.cuda_plain is None and not ev.get("cond"):
                         s.cuda_plain = site
@@ -1575,8 +1584,8 @@ class ProjectContext:
 
     def kernel_import(self, prog: Program) -> Optional[str]:
         """When only imports of third-party packages seedlint does not read make the program one that
-        deterministic mode may change (may_run_nondeterministic_kernel), the first such module, unless it is
-        a well-known model library (apis.MODEL_LIBRARIES); else None."""
+        deterministic mode may change (may_run_nondeterministic_kernel), the first such module, unless a file
+        that is such a sign also imports a well-known model library (apis.MODEL_LIBRARIES); else None."""
         if not self.may_run_nondeterministic_kernel(prog):
             return None
         first = None
@@ -1585,8 +1594,11 @@ class ProjectContext:
                 module = self._kernel_import.get(m)
                 if module is None:
                     return None  # an op, a layer or a call seedlint sees
+                if any((imp["m"] or "").partition(".")[0] in apis.MODEL_LIBRARIES
+                       for imp in self.project.facts[m]["imports"] if not imp["lv"]):
+                    return None  # (transformers imported after `evaluate`)
                 first = first or module
-        return first if first is not None and first.partition(".")[0] not in apis.MODEL_LIBRARIES else None
+        return first
 
     def argparse_default(self, prog: Program, dest: str) -> Optional[str]:
         """The default kind of setting ``dest`` in the program ("None", "neg", "off", "set"): of ``--dest`` in

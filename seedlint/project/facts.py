@@ -1470,6 +1470,8 @@ class Analyzer:
         else:
             if method == "prepare" and self._accelerator(node.func.value):  # type: ignore[attr-defined]
                 self._event("cuda", node)  # accelerator.prepare(model, ...) moves the model to its device
+            elif method == "prepare" and (flag := self._accelerator_cpu_flag(node.func.value)):  # type: ignore
+                self._event("cuda", node, unless=flag)  # ... unless the setting given as `cpu=` is on
             elif method in ("shuffle", "train_test_split") and self._hf_draws_numpy_seed(site):
                 # a Hugging Face dataset's shuffle / split without seed= or generator= takes its seed from
                 # NumPy's global state (datasets 5.2.0, arrow_dataset.py:4949-4954, :5177-5182)
@@ -1524,6 +1526,18 @@ class Analyzer:
                     k.arg == "cpu" and literal(k.value) is not False for k in v.keywords):  # type: ignore[attr-defined]
                 return True
         return False
+
+    def _accelerator_cpu_flag(self, node: ast.expr) -> Optional[str]:
+        """A name given ``Accelerator(cpu=args.cpu)``: the setting that keeps it on the CPU (accelerate's examples
+        take it from a ``--cpu`` flag); on CUDA by default when that setting is off (SDL102 asks the program)."""
+        if type(node) is not ast.Name:
+            return None
+        for v in self.values_of(node, self.scope)[1:]:
+            if type(v) is ast.Call and self.resolve(v.func) in ACCELERATORS:  # type: ignore[attr-defined]
+                for k in v.keywords:  # type: ignore[attr-defined]
+                    if k.arg == "cpu" and type(k.value) in (ast.Attribute, ast.Name):
+                        return k.value.attr if type(k.value) is ast.Attribute else k.value.id  # type: ignore
+        return None
 
     def _cuda_kwarg(self, site: CallSite) -> bool:
         dev = site.kwarg("device")

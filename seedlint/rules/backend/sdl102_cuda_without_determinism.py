@@ -52,7 +52,7 @@ class CudaWithoutDeterminism(Rule):
     sees a GPU: deepspeed 0.19.8 `runtime/engine.py:1944`, `:2094`, `accelerator/real_accelerator.py:205-206`),
     accelerate's `accelerator.device` and
     `accelerator.prepare(...)` for an `Accelerator()` without `cpu=True` (its device is CUDA when there is
-    one), a device chosen with `torch.cuda.is_available()`,
+    one; `cpu=args.cpu` counts when that setting is off by default, as accelerate's examples' `--cpu` flag is), a device chosen with `torch.cuda.is_available()`,
     a name given such a string first: `device = "cuda"` ... `.to(device)`) when
     nothing on the way from its entry point enables deterministic mode:
     `torch.use_deterministic_algorithms(True)` (also with `warn_only=True`),
@@ -138,6 +138,12 @@ class CudaWithoutDeterminism(Rule):
     scope = "program"
     fix = FixSafety.SAFE
     VALID = [
+        # ... and a `--cpu` setting that is on by default
+        Valid("import argparse, torch\nfrom accelerate import Accelerator\ndef main():\n"
+              "    p = argparse.ArgumentParser()\n    p.add_argument('--cpu', type=bool, default=True)\n"
+              "    args = p.parse_args()\n    acc = Accelerator(cpu=args.cpu)\n"
+              "    net, opt = acc.prepare(torch.nn.Conv2d(3, 8, 3), None)\n    acc.backward(net(x).sum())\n"
+              "if __name__ == '__main__':\n    main()\n"),
         # torch_geometric.device("cpu") is the CPU
         Valid("import torch, torch_geometric\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
               "    dev = torch_geometric.device('cpu')\n    net = torch.nn.Conv2d(3, 8, 3).to(dev)\n"
@@ -250,6 +256,16 @@ class CudaWithoutDeterminism(Rule):
         Invalid("import torch, deepspeed\nif __name__ == '__main__':\n    net = torch.nn.Conv2d(3, 8, 3)\n"
                 "    engine, opt, _, _ = deepspeed.initialize(model=net, model_parameters=net.parameters())\n"
                 "    engine.backward(engine(x).sum())\n", expected=((4, 25),)),
+        # the first placement that runs in every run, past one under `if` (waveglow's set_device for several GPUs)
+        Invalid("import torch\ndef main(n):\n    if n > 1:\n        torch.cuda.set_device(0)\n"
+                "    net = torch.nn.Conv2d(3, 8, 3).cuda()\n    net(x).sum().backward()\n"
+                "if __name__ == '__main__':\n    main(1)\n", expected=((5, 11),)),
+        # accelerate's examples: Accelerator(cpu=args.cpu) with a `--cpu` flag that is off by default
+        Invalid("import argparse, torch\nfrom accelerate import Accelerator\ndef main():\n"
+                "    p = argparse.ArgumentParser()\n    p.add_argument('--cpu', action='store_true')\n"
+                "    args = p.parse_args()\n    acc = Accelerator(cpu=args.cpu)\n"
+                "    net, opt = acc.prepare(torch.nn.Conv2d(3, 8, 3), None)\n    acc.backward(net(x).sum())\n"
+                "if __name__ == '__main__':\n    main()\n", expected=((8, 16),)),
         # torch_geometric.device("auto") is CUDA whenever there is a GPU
         Invalid("import torch, torch_geometric\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
                 "    dev = torch_geometric.device('auto')\n    net = torch.nn.Conv2d(3, 8, 3).to(dev)\n"
@@ -305,9 +321,14 @@ class CudaWithoutDeterminism(Rule):
         done: Set[Tuple[str, int, int]] = set()
         for prog in ctx.programs:
             s = prog.summary
-            if s.cuda is None and not s.spawns or not prog.trains or not ctx.may_run_nondeterministic_kernel(prog):
+            if (s.cuda is None and not s.spawns and not s.cuda_unless or not prog.trains
+                    or not ctx.may_run_nondeterministic_kernel(prog)):
                 continue
             at = s.cuda_plain or s.cuda  # (the first place that runs in every run, if there is one)
+            if at is None and s.cuda_unless:
+                # `Accelerator(cpu=args.cpu)`: on CUDA when the setting is off by default (a `--cpu` flag)
+                at = next((site for site, flag in s.cuda_unless if ctx.argparse_default(prog, flag) in ("off", "None")),
+                          None)
             if at is not None and s.det_on is None:
                 also = ("" if at.what not in HF_TRAINERS else
                         " (or give the Trainer `TrainingArguments(full_determinism=True)`)")
