@@ -266,8 +266,8 @@ NO_KERNEL_SUBMODULES = frozenset({"transforms", "datasets", "utils", "io"})
 # doubtful sign that deterministic mode matters (SDL102 names any other library that is a program's only sign)
 MODEL_LIBRARIES: FrozenSet[str] = frozenset(
     "transformers diffusers peft timm open_clip sentence_transformers segmentation_models_pytorch ultralytics "
-    "fairseq detectron2 mmdet mmseg mmcv mmpretrain mmengine monai kornia torch_geometric dgl torchvision "
-    "torchaudio speechbrain torchtune yolov5 trl deepspeed".split()
+    "fairseq detectron2 mmdet mmseg mmcv mmpretrain monai kornia torch_geometric dgl torchvision "
+    "torchaudio speechbrain torchtune yolov5 trl".split()
 )
 KERNEL_PREFIXES = ("torchvision.models.", "torchvision.ops.", "torchaudio.models.", "torchaudio.pipelines.")
 CUDNN_DETERMINISTIC = "torch.backends.cudnn.deterministic"

@@ -720,11 +720,10 @@ class Project:
                 continue
             site = Site(path, ev["l"], ev["c"], ev.get("what", ""))
             if k == "call":
-                if s.cuda_plain is None and ev.get("cond"):
-                    self._call(s, path, ev, site, in_worker, dataset_init)
+                plain = s.cuda_plain
+                self._call(s, path, ev, site, in_worker, dataset_init)
+                if plain is None and ev.get("cond"):
                     s.cuda_plain = None  # (a place the call reaches runs only when the call does)
-                else:
-                    self._call(s, path, ev, site, in_worker, dataset_init)
             elif k == "use":
                 for r in ev["r"]:
                     (s.worker_uses if in_worker else s.uses).setdefault(r, site)
@@ -788,11 +787,9 @@ class Project:
             return
         kind = hit[0]
         if kind == "func" and ev.get("rv"):
-            # the call runs what a factory returns: the factory's own nested function (Analyzer._returned_call)
-            ret = (self._fn(hit[1]) or {}).get("ret")
-            if ret is None:
+            hit = self._returned(hit)
+            if hit is None:
                 return
-            hit = ("func", (hit[1][0], ret))
         if kind == "func":
             fn = self._fn(hit[1]) or {}
             rq = fn.get("rq")
@@ -839,6 +836,12 @@ class Project:
             return
         if kind == "external":
             self._external(s, apis.canonical(hit[1]), args, site, ev)
+
+    def _returned(self, hit: Tuple[Any, ...]) -> Optional[Tuple[Any, ...]]:
+        """A call through a name given what the project function ``hit`` returned (an "rv" call event,
+        Analyzer._returned_call) runs the function's own nested function that it returns (its "ret" fact)."""
+        ret = (self._fn(hit[1]) or {}).get("ret")
+        return ("func", (hit[1][0], ret)) if ret is not None else None
 
     def _instance(self, cpath: str, cls: str) -> Summary:
         """What constructing an object of a project class does: its ``__init__``, and its methods (inherited
@@ -1027,8 +1030,7 @@ class Project:
                     self._import_targets(path, ev) if m != path]
         hit = self.resolve(path, ev["t"])
         if hit and hit[0] == "func" and ev.get("rv"):
-            ret = (self._fn(hit[1]) or {}).get("ret")  # (what the factory returns runs, see _call)
-            return [self.straight((hit[1][0], ret))] if ret is not None else []
+            hit = self._returned(hit)
         if hit and hit[0] == "func":
             return [self.straight(hit[1])]
         if hit and hit[0] == "class":

@@ -21,7 +21,7 @@ import builtins
 import re
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from seedlint.knowledge import apis, op_match
 from seedlint.knowledge.helpers import (HELPERS_BY_NAME, HF_TRAINERS, LIGHTNING_CLI, LIGHTNING_FABRICS,
@@ -1367,8 +1367,9 @@ class Analyzer:
             # (fabric/connector.py:317-325); Lightning 1.x's Trainer took the CPU unless asked (`gpus=`), and
             # `pytorch_lightning` names both, so only the `lightning` package's Trainer counts without the keyword
             acc = site.kwarg("accelerator")
-            if (literal(acc) in ("gpu", "cuda", "auto") or any(_asks_for_gpus(v) for v in self.values_of(site.kwarg("gpus"), self.scope))
-                    or (acc is None and site.kwarg("gpus") is None and self._lightning_2())):
+            gpus = site.kwarg("gpus")
+            if (literal(acc) in ("gpu", "cuda", "auto") or any(_asks_for_gpus(v) for v in self.values_of(gpus, self.scope))
+                    or (acc is None and gpus is None and self._lightning_2())):
                 self._event("cuda", node)
         if name in LIGHTNING_FABRICS:
             # Fabric came with Lightning 2.0; its accelerator (the first parameter) defaults to "auto"
@@ -1468,10 +1469,11 @@ class Analyzer:
         elif method == "manual_seed":
             pass  # g.manual_seed(s) seeds a local generator (SDL004 looks at those), not a global RNG
         else:
-            if method == "prepare" and self._accelerator(node.func.value):  # type: ignore[attr-defined]
+            on_cuda = self._accelerator(node.func.value) if method == "prepare" else False  # type: ignore[attr-defined]
+            if on_cuda is True:
                 self._event("cuda", node)  # accelerator.prepare(model, ...) moves the model to its device
-            elif method == "prepare" and (flag := self._accelerator_cpu_flag(node.func.value)):  # type: ignore
-                self._event("cuda", node, unless=flag)  # ... unless the setting given as `cpu=` is on
+            elif on_cuda:
+                self._event("cuda", node, unless=on_cuda)  # ... unless the setting given as `cpu=` is on
             elif method in ("shuffle", "train_test_split") and self._hf_draws_numpy_seed(site):
                 # a Hugging Face dataset's shuffle / split without seed= or generator= takes its seed from
                 # NumPy's global state (datasets 5.2.0, arrow_dataset.py:4949-4954, :5177-5182)
@@ -1492,7 +1494,7 @@ class Analyzer:
             return any(self._is_cuda_literal(v) for v in self.values_of(node, self.scope)[1:]  # type: ignore[arg-type]
                        if type(v) is not ast.Name)
         if type(node) is ast.Attribute and node.attr == "device":  # type: ignore[attr-defined]
-            return self._accelerator(node.value)  # type: ignore[attr-defined]
+            return self._accelerator(node.value) is True  # type: ignore[attr-defined]
         if isinstance(node, ast.JoinedStr) and node.values:  # f"cuda:{rank}"
             first = node.values[0]
             return isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.startswith("cuda")
@@ -1516,28 +1518,23 @@ class Analyzer:
             return False
         return _hf_dataset(self, site.node.func.value, self.scope, 0) is not None  # type: ignore[attr-defined]
 
-    def _accelerator(self, node: ast.expr) -> bool:
-        """A name given ``accelerate.Accelerator(...)`` without ``cpu=True``: its ``device`` is CUDA when there is
-        one (``accelerate/state.py``, ``PartialState``), and its ``prepare`` puts the model there."""
+    def _accelerator(self, node: ast.expr) -> Union[bool, str]:
+        """A name given ``accelerate.Accelerator(...)``: True without ``cpu=True`` (its ``device`` is CUDA when
+        there is one, ``accelerate/state.py``, ``PartialState``, and its ``prepare`` puts the model there); for
+        ``cpu=args.cpu`` the setting that keeps it on the CPU (accelerate's examples take it from a ``--cpu``
+        flag: on CUDA by default when that is off, which SDL102 asks the program); else False."""
         if type(node) is not ast.Name:
             return False
         for v in self.values_of(node, self.scope)[1:]:
-            if type(v) is ast.Call and self.resolve(v.func) in ACCELERATORS and not any(  # type: ignore[attr-defined]
-                    k.arg == "cpu" and literal(k.value) is not False for k in v.keywords):  # type: ignore[attr-defined]
-                return True
-        return False
-
-    def _accelerator_cpu_flag(self, node: ast.expr) -> Optional[str]:
-        """A name given ``Accelerator(cpu=args.cpu)``: the setting that keeps it on the CPU (accelerate's examples
-        take it from a ``--cpu`` flag); on CUDA by default when that setting is off (SDL102 asks the program)."""
-        if type(node) is not ast.Name:
-            return None
-        for v in self.values_of(node, self.scope)[1:]:
             if type(v) is ast.Call and self.resolve(v.func) in ACCELERATORS:  # type: ignore[attr-defined]
-                for k in v.keywords:  # type: ignore[attr-defined]
-                    if k.arg == "cpu" and type(k.value) in (ast.Attribute, ast.Name):
-                        return k.value.attr if type(k.value) is ast.Attribute else k.value.id  # type: ignore
-        return None
+                cpu = next((k.value for k in v.keywords if k.arg == "cpu"), None)  # type: ignore[attr-defined]
+                if cpu is None or literal(cpu) is False:
+                    return True
+                if type(cpu) is ast.Attribute:
+                    return cpu.attr  # type: ignore[attr-defined]
+                if type(cpu) is ast.Name:
+                    return cpu.id  # type: ignore[attr-defined]
+        return False
 
     def _cuda_kwarg(self, site: CallSite) -> bool:
         dev = site.kwarg("device")

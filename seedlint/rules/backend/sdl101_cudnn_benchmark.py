@@ -124,16 +124,17 @@ class CudnnBenchmark(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         for site in ctx.assigns:
-            if (site.name == apis.CUDNN_BENCHMARK and literal(site.value) is True
-                    and not (switched(site.tests) or switch_function(site.scope, ("benchmark",)))):
+            if site.name != apis.CUDNN_BENCHMARK or switched(site.tests) or switch_function(site.scope, ("benchmark",)):
+                continue
+            if literal(site.value) is True:
                 yield Finding(
                     site.node,
                     "`cudnn.benchmark = True` lets cuDNN pick convolution kernels by timing, which can differ "
                     "between runs; set it to False",
                 )
-            elif site.name == apis.CUDNN_BENCHMARK and type(site.value) is ast.Name:
+            elif type(site.value) is ast.Name:
                 default = _true_default(ctx, site.value.id, site.scope)  # type: ignore[attr-defined]
-                if default is not None and not (switched(site.tests) or switch_function(site.scope, ("benchmark",))):
+                if default is not None:
                     yield Finding(
                         default,
                         f"`{site.value.id}` defaults to True and line {site.node.lineno} sets "  # type: ignore

@@ -13,6 +13,12 @@ TRAIN = "def step(loss):\n    loss.backward()\n"
 # ... and a convolution: cuDNN may pick a nondeterministic algorithm for its backward
 CONV = "def conv():\n    from torch.nn import Conv2d\n    return Conv2d(3, 8, 3)\n"
 TRAIN += CONV
+# accelerate's examples: `Accelerator(cpu=args.cpu)`, the `--cpu` flag declared as {flag}
+ACCEL_CPU_FLAG = ("import argparse, torch\nfrom accelerate import Accelerator\ndef main():\n"
+                  "    p = argparse.ArgumentParser()\n    p.add_argument('--cpu', {flag})\n"
+                  "    args = p.parse_args()\n    acc = Accelerator(cpu=args.cpu)\n"
+                  "    net, opt = acc.prepare(torch.nn.Conv2d(3, 8, 3), None)\n    acc.backward(net(x).sum())\n"
+                  "if __name__ == '__main__':\n    main()\n")
 
 
 def _switch_flag_off(ctx: ProjectContext, prog: Program) -> Optional[str]:
@@ -139,11 +145,7 @@ class CudaWithoutDeterminism(Rule):
     fix = FixSafety.SAFE
     VALID = [
         # ... and a `--cpu` setting that is on by default
-        Valid("import argparse, torch\nfrom accelerate import Accelerator\ndef main():\n"
-              "    p = argparse.ArgumentParser()\n    p.add_argument('--cpu', type=bool, default=True)\n"
-              "    args = p.parse_args()\n    acc = Accelerator(cpu=args.cpu)\n"
-              "    net, opt = acc.prepare(torch.nn.Conv2d(3, 8, 3), None)\n    acc.backward(net(x).sum())\n"
-              "if __name__ == '__main__':\n    main()\n"),
+        ACCEL_CPU_FLAG.format(flag="type=bool, default=True"),
         # torch_geometric.device("cpu") is the CPU
         Valid("import torch, torch_geometric\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
               "    dev = torch_geometric.device('cpu')\n    net = torch.nn.Conv2d(3, 8, 3).to(dev)\n"
@@ -261,11 +263,7 @@ class CudaWithoutDeterminism(Rule):
                 "    net = torch.nn.Conv2d(3, 8, 3).cuda()\n    net(x).sum().backward()\n"
                 "if __name__ == '__main__':\n    main(1)\n", expected=((5, 11),)),
         # accelerate's examples: Accelerator(cpu=args.cpu) with a `--cpu` flag that is off by default
-        Invalid("import argparse, torch\nfrom accelerate import Accelerator\ndef main():\n"
-                "    p = argparse.ArgumentParser()\n    p.add_argument('--cpu', action='store_true')\n"
-                "    args = p.parse_args()\n    acc = Accelerator(cpu=args.cpu)\n"
-                "    net, opt = acc.prepare(torch.nn.Conv2d(3, 8, 3), None)\n    acc.backward(net(x).sum())\n"
-                "if __name__ == '__main__':\n    main()\n", expected=((8, 16),)),
+        Invalid(ACCEL_CPU_FLAG.format(flag="action='store_true'"), expected=((8, 16),)),
         # torch_geometric.device("auto") is CUDA whenever there is a GPU
         Invalid("import torch, torch_geometric\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
                 "    dev = torch_geometric.device('auto')\n    net = torch.nn.Conv2d(3, 8, 3).to(dev)\n"
