@@ -172,6 +172,15 @@ RNG_CONSTRUCTORS: Dict[str, Tuple[int, str]] = {
     "albumentations.core.composition.Compose": (KEYWORD_ONLY, "seed"),
     "albumentations.core.composition.ReplayCompose": (KEYWORD_ONLY, "seed"),
 }
+# albumentations transforms whose parameters are fixed: at their default p=1 they draw nothing from the Compose's
+# RNGs (2.0.8: BasicTransform.should_apply, core/transforms_interface.py:293-296, draws only when 0 < p < 1; the
+# get_params of these draws nothing), so a Compose of these alone augments the same way every run. Name -> how many
+# positional arguments can never be p (older signatures put always_apply and p after them). LongestMaxSize /
+# SmallestMaxSize draw when max_size is a list (geometric/resize.py:604, :725), PadIfNeeded and CenterCrop when
+# their position is "random": see sdl004._fixed_transform.
+ALBUMENTATIONS_FIXED = {"Normalize": 3, "ToTensorV2": 1, "ToTensor": 3, "Resize": 3, "CenterCrop": 2, "Crop": 4,
+                        "ToFloat": 1, "FromFloat": 2, "ToRGB": 1, "PadIfNeeded": 4, "LongestMaxSize": 2,
+                        "SmallestMaxSize": 2}
 # webdataset's buffer shuffle: without rng= or seed= it makes random.Random(int((os.getpid() + time.time()) * 1e9))
 # (webdataset 1.0.2, filters.py:352-355); as a pipeline stage the stream is not an argument:
 # shuffle(bufsize, initial, rng, seed, handler)

@@ -53,6 +53,58 @@ def _from_webdataset(ctx: FileContext, node: ast.AST, scope, depth: int = 0) -> 
     return False
 
 
+def _at_least_one(node: Optional[ast.AST]) -> bool:
+    """Is an albumentations probability absent or a literal of at least 1 (then nothing is drawn for it)?"""
+    if node is None:
+        return True
+    v = literal(node)
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 1
+
+
+def _keywords(call: ast.Call) -> Optional[dict]:
+    """The keyword arguments of a call by name; None when it passes ``**kwargs``."""
+    out = {}
+    for k in call.keywords:
+        if k.arg is None:
+            return None
+        out[k.arg] = k.value
+    return out
+
+
+def _fixed_transform(ctx: FileContext, node: ast.AST, scope) -> bool:
+    """Is ``node`` a call of an albumentations transform with fixed parameters, applied with p=1
+    (``A.Resize(224, 224)``, ``A.Normalize(mean, std)``, ``ToTensorV2()``)?"""
+    if type(node) is not ast.Call:
+        return False
+    name = ctx.resolve(node.func, scope)  # type: ignore[attr-defined]
+    if name is None or not name.startswith("albumentations."):
+        return False
+    limit = apis.ALBUMENTATIONS_FIXED.get(name.rsplit(".", 1)[1])
+    kw = _keywords(node)  # type: ignore[arg-type]
+    if (limit is None or kw is None or len(node.args) > limit  # type: ignore[attr-defined]
+            or any(isinstance(a, ast.Starred) for a in node.args)):  # type: ignore[attr-defined]
+        return False
+    if not _at_least_one(kw.get("p")):
+        return False
+    for key in ("position", "pad_position"):  # ("random": a random placement)
+        if key in kw and not (isinstance(literal(kw[key]), str) and "random" not in literal(kw[key])):
+            return False
+    size = kw.get("max_size", node.args[0] if node.args and name.endswith("MaxSize") else None)  # type: ignore[attr-defined]
+    return not isinstance(size, (ast.List, ast.Tuple, ast.Set, ast.ListComp))  # (a list: one size drawn per call)
+
+
+def _fixed_pipeline(ctx: FileContext, site) -> bool:
+    """Is an unseeded albumentations ``Compose`` one that draws nothing that changes its output: applied with p=1,
+    given a list written out of fixed transforms only? Its RNGs then never decide anything."""
+    kw = _keywords(site.node)
+    if kw is None or len(site.node.args) > 1 or not _at_least_one(kw.get("p")):
+        return False
+    transforms = site.node.args[0] if site.node.args else kw.get("transforms")
+    if not isinstance(transforms, (ast.List, ast.Tuple)):
+        return False
+    return all(_fixed_transform(ctx, t, site.scope) for t in transforms.elts)
+
+
 class UnseededGenerator(Rule):
     """Reports random-number generator objects created without a seed.
 
@@ -77,7 +129,10 @@ class UnseededGenerator(Rule):
     Since albumentations 1.4.21 every `Compose` holds its own `np.random.default_rng(seed)` and
     `random.Random(seed)`, which it hands to its transforms; with `seed=None` (the default) both come
     from OS entropy, and the global seeds no longer reach the augmentations (1.4.20 had no such state:
-    its transforms drew from the global RNGs). A project on an older albumentations can ignore it.
+    its transforms drew from the global RNGs). A project on an older albumentations can ignore it. A
+    `Compose` whose list holds only transforms with fixed parameters (`Resize`, `CenterCrop`, `Normalize`,
+    `ToTensorV2` ...) at their default `p=1` is not reported: a transform draws from those RNGs only when
+    `0 < p < 1` or its parameters are random, so such a pipeline gives the same output whatever its seed.
 
     webdataset's buffer shuffle, given neither `rng` nor `seed`, builds
     `random.Random(int((os.getpid() + time.time()) * 1e9))` (webdataset 1.0.2, `filters.py:352-355`): the
@@ -116,7 +171,8 @@ class UnseededGenerator(Rule):
     - albumentations 2.0.8, `core/composition.py:163-176` (`set_random_seed`: `np.random.default_rng(seed)`,
       `random.Random(seed)`, passed to every transform) and the `Compose` docstring (`:411-430`: "Setting random
       seeds outside of Compose (like np.random.seed() or random.seed()) has no effect on augmentations");
-      introduced in 1.4.21 (`core/composition.py:117-120`), absent from 1.4.20.
+      introduced in 1.4.21 (`core/composition.py:117-120`), absent from 1.4.20; `BasicTransform.should_apply`
+      (`core/transforms_interface.py:283-297`) draws only when `0 < p < 1`.
     """
 
     code = "SDL004"
@@ -139,6 +195,12 @@ class UnseededGenerator(Rule):
         Valid("import torch\ndef f(seed, xs):\n    with open('a') as fh:\n        for x in xs:\n"
               "            g: torch.Generator = torch.Generator(); print(g); g.manual_seed(seed)\n"),
         Valid("import albumentations as A\nt = A.Compose([A.HorizontalFlip(p=0.5)], seed=7)\n"),
+        # a pipeline of fixed transforms at p=1 draws nothing (evaluation transforms)
+        Valid("import albumentations as A\nfrom albumentations.pytorch import ToTensorV2\n"
+              "test_tf = A.Compose([A.Resize(256, 256), A.CenterCrop(224, 224),\n"
+              "                     A.Normalize(mean=[0.5], std=[0.5], max_pixel_value=255), ToTensorV2()])\n"),
+        Valid("import albumentations as A\nt = A.Compose(transforms=[A.LongestMaxSize(max_size=512), "
+              "A.PadIfNeeded(512, 512, position='center')], p=1.0)\n"),
         Valid("from torchvision.transforms import Compose\nt = Compose([])\n"),
         # webdataset's shuffle given its RNG or seed; other objects' shuffle methods
         Valid("import random\nimport webdataset as wds\nds = wds.WebDataset('a.tar').shuffle(100, rng=random.Random(0))\n"
@@ -146,6 +208,18 @@ class UnseededGenerator(Rule):
         Valid("import numpy as np\nrng = np.random.default_rng(0)\nrng.shuffle([1, 2])\n"),
     ]
     INVALID = [
+        # fixed transforms, but one applied at random, a random size or place, or the whole pipeline skipped at random
+        Invalid("import albumentations as A\nt = A.Compose([A.Resize(64, 64, p=0.5), A.Normalize()])\n",
+                expected=((2, 5),), fixed="import albumentations as A\nt = A.Compose([A.Resize(64, 64, p=0.5), "
+                                          "A.Normalize()], seed=0)\n"),
+        Invalid("import albumentations as A\nt = A.Compose([A.LongestMaxSize([480, 512, 544])])\n",
+                expected=((2, 5),), fixed="import albumentations as A\nt = A.Compose([A.LongestMaxSize([480, 512, "
+                                          "544])], seed=0)\n"),
+        Invalid("import albumentations as A\nt = A.Compose([A.PadIfNeeded(64, 64, position='random')])\n",
+                expected=((2, 5),), fixed="import albumentations as A\nt = A.Compose([A.PadIfNeeded(64, 64, "
+                                          "position='random')], seed=0)\n"),
+        Invalid("import albumentations as A\nt = A.Compose([A.Normalize()], p=0.9)\n",
+                expected=((2, 5),), fixed="import albumentations as A\nt = A.Compose([A.Normalize()], p=0.9, seed=0)\n"),
         Invalid("import albumentations as A\ntrain_tf = A.Compose([A.HorizontalFlip(p=0.5)], p=1.0)\n",
                 expected=((2, 12),),
                 fixed="import albumentations as A\ntrain_tf = A.Compose([A.HorizontalFlip(p=0.5)], p=1.0, seed=0)\n"),
@@ -178,6 +252,8 @@ class UnseededGenerator(Rule):
                         continue  # r = random.Random(); ...; r.seed(s)
                     what = name.replace("numpy.", "np.")
                     if name in apis.ALBUMENTATIONS_COMPOSE:
+                        if _fixed_pipeline(ctx, site):
+                            continue  # A.Compose([A.Resize(224, 224), A.Normalize(), ToTensorV2()]): nothing drawn
                         yield Finding(site.node, f"`A.{name.rsplit('.', 1)[1]}(...)` without `seed=` gives its "
                                                  "transforms RNGs of their own, seeded from OS entropy (albumentations "
                                                  ">= 1.4.21; `random.seed` / `np.random.seed` do not reach them): "
