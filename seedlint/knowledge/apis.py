@@ -145,6 +145,21 @@ SKLEARN_DRAWS: Dict[str, Tuple[int, Optional[int], bool]] = {
 # moves the module to its accelerator's device (deepspeed 0.19.8 runtime/engine.py:1944, :2094), which is
 # `cuda:N` whenever torch sees a GPU (accelerator/real_accelerator.py:205-206, cuda_accelerator.py:65-68)
 CUDA_PLACERS: FrozenSet[str] = frozenset({"deepspeed.initialize"})
+# models that put themselves on CUDA whenever there is one unless given a device: sentence-transformers'
+# SentenceTransformer / CrossEncoder / SparseEncoder with device=None (2.2.2 SentenceTransformer.py:103-107:
+# "cuda" if torch.cuda.is_available(); 6.3.0 base/model.py:221-222 and util/environment.py:66, the same);
+# name -> (position, keyword) of the device argument (keyword only since 3.x)
+CUDA_BY_DEFAULT: Dict[str, Tuple[int, str]] = {
+    "sentence_transformers.SentenceTransformer": (2, "device"),
+    "sentence_transformers.SentenceTransformer.SentenceTransformer": (2, "device"),
+    "sentence_transformers.sentence_transformer.model.SentenceTransformer": (KEYWORD_ONLY, "device"),
+    "sentence_transformers.CrossEncoder": (3, "device"),
+    "sentence_transformers.cross_encoder.CrossEncoder": (3, "device"),
+    "sentence_transformers.cross_encoder.CrossEncoder.CrossEncoder": (3, "device"),
+    "sentence_transformers.cross_encoder.model.CrossEncoder": (KEYWORD_ONLY, "device"),
+    "sentence_transformers.SparseEncoder": (KEYWORD_ONLY, "device"),
+    "sentence_transformers.sparse_encoder.SparseEncoder": (KEYWORD_ONLY, "device"),
+}
 # torch_geometric.device("auto") returns torch.device("cuda") whenever torch sees a GPU (torch_geometric 2.8.1
 # device.py:28-37; exported as torch_geometric.device, __init__.py:13)
 PYG_DEVICE: FrozenSet[str] = frozenset({"torch_geometric.device", "torch_geometric.device.device"})

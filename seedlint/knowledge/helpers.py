@@ -38,12 +38,27 @@ class Helper:
 # args.device (trainer.py:481-504), which is cuda:0 whenever a GPU is visible (training_args.py:1944-1946)
 HF_TRAINERS = ("transformers.Trainer", "transformers.trainer.Trainer", "transformers.Seq2SeqTrainer",
                "transformers.trainer_seq2seq.Seq2SeqTrainer",
-               "trl.SFTTrainer", "trl.DPOTrainer", "trl.RewardTrainer", "trl.PPOTrainer", "trl.GRPOTrainer")
+               "trl.SFTTrainer", "trl.DPOTrainer", "trl.RewardTrainer", "trl.PPOTrainer", "trl.GRPOTrainer",
+               # sentence-transformers >= 3: subclasses of transformers' Trainer (6.3.0 base/trainer.py:89, :280)
+               "sentence_transformers.SentenceTransformerTrainer",
+               "sentence_transformers.trainer.SentenceTransformerTrainer",
+               "sentence_transformers.sentence_transformer.trainer.SentenceTransformerTrainer",
+               "sentence_transformers.CrossEncoderTrainer", "sentence_transformers.cross_encoder.CrossEncoderTrainer",
+               "sentence_transformers.cross_encoder.trainer.CrossEncoderTrainer",
+               "sentence_transformers.SparseEncoderTrainer", "sentence_transformers.sparse_encoder.SparseEncoderTrainer",
+               "sentence_transformers.sparse_encoder.trainer.SparseEncoderTrainer")
 # what they are given as `args`: full_determinism=True switches deterministic mode on
 HF_TRAINING_ARGUMENTS = ("transformers.TrainingArguments", "transformers.training_args.TrainingArguments",
                          "transformers.Seq2SeqTrainingArguments",
                          "transformers.training_args_seq2seq.Seq2SeqTrainingArguments",
-                         "trl.SFTConfig", "trl.DPOConfig", "trl.RewardConfig", "trl.PPOConfig", "trl.GRPOConfig")
+                         "trl.SFTConfig", "trl.DPOConfig", "trl.RewardConfig", "trl.PPOConfig", "trl.GRPOConfig",
+                         "sentence_transformers.SentenceTransformerTrainingArguments",
+                         "sentence_transformers.training_args.SentenceTransformerTrainingArguments",
+                         "sentence_transformers.sentence_transformer.training_args.SentenceTransformerTrainingArguments",
+                         "sentence_transformers.CrossEncoderTrainingArguments",
+                         "sentence_transformers.cross_encoder.CrossEncoderTrainingArguments",
+                         "sentence_transformers.SparseEncoderTrainingArguments",
+                         "sentence_transformers.sparse_encoder.SparseEncoderTrainingArguments")
 
 HELPERS: Tuple[Helper, ...] = (
     Helper(

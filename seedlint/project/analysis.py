@@ -92,7 +92,7 @@ class Summary:
         self.maybe_off: Dict[Tuple[Site, str, Tuple[str, ...]], None] = {}
         # `if opt.seed is None: opt.seed = random.randint(...)` (site, setting name, where the value comes from)
         # ... and the default it replaces: "None", or "neg" (`if opt.seed < 0:`)
-        self.none_fallbacks: Dict[Tuple[Site, str, str, str], None] = {}
+        self.none_fallbacks: Dict[Tuple[Site, str, str, Tuple[str, ...]], None] = {}
         self.entropy_calls: Dict[Tuple[Site, str], None] = {}  # SDL005 via project helpers
         self.trains = False  # a call that looks like training runs (apis.is_training_call; SDL301/SDL302)
         # set once a finished summary is known to hold nothing (most do): merging it is then skipped at once
@@ -755,7 +755,7 @@ class Project:
             elif k == "cublas":
                 s.cublas = True
             elif k == "nonefallback":
-                s.none_fallbacks[(site, ev["name"], ev["src"], "neg" if ev.get("neg") else "None")] = None
+                s.none_fallbacks[(site, ev["name"], ev["src"], tuple(ev["on"]))] = None
             elif k == "spawn":
                 target = None
                 if ev.get("t"):

@@ -184,7 +184,9 @@ def _tests_on_cuda(test: ast.expr) -> bool:
 
 
 def _guard_names(test: ast.expr) -> Tuple[str, ...]:
-    """Names a test checks for None-ness or truthiness: ``args.seed is not None`` -> ("seed",)."""
+    """Names a test checks for None-ness or truthiness: ``args.seed is not None`` -> ("seed",). A name the test
+    also finds false when it is 0 comes a second time, marked: ``if args.seed:``, ``args.seed != 0``,
+    ``args.seed > 0`` -> ("seed", "0:seed") (SDL008: a guard on a setting whose default is 0)."""
     out: List[str] = []
 
     def name_of(e: ast.expr) -> Optional[str]:
@@ -205,19 +207,29 @@ def _guard_names(test: ast.expr) -> Tuple[str, ...]:
             out.extend(_guard_names(v))
     elif isinstance(test, ast.Compare) and len(test.ops) == 1:
         op, right = test.ops[0], test.comparators[0]
+        value = literal(right)
         if isinstance(op, (ast.IsNot, ast.NotEq)) and isinstance(right, ast.Constant) and right.value is None:
             n = name_of(test.left)
             if n:
                 out.append(n)
+        elif isinstance(op, ast.NotEq) and type(value) is int and value == 0:
+            n = name_of(test.left)
+            if n:
+                out.extend((n, ZERO_OFF + n))
         elif isinstance(op, (ast.GtE, ast.Gt)):
             n = name_of(test.left)
             if n:
                 out.append(n)
+                if type(value) in (int, float) and (value > 0 or value == 0 and isinstance(op, ast.Gt)):
+                    out.append(ZERO_OFF + n)
     else:
         n = name_of(test)
         if n:
-            out.append(n)
+            out.extend((n, ZERO_OFF + n))
     return tuple(out)
+
+
+ZERO_OFF = "0:"  # (see _guard_names)
 
 
 # modules whose functions are never the project's own seeding helpers (the known helpers are looked up first)
@@ -1081,7 +1093,7 @@ class Analyzer:
                             src = name
                             break
             if src is not None:
-                self._event("nonefallback", stmt, name=key, src=src, **({"neg": 1} if sentinel == "neg" else {}))
+                self._event("nonefallback", stmt, name=key, src=src, on=sentinel)
 
     def _visit_conditional(self, node: ast.AST) -> None:
         self.cond_depth += 1
@@ -1380,6 +1392,12 @@ class Analyzer:
         if name in HF_TRAINERS or name in apis.CUDA_PLACERS:
             # the model goes to the GPU whenever there is one (SDL102 names the Trainer's own switch)
             self._event("cuda", node, what=name)
+        elif name in apis.CUDA_BY_DEFAULT and not site.has_star_kwargs():
+            # SentenceTransformer("...") without a device: on the GPU whenever there is one
+            pos, kw = apis.CUDA_BY_DEFAULT[name]
+            device = site.arg(pos, kw)
+            if device is None or literal(device) is None:
+                self._event("cuda", node, what=name)
         if name in apis.SPAWN_CALLS:
             pos, kw = apis.SPAWN_CALLS[name]
             target = site.arg(pos, kw)
@@ -1782,7 +1800,7 @@ _SPECIAL_CALLS = frozenset({
     *LIGHTNING_TRAINERS, *LIGHTNING_FABRICS, *HF_TRAINERS, *apis.SPAWN_CALLS, *apis.CLI_RUNNERS, apis.DISTRIBUTED_SAMPLER,
     apis.DATALOADER,
     *apis.ENV_SETTERS, *apis.TORCH_RANDOM_FUNCS, *apis.RANDOM_SAMPLERS, apis.RANDOM_SPLIT,
-    *apis.LIBRARY_DRAWS, *apis.SKLEARN_DRAWS, *apis.CUDA_PLACERS,
+    *apis.LIBRARY_DRAWS, *apis.SKLEARN_DRAWS, *apis.CUDA_PLACERS, *apis.CUDA_BY_DEFAULT,
 })
 
 
@@ -2088,19 +2106,26 @@ _DRAWS_IN_FORWARD = frozenset({"Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
 ACCELERATORS = frozenset({"accelerate.Accelerator", "accelerate.accelerator.Accelerator"})
 
 
-def _seed_sentinel(test: ast.expr) -> Optional[str]:
-    """What an ``if`` that gives a setting a value of its own takes for "not set": "None" for ``x is None`` /
-    ``x == None`` / ``not x`` (a None default is falsy), "neg" for ``x < 0`` / ``x <= 0`` / ``x == -1`` (a
-    negative default: ``--seed -1``); None for any other test."""
+def _seed_sentinel(test: ast.expr) -> Optional[List[str]]:
+    """What an ``if`` that gives a setting a value of its own takes for "not set", as the kinds of default
+    (collect_argparse_defaults) that make the test true: ["None"] for ``x is None`` / ``x == None``,
+    ["None", "zero"] for ``not x``, ["neg"] for ``x < 0`` / ``x == -1`` (``--seed -1``), ["neg", "zero"] for
+    ``x <= 0``, ["zero"] for ``x == 0``; None for any other test."""
     if type(test) is ast.UnaryOp and isinstance(test.op, ast.Not):  # type: ignore[attr-defined]
-        return "None" if type(test.operand) in (ast.Name, ast.Attribute) else None  # type: ignore[attr-defined]
+        return ["None", "zero"] if type(test.operand) in (ast.Name, ast.Attribute) else None  # type: ignore[attr-defined]
     if type(test) is not ast.Compare or len(test.ops) != 1:  # type: ignore[attr-defined]
         return None
     op, value = test.ops[0], literal(test.comparators[0])  # type: ignore[attr-defined]
     if isinstance(op, (ast.Is, ast.Eq)) and value is None:
-        return "None"
-    if type(value) is int and (isinstance(op, (ast.Lt, ast.LtE)) and value <= 0 or isinstance(op, ast.Eq) and value < 0):
-        return "neg"
+        return ["None"]
+    if type(value) is not int:
+        return None
+    if isinstance(op, ast.Lt) and value <= 0 or isinstance(op, ast.LtE) and value < 0 or isinstance(op, ast.Eq) and value < 0:
+        return ["neg"]
+    if isinstance(op, ast.LtE) and value >= 0 or isinstance(op, ast.Lt) and value > 0:
+        return ["neg", "zero"]
+    if isinstance(op, ast.Eq) and value == 0:
+        return ["zero"]
     return None
 
 
@@ -2221,8 +2246,8 @@ def _hf_type(an: "Analyzer", ann: ast.expr, scope: Scope) -> Optional[str]:
 def collect_argparse_defaults(an: Analyzer) -> Dict[str, str]:
     """``parser.add_argument("--seed", type=int, default=None)`` -> {"seed": "None"}.
 
-    Values: "None" (no default, or ``default=None``), "neg" (a negative number), "off" (``store_true`` or
-    ``default=False``), "set" (any other default).
+    Values: "None" (no default, or ``default=None``), "neg" (a negative number), "zero" (``default=0``), "off"
+    (``store_true`` or ``default=False``), "set" (any other default).
     """
     out: Dict[str, str] = {}
     for site in an.calls:
@@ -2250,6 +2275,8 @@ def collect_argparse_defaults(an: Analyzer) -> Dict[str, str]:
             out[dest] = "None"
         elif isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
             out[dest] = "neg"  # a negative default that code often maps to "no seed"
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0:
+            out[dest] = "zero"  # (also "no seed" where the code tests the setting's truth: `if args.seed:`)
         else:
             out[dest] = "set"
     return out

@@ -3,7 +3,7 @@
 ``@hydra.main(config_path="conf", config_name="config")`` composes the config the function receives from
 ``conf/config.yaml`` and the files its defaults list names. A guard such as ``if cfg.get("seed"):`` then tests
 a value that comes from YAML, not from argparse: the rules ask :func:`setting_kinds` for it, as they ask
-the argparse defaults (``facts.collect_argparse_defaults``), and get the same kinds: "None", "neg", "off",
+the argparse defaults (``facts.collect_argparse_defaults``), and get the same kinds: "None", "neg", "zero", "off",
 "set".
 
 Only what is certain is answered. The YAML reader understands block mappings of plain scalars, comments and
@@ -272,7 +272,7 @@ def _package(override: str, here: str, default: str) -> Optional[str]:
 
 def setting_kinds(config_dir: str, config_name: str, read: Reader) -> Dict[str, str]:
     """Setting name (the last part of its key, as a guard names it: ``cfg.train.seed`` -> "seed") -> its
-    default's kind ("None", "neg", "off", "set"); a name with keys of different kinds, or an unknown value,
+    default's kind ("None", "neg", "zero", "off", "set"); a name with keys of different kinds, or an unknown value,
     is left out."""
     composed = compose(config_dir, config_name, read)
     if not composed:
@@ -296,4 +296,6 @@ def _kind(value: Any) -> Optional[str]:
         return "off"
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
         return "neg"
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0:
+        return "zero"
     return "set"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import textwrap
 
+import pytest
+
 
 def d(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
@@ -308,6 +310,30 @@ def test_deterministic_mode_behind_a_flag_that_is_off_by_default_is_reported_not
     _reported_not_fixed(proj, run_seedlint, "SDL102", "case.py:10:13: SDL102 program `case.py` runs on CUDA here, and "
                         "enables deterministic mode only when `deterministic` is set, which is off by default", [10],
                         "--no-cache")
+
+
+@pytest.mark.parametrize("test, reported", [("args.deterministic", True), ("args.deterministic != 0", True),
+                                             ("args.deterministic is not None", False)])
+def test_deterministic_mode_behind_an_integer_flag_that_defaults_to_0(proj, run_seedlint, test, reported):
+    # `--deterministic` with type=int, default=0: off by default where the test is false at 0
+    src = d(f"""
+        import argparse
+        import torch
+        if __name__ == '__main__':
+            p = argparse.ArgumentParser()
+            p.add_argument('--deterministic', type=int, default=0)
+            args = p.parse_args()
+            torch.manual_seed(0)
+            if {test}:
+                torch.backends.cudnn.deterministic = True
+            model = torch.nn.Conv2d(2, 2, 1).cuda()
+            model(torch.ones(2).cuda()).sum().backward()
+        """)
+    proj.write(src)
+    res = run_seedlint("check", "--no-cache", "--select", "SDL102", ".", cwd=proj.root)
+    assert (res.returncode == 1) is reported, res.stdout
+    if reported:
+        assert "enables deterministic mode only when `deterministic` is set, which is off by default" in res.stdout
 
 
 def test_deterministic_mode_behind_a_hydra_setting_that_is_off_by_default_is_reported_not_fixed(proj, run_seedlint):

@@ -5,6 +5,7 @@ from typing import Iterator, Optional, Set, Tuple
 from seedlint.diagnostics import Diagnostic, FixSafety
 from seedlint.knowledge.helpers import HF_TRAINERS
 from seedlint.project.analysis import Program, ProjectContext, diag
+from seedlint.project.facts import ZERO_OFF
 from seedlint.rules.base import Invalid, Rule, Valid
 
 
@@ -23,14 +24,15 @@ ACCEL_CPU_FLAG = ("import argparse, torch\nfrom accelerate import Accelerator\nd
 
 def _switch_flag_off(ctx: ProjectContext, prog: Program) -> Optional[str]:
     """The command-line flag every deterministic switch of ``prog`` waits for, when each such switch sits under
-    an ``if`` on a flag whose default is off (argparse ``store_true``, ``False``, ``None``; or the same in
-    a Hydra config); else None."""
+    an ``if`` on a flag whose default is off (argparse ``store_true``, ``False``, ``None``, or 0 under a test
+    that is false at 0, ``if args.deterministic:``; or the same in a Hydra config); else None."""
     sites = prog.summary.det_sites
     if not sites:
         return None
     flag = None
     for _site, guards in sites:
-        off = next((g for g in guards if ctx.argparse_default(prog, g) in ("off", "None")), None)
+        off = next((g for g in guards if ctx.argparse_default(prog, g) in ("off", "None")
+                    or ctx.argparse_default(prog, g) == "zero" and ZERO_OFF + g in guards), None)
         if off is None:
             return None  # a switch that runs by default
         flag = flag or off
@@ -54,6 +56,9 @@ class CudaWithoutDeterminism(Rule):
     (and trl's trainers built on it: the constructor moves the model to `args.device`, which is `cuda:0`
     whenever a GPU is visible; transformers 5.24.0 `trainer.py:481-504`, `training_args.py:1944-1946`),
     `torch_geometric.device("auto")` (CUDA whenever torch sees a GPU: torch_geometric 2.8.1 `device.py:34-37`),
+    sentence-transformers' `SentenceTransformer(...)` / `CrossEncoder(...)` given no `device` (2.2.2
+    `SentenceTransformer.py:103-104`; 6.3.0 `base/model.py:221-222`, `util/environment.py:66`: CUDA whenever it is
+    there) and its trainers (subclasses of transformers' `Trainer`),
     `deepspeed.initialize(...)` (its engine moves the model to the accelerator's device, `cuda:N` whenever torch
     sees a GPU: deepspeed 0.19.8 `runtime/engine.py:1944`, `:2094`, `accelerator/real_accelerator.py:205-206`),
     accelerate's `accelerator.device` and
@@ -146,6 +151,10 @@ class CudaWithoutDeterminism(Rule):
     VALID = [
         # ... and a `--cpu` setting that is on by default
         ACCEL_CPU_FLAG.format(flag="type=bool, default=True"),
+        # a sentence-transformers model given the CPU
+        Valid("import torch\nfrom sentence_transformers import SentenceTransformer, losses\n"
+              "torch.manual_seed(0)\nmodel = SentenceTransformer('bert-base-uncased', device='cpu')\n"
+              "model.fit(train_objectives=[(loader, losses.SoftmaxLoss(model, 768, 3))])\n"),
         # torch_geometric.device("cpu") is the CPU
         Valid("import torch, torch_geometric\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
               "    dev = torch_geometric.device('cpu')\n    net = torch.nn.Conv2d(3, 8, 3).to(dev)\n"
@@ -258,6 +267,10 @@ class CudaWithoutDeterminism(Rule):
         Invalid("import torch, deepspeed\nif __name__ == '__main__':\n    net = torch.nn.Conv2d(3, 8, 3)\n"
                 "    engine, opt, _, _ = deepspeed.initialize(model=net, model_parameters=net.parameters())\n"
                 "    engine.backward(engine(x).sum())\n", expected=((4, 25),)),
+        # sentence-transformers' models take the GPU when given no device, and fit() trains there
+        Invalid("import torch\nfrom sentence_transformers import SentenceTransformer, losses\n"
+                "torch.manual_seed(0)\nmodel = SentenceTransformer('bert-base-uncased')\n"
+                "model.fit(train_objectives=[(loader, losses.SoftmaxLoss(model, 768, 3))])\n", expected=((4, 9),)),
         # the first placement that runs in every run, past one under `if` (waveglow's set_device for several GPUs)
         Invalid("import torch\ndef main(n):\n    if n > 1:\n        torch.cuda.set_device(0)\n"
                 "    net = torch.nn.Conv2d(3, 8, 3).cuda()\n    net(x).sum().backward()\n"

@@ -4,6 +4,7 @@ from typing import Iterator, Set, Tuple
 
 from seedlint.diagnostics import Diagnostic
 from seedlint.project.analysis import Program, ProjectContext, diag
+from seedlint.project.facts import ZERO_OFF
 from seedlint.rules.base import Invalid, Rule, Valid
 
 
@@ -75,6 +76,9 @@ class SeedOffByDefault(Rule):
         "    p = argparse.ArgumentParser()\n    p.add_argument('--name', default=None)\n    args = p.parse_args()\n"
         "    if args.name is None:\n        args.name = datetime.now().strftime('%Y_%m_%d')\n"
         "    torch.manual_seed(0)\n",
+        # a guard that lets 0 through, under a default of 0
+        Valid("import argparse, torch\np = argparse.ArgumentParser()\np.add_argument('--seed', type=int, default=0)\n"
+              "args = p.parse_args()\nif args.seed >= 0:\n    torch.manual_seed(args.seed)\n"),
         # the fallback replaces a negative seed, but the default is a seed
         Valid("import argparse\nimport numpy as np\nif __name__ == '__main__':\n    p = argparse.ArgumentParser()\n"
               "    p.add_argument('--seed', type=int, default=0)\n    args = p.parse_args()\n"
@@ -121,6 +125,14 @@ class SeedOffByDefault(Rule):
                              "args = parser.parse_args()\nif args.seed:\n    set_seed(args.seed)\n",
                  "utils.py": "import random, numpy as np\ndef set_seed(s):\n    random.seed(s)\n    np.random.seed(s)\n"},
                 expected=((7, 5),), path="train.py"),
+        # a default of 0 under a test that is false at 0 (mixup-cifar10: `if args.seed != 0:`), and a fallback for 0
+        Invalid("import argparse, torch\np = argparse.ArgumentParser()\np.add_argument('--seed', default=0, type=int)\n"
+                "args = p.parse_args()\nif args.seed != 0:\n    torch.manual_seed(args.seed)\n", expected=((6, 5),)),
+        Invalid("import argparse, torch\np = argparse.ArgumentParser()\np.add_argument('--seed', default=0, type=int)\n"
+                "args = p.parse_args()\nif args.seed:\n    torch.manual_seed(args.seed)\n", expected=((6, 5),)),
+        Invalid("import argparse, random, torch\np = argparse.ArgumentParser()\n"
+                "p.add_argument('--seed', default=0, type=int)\nargs = p.parse_args()\nif not args.seed:\n"
+                "    args.seed = random.randint(1, 10000)\ntorch.manual_seed(args.seed)\n", expected=((6, 5),)),
         # a helper whose None seed is drawn from the global RNG it is about to seed (mmengine, torchtune copies)
         Invalid({"train.py": "from seeding import set_seed\nif __name__ == '__main__':\n    set_seed()\n",
                  "seeding.py": "import numpy as np, torch\ndef set_seed(seed=None):\n    if seed is None:\n"
@@ -160,18 +172,21 @@ class SeedOffByDefault(Rule):
                     done.add(key)
                     yield diag(site, self.code, f"{why}, and that is what happens with the default `{hit}`: the "
                                                 "default run is not reproducible")
-            for site, name, src, sentinel in prog.summary.none_fallbacks:
+            for site, name, src, kinds in prog.summary.none_fallbacks:
                 key = (site.path, site.line, site.col)
-                if key not in done and _is_seed(prog, name) and ctx.argparse_default(prog, name) == sentinel:
+                kind = ctx.argparse_default(prog, name)
+                if key not in done and _is_seed(prog, name) and kind in kinds:
                     done.add(key)
-                    default = "None" if sentinel == "None" else "a negative number"
+                    default = _DEFAULTS[kind]
                     yield diag(site, self.code, f"`{name}` defaults to {default}, and then the seed is drawn from "
                                                 f"`{src.replace('builtins.', '')}()`: the default run is not "
                                                 "reproducible; give it a default seed")
             for site, rngs, guards, seed_names in prog.summary.seed_sites:
                 for g in guards:
-                    # the guard must test the value that is passed as the seed (`if args.seed: seed(args.seed)`)
-                    if g in seed_names and ctx.argparse_default(prog, g) == "None":
+                    # the guard must test the value that is passed as the seed (`if args.seed: seed(args.seed)`),
+                    # and be false by default: a None default, or 0 where the test is false at 0 (`if args.seed:`)
+                    kind = ctx.argparse_default(prog, g) if g in seed_names else None
+                    if kind == "None" or kind == "zero" and ZERO_OFF + g in guards:
                         key = (site.path, site.line, site.col)
                         # one finding per file and setting: `if args.seed is not None:` often guards several calls
                         if key not in done and (site.path, g) not in done:
@@ -179,8 +194,12 @@ class SeedOffByDefault(Rule):
                             done.add((site.path, g))  # type: ignore[arg-type]
                             yield diag(site, self.code,
                                        f"seeding runs only when `{g}` is set, and {ctx.default_origin(prog, g)} is "
-                                       "None: the default run is not seeded; give it a default seed")
+                                       f"{'None' if kind == 'None' else '0'}: the default run is not seeded; give it "
+                                       "a default seed" + ("" if kind == "None" else " that the test lets through"))
                         break
+
+
+_DEFAULTS = {"None": "None", "neg": "a negative number", "zero": "0"}
 
 
 def _is_seed(prog: Program, name: str) -> bool:
