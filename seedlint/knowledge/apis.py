@@ -277,6 +277,10 @@ NO_KERNEL_PACKAGES = frozenset({
     "jsonargparse", "tyro", "simple_parsing", "easydict", "addict", "munch", "dotenv", "filelock", "git",
     "pkg_resources", "setuptools", "packaging", "six", "attr", "attrs", "pydantic", "cloudpickle", "joblib", "dill",
     "IPython", "ipdb", "visdom", "pyyaml", "json5", "natsort", "pytz", "dateutil", "numba",
+    # downloading, storage, file formats and cluster launchers
+    "huggingface_hub", "boto3", "botocore", "s3fs", "fsspec", "gdown", "webdataset", "braceexpand", "submitit",
+    "jsonlines", "ujson", "orjson", "msgpack", "regex", "ftfy", "pycocotools", "nibabel", "pydicom", "SimpleITK",
+    "xarray", "netCDF4", "shapely", "pyproj", "rasterio", "statsmodels", "sympy",
     # building C++ / CUDA extensions of the project's own (their code is not a layer library)
     "cppimport", "pybind11", "cffi", "Cython", "ninja",
     # torch itself (its layers and calls are facts of their own: ops, KERNEL_EVIDENCE), and seedlint's runtime

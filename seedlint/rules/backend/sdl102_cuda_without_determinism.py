@@ -177,6 +177,10 @@ class CudaWithoutDeterminism(Rule):
                            "    model(torch.from_numpy(process.load()).cuda()).sum().backward()\n",
                "utils/process.py": "import numpy as np\ndef load():\n    return np.ones((4, 8), dtype=np.float32)\n"},
               path="train.py"),
+        # a file downloaded from the Hugging Face Hub (Time-Series-Library's data loader): no layers
+        Valid("import torch\nfrom huggingface_hub import hf_hub_download\nif __name__ == '__main__':\n"
+              "    torch.manual_seed(0)\n    path = hf_hub_download('org/data', 'train.csv', repo_type='dataset')\n"
+              "    model = torch.nn.Linear(8, 1).cuda()\n    model(torch.ones(8).cuda()).sum().backward()\n"),
         # torchvision imported but no model of it built; a build tool for the project's own C++ sampler
         Valid("import torch\nimport torchvision\nfrom cppimport import imp_from_filepath\n"
               "if __name__ == '__main__':\n    torch.manual_seed(0)\n    emb = torch.nn.Embedding(10, 4).cuda()\n"
