@@ -1404,8 +1404,10 @@ class Analyzer:
             tname = self.resolve(target) if target is not None else None
             self._event("spawn", node, t=tname)
             return
-        if name == apis.DISTRIBUTED_SAMPLER and literal(site.arg(3, "shuffle")) is not False:
-            self._event("distsampler", node)  # (without shuffling, the epoch changes nothing: SDL203)
+        if (name == apis.DISTRIBUTED_SAMPLER and literal(site.arg(3, "shuffle")) is not False
+                and not self.no_grad and not self.fn_no_grad and not _evaluation_data(site.arg(0, "dataset"))):
+            # (without shuffling the epoch changes nothing, nor does the order of an evaluation pass: SDL203)
+            self._event("distsampler", node)
         if name == apis.DATALOADER:
             # DataLoader(ds, **kwargs) may start workers: only used to *not* report RNG use in Dataset methods
             self._event("loader", node, w=int(has_workers(site) or site.has_star_kwargs()),
@@ -1818,6 +1820,19 @@ def _plan(name: str) -> str:
     if name in apis.AUTOGRAD_CALLS or name.startswith(apis.OPTIMIZER_MODULES):
         return _KEEP  # kept as a call: it shows the program trains (SDL301/SDL302, see apis.is_training_call)
     return _KEEP if _keep_call(name) else _PLAIN
+
+
+# a name for held-out data: `valset`, `val_dataset`, `test_ds`, `eval_data`, `dataset_valid`
+_EVAL_DATA = re.compile(r"(?:^|_)(?:val|valid|validation|test|eval|evaluation)(?:set|data|dataset|ds)?(?:_|$|\d)",
+                        re.IGNORECASE).search
+
+
+def _evaluation_data(node: Optional[ast.expr]) -> bool:
+    """Is a sampler's dataset named as held-out data (``DistributedSampler(valset)``)? Its order does not
+    change what an evaluation pass computes beyond rounding."""
+    if isinstance(node, ast.Attribute):
+        return bool(_EVAL_DATA(node.attr))
+    return isinstance(node, ast.Name) and bool(_EVAL_DATA(node.id))
 
 
 def has_workers(site: CallSite) -> bool:

@@ -14,7 +14,10 @@ class DistributedSamplerWithoutSetEpoch(Rule):
     Reports `DistributedSampler(...)` (unless `shuffle=False`) when no program that runs it has a module
     on the way from its entry point that calls `.set_epoch(...)` (on the sampler, or through the loader:
     `loader.sampler.set_epoch(epoch)`). A sampler built by a shared helper that the training program
-    pairs with `set_epoch` is not reported because an evaluation script reaches the same helper.
+    pairs with `set_epoch` is not reported because an evaluation script reaches the same helper, nor is
+    a sampler for an evaluation pass, whose order changes nothing it computes: one built under
+    `torch.no_grad()` (or in a function decorated with it), or given a dataset named as held-out data
+    (`DistributedSampler(valset)`, `val_dataset`, `test_ds`, `dataset_valid`).
 
     ## Why is this bad?
     `DistributedSampler` shuffles with `seed + epoch`. Without `set_epoch(epoch)` the epoch stays 0,
@@ -67,6 +70,13 @@ class DistributedSamplerWithoutSetEpoch(Rule):
         "        self.dl = DataLoader(ds, sampler=DistributedSampler(ds))\n    def run(self):\n"
         "        for e in range(3):\n            self.dl.sampler.set_epoch(e)\nif __name__ == '__main__':\n"
         "    T([1]).run()\n",
+        # an evaluation pass (tacotron2's validate(), rebuilt on every call): its order changes nothing
+        "import torch\nfrom torch.utils.data import DataLoader, DistributedSampler\ndef validate(model, valset):\n"
+        "    with torch.no_grad():\n        s = DistributedSampler(valset)\n"
+        "        return sum(model(x).sum() for x in DataLoader(valset, sampler=s))\n"
+        "if __name__ == '__main__':\n    validate(net, data)\n",
+        "from torch.utils.data import DistributedSampler\nif __name__ == '__main__':\n"
+        "    s = DistributedSampler(args.test_dataset)\n",
         # no shuffling: the epoch changes nothing
         "from torch.utils.data import DistributedSampler\nif __name__ == '__main__':\n"
         "    s = DistributedSampler([1, 2], shuffle=False)\n",
