@@ -186,6 +186,24 @@ def test_a_library_modules_self_test_is_no_program(tmp_path):
     assert [d.code for d in res.diagnostics] == ["SDL001"]
 
 
+def test_a_training_script_named_like_a_test_is_a_program(tmp_path):
+    """pytest collects ``*_test.py`` and ``test_*.py``, but TCN names its training scripts ``add_test.py`` and
+    ``pmnist_test.py``: a ``*_test.py`` file that reads a command line, trains and imports no test framework
+    is a program. A test module with the same body plus ``import pytest`` is not, nor is a ``test_*.py``
+    script (accelerate's tests launch such scripts)."""
+    from tests.helpers import write_project
+
+    body = ("import argparse\nimport numpy as np\nimport torch\n\nparser = argparse.ArgumentParser()\n"
+            "args = parser.parse_args()\ntorch.manual_seed(0)\nX = torch.from_numpy(np.random.rand(8, 2))\n"
+            "model = torch.nn.Linear(2, 1).double()\nmodel(X).sum().backward()\n")
+    write_project(tmp_path, {"pyproject.toml": "", "adding/add_test.py": body,
+                             "model_test.py": "import pytest\n" + body, "test_train.py": body,
+                             "tests/train.py": body})
+    res = check_paths([tmp_path], no_cache=True)
+    assert [p.label for p in res.programs] == ["adding/add_test.py"]
+    assert [(os.path.basename(d.path), d.code) for d in res.diagnostics] == [("add_test.py", "SDL002")]
+
+
 def test_a_flat_layout_modules_self_test_is_no_program_unless_it_trains_or_writes(tmp_path):
     """Beside the scripts of a flat layout, an imported module's ``__main__`` block that reads no command line
     is a self-test too (awd-lstm-lm's ``embed_regularize.py``, ogb's ``gnn.py``), but not when it trains or

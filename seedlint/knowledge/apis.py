@@ -281,13 +281,16 @@ NO_KERNEL_PACKAGES = frozenset({
     "huggingface_hub", "boto3", "botocore", "s3fs", "fsspec", "gdown", "webdataset", "braceexpand", "submitit",
     "jsonlines", "ujson", "orjson", "msgpack", "regex", "ftfy", "pycocotools", "nibabel", "pydicom", "SimpleITK",
     "xarray", "netCDF4", "shapely", "pyproj", "rasterio", "statsmodels", "sympy",
+    # plotting; text processing and scoring
+    "altair", "bokeh", "spacy", "gensim", "tiktoken", "sacrebleu", "sacremoses", "subword_nmt", "rouge_score",
+    "editdistance", "Levenshtein", "unidecode", "inflect", "emoji", "langdetect", "pycocoevalcap",
     # building C++ / CUDA extensions of the project's own (their code is not a layer library)
     "cppimport", "pybind11", "cffi", "Cython", "ninja",
     # torch itself (its layers and calls are facts of their own: ops, KERNEL_EVIDENCE), and seedlint's runtime
     "torch", "seedlint",
 })
-# what of torchvision / torchaudio builds no network
-NO_KERNEL_SUBMODULES = frozenset({"transforms", "datasets", "utils", "io"})
+# what of torchvision / torchaudio / torchtext builds no network
+NO_KERNEL_SUBMODULES = frozenset({"transforms", "datasets", "utils", "io", "data", "vocab", "legacy"})
 # calls into the parts of torchvision / torchaudio that build networks (a bare `import torchvision` says
 # nothing by itself: what the file calls through it does)
 # model libraries whose networks are built of convolutions, attention or message passing: an import of one is no
@@ -297,7 +300,8 @@ MODEL_LIBRARIES: FrozenSet[str] = frozenset(
     "fairseq detectron2 mmdet mmseg mmcv mmpretrain monai kornia torch_geometric dgl torchvision "
     "torchaudio speechbrain torchtune yolov5 trl".split()
 )
-KERNEL_PREFIXES = ("torchvision.models.", "torchvision.ops.", "torchaudio.models.", "torchaudio.pipelines.")
+KERNEL_PREFIXES = ("torchvision.models.", "torchvision.ops.", "torchaudio.models.", "torchaudio.pipelines.",
+                   "torchtext.models.", "torchtext.nn.")
 CUDNN_DETERMINISTIC = "torch.backends.cudnn.deterministic"
 
 # ---------------------------------------------------------------------------------------------

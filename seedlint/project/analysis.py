@@ -1156,18 +1156,35 @@ def _self_test(project: Project, path: str, importers: Dict[str, Set[str]]) -> b
     if not _in_package(project, path) and (f.get("tr") or f.get("out")):
         return False
     root = project.root
-    return any(imp != path and not _is_test_file(imp, root) for imp in importers.get(path, ()))
+    return any(imp != path and not _is_test_file(imp, root, project.facts.get(imp)) for imp in importers.get(path, ()))
 
 
-def _is_test_file(path: str, root: Path) -> bool:
+def _is_test_file(path: str, root: Path, facts: Optional[Dict[str, Any]] = None) -> bool:
+    """A test module: named as pytest collects tests, or in a ``tests`` / ``test`` / ``testing`` folder. A
+    ``*_test.py`` script that reads a command line and trains, and imports no test framework (pytest,
+    unittest, absl's, ``torch.testing`` ...), is a program (TCN's ``add_test.py``, ``pmnist_test.py``); a
+    ``test_*.py`` one is a test all the same (accelerate's scripts that its tests launch)."""
     name = os.path.basename(path)
-    if name.startswith(TEST_NAMES) or name.endswith("_test.py"):
+    if name.startswith(TEST_NAMES):
         return True
+    if name.endswith("_test.py"):
+        return facts is None or not _training_script(facts)
     try:
         rel = Path(path).relative_to(root).parts
     except ValueError:
         rel = Path(path).parts
     return any(part in ("tests", "test", "testing") for part in rel[:-1])
+
+
+def _training_script(f: Dict[str, Any]) -> bool:
+    if not (f.get("cli") and f.get("tr")):
+        return False
+    return not any(imp["m"] and (imp["m"].split(".", 1)[0] in _TEST_FRAMEWORKS
+                                 or imp["m"].startswith(("torch.testing", "absl.testing")))
+                   for imp in f["imports"])
+
+
+_TEST_FRAMEWORKS = frozenset({"pytest", "unittest", "hypothesis", "nose", "nose2", "doctest"})
 
 
 def _scripts_entries(project: Project) -> List[Tuple[str, str, str]]:
@@ -1224,7 +1241,7 @@ def build_programs(project: Project, importers: Optional[Dict[str, Set[str]]] = 
     entries: Dict[str, Tuple[List[Fid], str]] = {}
     for path, f in sorted(project.facts.items()):
         name = os.path.basename(path)
-        if _is_test_file(path, project.root):
+        if _is_test_file(path, project.root, f):
             continue
         if f["main_guard"] or name == "__main__.py":
             if name != "__main__.py" and _self_test(project, path, importers):
@@ -1544,7 +1561,7 @@ class ProjectContext:
         torch's list (a convolution among them: the events SDL301 reads), a layer or call of
         ``apis.KERNEL_EVIDENCE`` (cuDNN RNNs, attention, compiled or loaded models), or imports a third-party
         package that may build layers seedlint cannot see (anything but ``apis.NO_KERNEL_PACKAGES`` and the
-        data parts of torchvision / torchaudio). Deterministic mode acts on the listed ops, on cuDNN's choice of
+        data parts of torchvision / torchaudio / torchtext). Deterministic mode acts on the listed ops, on cuDNN's choice of
         convolution algorithm and on Inductor (research notes, "Backend flags"): a program of linear layers,
         embeddings and activations written in the project, with none of those, gets nothing from it."""
         hit = self._kernels.get(id(prog))
@@ -1567,7 +1584,7 @@ class ProjectContext:
             root, _, rest = module.partition(".")
             if root in apis.STDLIB or root in apis.NO_KERNEL_PACKAGES:
                 continue  # (torch among them: a call of KERNEL_EVIDENCE, `torch.hub.load`, is the "nk" fact)
-            if root in ("torchvision", "torchaudio"):
+            if root in ("torchvision", "torchaudio", "torchtext"):
                 # the data parts build no network; a bare `import torchvision` counts through what is called
                 # with it (the "nk" fact: apis.KERNEL_PREFIXES); `from torchvision import models` counts here
                 sub = rest.partition(".")[0]

@@ -2358,6 +2358,11 @@ def reads_command_line(source: str) -> bool:
     return any(w in source for w in _CLI_WORDS)
 
 
+def test_named(path: str) -> bool:
+    """Is the file named ``*_test.py``, as pytest collects tests and some projects name training scripts?"""
+    return path.endswith("_test.py")
+
+
 # what a block that leaves something behind names (a file, a table, a checkpoint): one that names none of these
 # can only print
 _OUTPUT_WORDS = ("save", "dump", "write", "to_csv", "to_parquet", "export", "upload", "push_to_hub")
@@ -2388,7 +2393,8 @@ def analyze(tree: ast.Module, path: str, source: str) -> Tuple[FileContext, Dict
         "ms": may_seed(an.func_facts),
         "tr": an.trains,
         "nk": an.kernel_evidence,
-        "cli": an.has_main_guard and reads_command_line(source),  # (only a __main__ block's file asks)
+        # (only a __main__ block's file asks, and a script named like a test: analysis._is_test_file)
+        "cli": (an.has_main_guard or test_named(path)) and reads_command_line(source),
         "out": an.has_main_guard and writes_output(source),
         "dsf": dataset_factories(an),
         "imports": an.imports,

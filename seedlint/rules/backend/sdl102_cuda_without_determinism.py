@@ -89,8 +89,8 @@ class CudaWithoutDeterminism(Rule):
     whole (`torch.compile`, `torch.hub.load`, `torch.jit.load`), uses attention (`nn.MultiheadAttention`,
     `nn.Transformer*`, `F.scaled_dot_product_attention`, whose fused kernels are not claimed to be
     deterministic), or imports a third-party package that may build layers seedlint cannot see (a model zoo: anything but array, plotting, logging, config,
-    environment, data and extension-building packages, and torchvision's / torchaudio's `transforms` and
-    `datasets`; a bare `import torchvision` counts through what is called with it, `torchvision.models.*`). A model of
+    environment, data, download, text-processing and extension-building packages, and the data parts of
+    torchvision / torchaudio / torchtext (`transforms`, `datasets`, `data`, `vocab`); a bare `import torchvision` counts through what is called with it, `torchvision.models.*`). A model of
     linear layers, embeddings and activations written in the project (most reinforcement-learning agents,
     recommenders, MLPs) has nothing deterministic mode would change. When such an import is the program's
     only sign, and the package is not a well-known model library (transformers, timm, diffusers ...), the
@@ -177,6 +177,10 @@ class CudaWithoutDeterminism(Rule):
                            "    model(torch.from_numpy(process.load()).cuda()).sum().backward()\n",
                "utils/process.py": "import numpy as np\ndef load():\n    return np.ones((4, 8), dtype=np.float32)\n"},
               path="train.py"),
+        # torchtext's data parts and a plotting library (the annotated transformer): no layers
+        Valid("import torch\nimport altair as alt\nfrom torchtext.vocab import build_vocab_from_iterator\n"
+              "if __name__ == '__main__':\n    torch.manual_seed(0)\n    model = torch.nn.Linear(8, 1).cuda()\n"
+              "    model(torch.ones(8).cuda()).sum().backward()\n"),
         # a file downloaded from the Hugging Face Hub (Time-Series-Library's data loader): no layers
         Valid("import torch\nfrom huggingface_hub import hf_hub_download\nif __name__ == '__main__':\n"
               "    torch.manual_seed(0)\n    path = hf_hub_download('org/data', 'train.csv', repo_type='dataset')\n"
