@@ -1128,6 +1128,18 @@ class Analyzer:
         if node.level == 0 and (node.module or "").split(".")[0] == "torch":
             self.imports_torch = True
 
+    def _import_by_name(self, value: Any, node: ast.AST, whole: bool = False) -> None:
+        """A module imported by its name at run time: ``importlib.import_module("models.resnet")``, or the class or
+        function a dotted string names, as NVlabs' dnnlib builds them (``construct_class_by_name(class_name=
+        "training.networks.EDMPrecond")`` imports ``training.networks``): recorded as an import where it runs."""
+        if type(value) is not str or not _DOTTED(value):
+            return
+        if whole:
+            self._record_import(value, 0, None, node)
+        else:
+            module, _, leaf = value.rpartition(".")
+            self._record_import(module, 0, [leaf], node)
+
     def _record_import(self, module: str, level: int, names: Optional[List[str]], node: ast.AST) -> None:
         entry = {"m": module, "lv": level, "n": names, "l": node.lineno}
         self.imports.append(entry)
@@ -1198,6 +1210,9 @@ class Analyzer:
             self._note_rng_attribute(target, value)
         if type(target) is ast.Attribute and self.scope.self_name is not None:
             self._note_self_attr(target, value)
+        if type(value) is ast.Constant and (type(target) is ast.Attribute and target.attr in _BY_NAME_KEYS  # type: ignore[attr-defined]
+                                            or type(target) is ast.Subscript and literal(target.slice) in _BY_NAME_KEYS):  # type: ignore[attr-defined]
+            self._import_by_name(value.value, stmt)  # c.network_kwargs.class_name = 'training.networks.VPPrecond'  # type: ignore[attr-defined]
         if isinstance(target, (ast.Tuple, ast.List)):
             if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
                 for t, v in zip(target.elts, value.elts):
@@ -1268,9 +1283,13 @@ class Analyzer:
             value = kw.value
             if type(value) is ast.Call and kw.arg is not None and _port_name(kw.arg):
                 self._note_port_value(value)  # init(..., port=random.randint(...))
+            elif type(value) is ast.Constant and kw.arg in _BY_NAME_KEYS:
+                self._import_by_name(value.value, node)  # EasyDict(class_name='training.networks.EDMPrecond')
             handler = handlers.get(type(value))
             if handler is not None:
                 handler(self, value)
+        if name == "importlib.import_module" and node.args and type(node.args[0]) is ast.Constant:
+            self._import_by_name(node.args[0].value, node, whole=True)  # type: ignore[attr-defined]
         self._call_events(site)
         if node.keywords or (method == "Compose" or (name or "").endswith(".Compose")):
             self._note_transforms(site)
@@ -1793,6 +1812,10 @@ _DIMS_NAME = re.compile(r"(n_?|num_|spatial_|conv_)?dim(s|ension|ensions)?|ndims
 _OP_DIMS = re.compile(r"(\d)d$").search
 
 _FULL, _KEEP, _KEEP_LOCAL, _PLAIN = "full", "keep", "local", "plain"
+# the keys under which NVlabs' dnnlib names what it constructs or calls (dnnlib/util.py construct_class_by_name,
+# call_func_by_name: importlib.import_module of all but the last part)
+_BY_NAME_KEYS = frozenset({"class_name", "func_name"})
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+").fullmatch
 _PLANS: Dict[str, str] = {}  # resolved call name -> how _call_events treats it (worked out once per name)
 _EVIDENCE: Dict[str, bool] = {}  # resolved call name -> is it kernel evidence (apis.KERNEL_EVIDENCE / _PREFIXES)
 _SPECIAL_CALLS = frozenset({

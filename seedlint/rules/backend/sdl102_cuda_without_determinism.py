@@ -275,6 +275,20 @@ class CudaWithoutDeterminism(Rule):
         Invalid("import torch, deepspeed\nif __name__ == '__main__':\n    net = torch.nn.Conv2d(3, 8, 3)\n"
                 "    engine, opt, _, _ = deepspeed.initialize(model=net, model_parameters=net.parameters())\n"
                 "    engine.backward(engine(x).sum())\n", expected=((4, 25),)),
+        # the network is built from its name (NVlabs' dnnlib: construct_class_by_name imports `nets`)
+        Invalid({"train.py": "import torch\nimport dnnlib\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
+                             "    kw = dnnlib.EasyDict(class_name='nets.Net')\n"
+                             "    net = dnnlib.util.construct_class_by_name(**kw).cuda()\n"
+                             "    net(torch.zeros(1, 3, 8, 8).cuda()).sum().backward()\n",
+                 "dnnlib/__init__.py": "from . import util\nfrom .util import EasyDict\n",
+                 "dnnlib/util.py": "import importlib\nclass EasyDict(dict):\n    pass\n"
+                                   "def construct_class_by_name(class_name, **kw):\n"
+                                   "    module, _, name = class_name.rpartition('.')\n"
+                                   "    return getattr(importlib.import_module(module), name)(**kw)\n",
+                 "nets.py": "import torch\nclass Net(torch.nn.Module):\n    def __init__(self):\n"
+                            "        super().__init__()\n        self.conv = torch.nn.Conv2d(3, 8, 3)\n"
+                            "    def forward(self, x):\n        return self.conv(x)\n"},
+                path="train.py", expected=((6, 11),)),
         # sentence-transformers' models take the GPU when given no device, and fit() trains there
         Invalid("import torch\nfrom sentence_transformers import SentenceTransformer, losses\n"
                 "torch.manual_seed(0)\nmodel = SentenceTransformer('bert-base-uncased')\n"
