@@ -273,6 +273,8 @@ NO_KERNEL_PACKAGES = frozenset({
     "colorama", "tabulate", "requests", "psutil", "pynvml", "GPUtil", "einops", "gym", "gymnasium", "mujoco",
     "mujoco_py", "dm_control", "dm_env", "pybullet", "ale_py", "atari_py", "procgen", "minigrid", "networkx",
     "d4rl", "minari", "metaworld", "gym_minigrid",  # (offline-RL datasets and environments: numpy, no layers)
+    "roboschool", "pybullet_envs", "highway_env", "vizdoom", "retro", "nle", "crafter", "pettingzoo", "supersuit",
+    "mlagents_envs", "gym_super_mario_bros", "nes_py", "robosuite", "dmc2gym", "safety_gym", "gym_anytrading",
     "optuna", "lightning", "pytorch_lightning", "lightning_fabric", "accelerate", "soundfile", "librosa",
     "jsonargparse", "tyro", "simple_parsing", "easydict", "addict", "munch", "dotenv", "filelock", "git",
     "pkg_resources", "setuptools", "packaging", "six", "attr", "attrs", "pydantic", "cloudpickle", "joblib", "dill",

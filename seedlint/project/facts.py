@@ -1180,8 +1180,9 @@ class Analyzer:
         return False
 
     def _note_port_value(self, value: ast.expr) -> None:
-        """``port = random.randint(10000, 20000)`` / ``os.environ["MASTER_PORT"] = str(random.randint(...))``:
-        a draw that picks a network port is not a use of the RNG that the run's numbers depend on."""
+        """``port = random.randint(10000, 20000)`` / ``os.environ["MASTER_PORT"] = str(random.randint(...))`` /
+        ``run_id = random.randint(1, 100000)``: a draw that picks a network port or a run's label is not a use of
+        the RNG that the run's numbers depend on."""
         while (type(value) is ast.Call and type(value.func) is ast.Name and value.func.id in ("str", "int")
                and len(value.args) == 1):
             value = value.args[0]
@@ -1917,9 +1918,21 @@ _CHARACTER_DRAWS = frozenset({"random.choice", "random.choices", "random.sample"
 
 
 def _port_name(name: str) -> bool:
-    """Does a name say it holds a network port (``port``, ``master_port``, ``MASTER_PORT``, ``free_ports``)?"""
+    """Does a name say it holds a network port (``port``, ``master_port``, ``MASTER_PORT``, ``free_ports``), or a
+    run's label (``run_id``, ``exp_name``, ``logdir``): a value that names the run's outputs, not one its numbers
+    depend on (pytorch-semseg: ``run_id = random.randint(1, 100000)`` names the log folder)?"""
     low = name.lower()
-    return "port" in low and any(w in ("port", "ports") for w in _NAME_WORDS.split(low))
+    words = _NAME_WORDS.split(low)
+    if "port" in low and any(w in ("port", "ports") for w in words):
+        return True
+    if any(w in _LABEL_WORDS for w in words) and any(w in _RUN_WORDS for w in words):
+        return True
+    return any(w in _LABELS for w in words) or ("log" in words and "dir" in words)
+
+
+_RUN_WORDS = frozenset({"run", "exp", "experiment", "job", "trial"})
+_LABEL_WORDS = frozenset({"id", "name", "tag", "label"})
+_LABELS = frozenset({"runid", "expid", "logdir", "runname", "expname"})
 
 
 def _port_target(target: ast.expr) -> bool:

@@ -29,7 +29,9 @@ class UnseededPythonRandom(Rule):
     where `__getitem__` does. A draw that picks a network port (`port = random.randint(10000, 20000)`,
     `os.environ["MASTER_PORT"] = str(random.randint(...))`, `init(port=random.randint(...))`: a name,
     attribute, key or keyword with the word `port`) is not a use: no number the run computes depends
-    on it. Nor is a pick from a string of characters (`random.choice(chars)`, `random.choices(string.ascii_letters
+    on it; nor is one that labels the run (`run_id = random.randint(1, 100000)`, `exp_name`, `logdir`: a
+    name with `run`, `exp`, `experiment`, `job` or `trial` and `id`, `name`, `tag` or `label`, or a log
+    folder), which names where its outputs go. Nor is a pick from a string of characters (`random.choice(chars)`, `random.choices(string.ascii_letters
     + string.digits, k=8)`: a literal, `string` constants, or a name given one), which makes a run's name.
 
     ## Why is this bad?
@@ -105,6 +107,9 @@ class UnseededPythonRandom(Rule):
               "    os.environ['MASTER_PORT'] = str(random.randint(10000, 20000))\n"
               "    init(f'tcp://localhost:{port}', master_port=random.randrange(20000, 30000))\n"
               "    free_port: int = random.randint(30000, 40000)\n"),
+        # a run's label names its log folder (pytorch-semseg), before the seed is set: no SDL007 either
+        Valid("import os, random\nif __name__ == '__main__':\n    run_id = random.randint(1, 100000)\n"
+              "    logdir = os.path.join('runs', str(run_id))\n    random.seed(0)\n    print(random.random())\n"),
     ]
     INVALID = [
         # ... but a pick among settings is a draw the run depends on
