@@ -50,7 +50,7 @@ _DEFINING_PREFIXES = ("os.path.", "typing.", "collections.", "<local>.", "builti
 class Binding:
     """What a name is bound to in a scope (one per name and scope; many per file, hence slots)."""
 
-    __slots__ = ("kind", "target", "values", "param")
+    __slots__ = ("kind", "target", "values", "param", "writes")
 
     def __init__(self, kind: str, target: Optional[str] = None, values: Optional[List[ast.expr]] = None) -> None:
         self.kind = kind  # "import" | "def" | "class" | "var" | "param"
@@ -58,6 +58,7 @@ class Binding:
         # var: assigned expressions; param: its annotation, if it has one
         self.values: List[ast.expr] = values if values is not None else []
         self.param = False  # var: a parameter the function reassigns
+        self.writes = 0  # var: how many statements bind it (with a value or not: a loop target, `+=`)
 
 
 @dataclass
@@ -356,6 +357,7 @@ class Analyzer:
         self._factories: Set[str] = set()  # functions with a function defined in them (see visit_FunctionDef)
         self._defaults_of: Optional[str] = None  # set while a function's default values are visited
         self._deferred_cuda: List[Tuple[ast.AST, Dict[str, Any]]] = []
+        self._main_lines: Optional[Tuple[int, int]] = None  # the lines of the `if __name__ == "__main__":` block
         self.no_grad = 0  # inside `with torch.no_grad():` (or inference_mode, set_grad_enabled(False))
         self.fn_no_grad = False  # in a function decorated with one of those, or a decoding method (_decoding_method)
         self.in_model = False  # in a method of a class with a `forward` method or a `...Module` base (or below)
@@ -462,9 +464,11 @@ class Analyzer:
             if prev is not None and prev.kind == "var":
                 if value is not None:
                     prev.values.append(value)
+                prev.writes += 1
             else:
                 bnd = Binding("var", None, [value] if value is not None else [])
                 bnd.param = prev is not None and prev.kind == "param"
+                bnd.writes = 1 if prev is None else 2  # (`try: import thop` / `except: thop = None`)
                 scope.bindings[t.id] = bnd
         elif isinstance(t, (ast.Tuple, ast.List)):
             for elt in t.elts:
@@ -637,6 +641,7 @@ class Analyzer:
         if isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
             self.has_main_guard = True
             self.in_main_guard = True
+            self._main_lines = (stmt.lineno, stmt.end_lineno or stmt.lineno)
             for s in stmt.body:
                 self.visit(s)
             self.in_main_guard = False
@@ -990,7 +995,9 @@ class Analyzer:
 
     def visit_If(self, node: ast.If) -> None:
         test = literal(node.test)
-        if test is not ...:  # `if True:` / `if 0:`: the dead branch never runs
+        if test is ... and type(node.test) in (ast.Name, ast.UnaryOp):
+            test = self._constant_flag(node.test)
+        if test is not ...:  # `if True:` / `if 0:` / `if flag:` after `flag = 0`: the dead branch never runs
             self._visit_block(node.body if test else node.orelse)
             return
         handler = _HANDLERS.get(type(node.test))
@@ -1094,6 +1101,34 @@ class Analyzer:
                             break
             if src is not None:
                 self._event("nonefallback", stmt, name=key, src=src, on=sentinel)
+
+    def _constant_flag(self, test: ast.expr) -> Any:
+        """The value of a test on a name bound once, to a literal (``random_seed = 0`` ... ``if random_seed:``, ``if
+        not use_cuda:``), else ``...``. A parameter, a name bound again (also by a loop or ``+=``) or one named in a
+        ``global`` or ``nonlocal`` statement anywhere in the file (a function may set it) or bound by ``:=`` is no
+        constant, nor is a module-level name bound outside the ``__main__`` block."""
+        negate = False
+        if type(test) is ast.UnaryOp:
+            if not isinstance(test.op, ast.Not) or type(test.operand) is not ast.Name:  # type: ignore[attr-defined]
+                return ...
+            negate, test = True, test.operand  # type: ignore[attr-defined]
+        name = test.id  # type: ignore[attr-defined]
+        bnd = self.lookup(name)
+        if bnd is None or bnd.kind != "var" or bnd.param or bnd.writes != 1 or len(bnd.values) != 1:
+            return ...
+        value = literal(bnd.values[0])
+        if value is ... or type(value) not in (bool, int, type(None), str):
+            return ...
+        if self.module_scope.bindings.get(name) is bnd:
+            # a module's name may be set from outside (`gradfix.enabled = True` in another module, nanoGPT's
+            # `exec(open("configurator.py").read())`): only one bound in the `__main__` block counts
+            lines = self._main_lines
+            if lines is None or not lines[0] <= bnd.values[0].lineno <= lines[1]:
+                return ...
+        word = re.escape(name)
+        if re.search(r"\b(?:global|nonlocal)\b[^\n;]*\b" + word + r"\b|\b" + word + r"\s*:=", self.source):
+            return ...  # (another function may set it, or `:=` does: the bindings here do not follow those)
+        return (not value) if negate else value
 
     def _visit_conditional(self, node: ast.AST) -> None:
         self.cond_depth += 1

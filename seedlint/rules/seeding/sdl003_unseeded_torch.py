@@ -101,12 +101,27 @@ class UnseededTorch(Rule):
                            "    torch.manual_seed(0)\n    dl = DataLoader(list(range(10)), shuffle=True)\n"
                            "    torch.optim.SGD([], lr=0.1)\nif __name__ == '__main__':\n    main()\n",
                "pkg/__init__.py": "", "pkg/m.py": "import torch\n"}),
+        # a flag that is no constant: bound outside the `__main__` block (another module may set it), set through
+        # `global`, or bound again by `except`: the seeding under it counts
+        Valid("import torch\nSEED = 0\ndef train():\n    if SEED:\n        torch.manual_seed(SEED)\n"
+              "    torch.optim.Adam(torch.nn.Linear(2, 2).parameters())\nif __name__ == '__main__':\n    train()\n"),
+        Valid("import torch\ndef configure(s):\n    global seed\n    seed = s\nif __name__ == '__main__':\n"
+              "    seed = 0\n    configure(1)\n    if seed:\n        torch.manual_seed(seed)\n"
+              "    torch.optim.Adam(torch.nn.Linear(2, 2).parameters())\n"),
+        Valid("import torch\ndef train():\n    try:\n        import seeds\n    except ImportError:\n"
+              "        seeds = None\n    if seeds:\n        torch.manual_seed(seeds.SEED)\n"
+              "    torch.optim.Adam(torch.nn.Linear(2, 2).parameters())\nif __name__ == '__main__':\n    train()\n"),
         # seeded through a helper of a star-imported module (`from utils import *`)
         Valid({"train.py": "from utils import *\nimport torch\nif __name__ == '__main__':\n    set_seed(0)\n"
                            "    x = torch.randn(3)\n",
                "utils.py": "import torch\ndef set_seed(s):\n    torch.manual_seed(s)\n"}),
     ]
     INVALID = [
+        # seeding under a flag bound once to 0 never runs (PPO-PyTorch: `random_seed = 0 # 0 = no random seed`)
+        Invalid("import torch\ndef train():\n    random_seed = 0\n    if random_seed:\n"
+                "        torch.manual_seed(random_seed)\n    net = torch.nn.Linear(2, 2)\n"
+                "    torch.optim.Adam(net.parameters())\nif __name__ == '__main__':\n    train()\n",
+                expected=((6, 11),)),
         # the function a factory returns, called through the name it was given (score_sde_pytorch's step_fn)
         Invalid({"train.py": "import torch\nfrom losses import get_step_fn\ndef main():\n    step = get_step_fn(0.1)\n"
                              "    for _ in range(3):\n        step(torch.zeros(2))\nif __name__ == '__main__':\n    main()\n",
