@@ -10,6 +10,8 @@ from seedlint.project.facts import FileContext, Scope
 
 # builtins that make a list or tuple of an iterable's items, in the iterable's order
 LIST_MAKERS = frozenset({"list", "tuple", "builtins.list", "builtins.tuple"})
+# what pairs up iterables in their order
+ZIPPERS = frozenset({"zip", "builtins.zip"})
 # what sorts an iterable
 SORTERS = frozenset({"sorted", "builtins.sorted", "natsort.natsorted", "natsort.os_sorted", "natsort.humansorted"})
 
@@ -23,7 +25,8 @@ def call_name(ctx: FileContext, call: ast.Call, scope: Scope, memo: Dict[int, Op
 
 
 def stored_on_self(ctx: FileContext, cid: str, cls: ast.ClassDef) -> Iterator[Tuple[str, ast.expr, Scope]]:
-    """What the class's methods store on ``self``: ``self.a = v``, ``self.a += v``, ``self.a.extend(v)``."""
+    """What the class's methods store on ``self``: ``self.a = v``, ``self.a[k] = v`` (one list per split, as
+    pytorch-semseg's loaders keep ``self.files[split]``), ``self.a += v``, ``self.a.extend(v)``."""
     scopes = ctx.analyzer.fn_scopes
     for method in cls.body:
         if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -37,6 +40,8 @@ def stored_on_self(ctx: FileContext, cid: str, cls: ast.ClassDef) -> Iterator[Tu
             if t is ast.Assign or (t is ast.AugAssign and isinstance(node.op, ast.Add)):  # type: ignore[attr-defined]
                 targets = node.targets if t is ast.Assign else [node.target]  # type: ignore[attr-defined]
                 for tg in targets:
+                    if type(tg) is ast.Subscript:
+                        tg = tg.value  # type: ignore[attr-defined]
                     if type(tg) is ast.Attribute and type(tg.value) is ast.Name and tg.value.id == me:
                         yield tg.attr, node.value, scope  # type: ignore[attr-defined]
             elif t is ast.Call:
@@ -68,15 +73,21 @@ def is_dataset_class(cls: ast.ClassDef) -> bool:
 
 
 def sorted_attrs(ctx: FileContext, cls: ast.ClassDef, names: Dict[int, Optional[str]]) -> Set[str]:
-    """The attributes a method of the class sorts: ``self.attr.sort()``, ``self.attr = sorted(...)``."""
+    """The attributes a method of the class sorts: ``self.attr.sort()``, ``self.attr = sorted(...)`` (also one
+    list of it: ``self.attr[split].sort()``)."""
     out: Set[str] = set()
     for node in ast.walk(cls):
         if type(node) is ast.Call:
             f = node.func  # type: ignore[attr-defined]
-            if type(f) is ast.Attribute and f.attr == "sort" and type(f.value) is ast.Attribute:
-                out.add(f.value.attr)
+            if type(f) is ast.Attribute and f.attr == "sort":
+                target = f.value.value if type(f.value) is ast.Subscript else f.value  # type: ignore[attr-defined]
+                if type(target) is ast.Attribute:
+                    out.add(target.attr)  # type: ignore[attr-defined]
         elif type(node) is ast.Assign:
             v = node.value  # type: ignore[attr-defined]
             if type(v) is ast.Call and call_name(ctx, v, ctx.analyzer.module_scope, names) in SORTERS:
-                out.update(t.attr for t in node.targets if type(t) is ast.Attribute)  # type: ignore[attr-defined]
+                for t in node.targets:  # type: ignore[attr-defined]
+                    t = t.value if type(t) is ast.Subscript else t  # type: ignore[attr-defined]
+                    if type(t) is ast.Attribute:
+                        out.add(t.attr)  # type: ignore[attr-defined]
     return out

@@ -5,7 +5,8 @@ from typing import Dict, Iterator, Optional, Set, Tuple
 
 from seedlint.diagnostics import FixSafety
 from seedlint.project.facts import FileContext, Scope
-from seedlint.rules.dataloader._calls import (LIST_MAKERS, SORTERS, call_name, is_dataset_class, sorted_attrs,
+from seedlint.project.facts import LOCAL
+from seedlint.rules.dataloader._calls import (LIST_MAKERS, SORTERS, ZIPPERS, call_name, is_dataset_class, sorted_attrs,
                                               stored_on_self)
 from seedlint.rules.base import Finding, Invalid, Rule, Valid
 
@@ -33,8 +34,9 @@ class FilesystemOrder(Rule):
     `glob` / `rglob` when what they list, unsorted, becomes data order:
 
     - a dataset (a class with `__getitem__`, or a base named `...Dataset`) keeps it on `self`
-      (`self.files = glob.glob(...)`, also through `list(...)`, a comprehension, `+` or a local name,
-      or `self.files.append(...)` in a loop over the listing: `for root, _, names in os.walk(d):`),
+      (`self.files = glob.glob(...)`, also one list per split, `self.files[split] = ...`, and through
+      `list(...)`, `zip(...)`, a comprehension, `+`, a local name or a function of the file that returns
+      it, or `self.files.append(...)` in a loop over the listing: `for root, _, names in os.walk(d):`),
       so index `i` means whichever file the filesystem listed `i`-th; or
     - it is shuffled, sampled or split (`random.shuffle(files)`, `train_test_split(files)`,
       `np.random.permutation(files)`, `rng.shuffle(files)`), so which file lands in which split or
@@ -91,6 +93,10 @@ class FilesystemOrder(Rule):
         "import glob\nfrom torch.utils.data import Dataset\nclass Images(Dataset):\n"
         "    def __init__(self, root):\n        self.files = sorted(glob.glob(root + '/*.png'))\n"
         "    def __getitem__(self, i):\n        return self.files[i]\n",
+        # one list per split, sorted in place
+        Valid("import os\nfrom torch.utils.data import Dataset\nclass Splits(Dataset):\n"
+              "    def __init__(self, root):\n        self.files = {}\n        for s in ('train', 'val'):\n"
+              "            self.files[s] = os.listdir(os.path.join(root, s))\n            self.files[s].sort()\n"),
         # sorted in place, elsewhere in the class
         "import os\nclass Audio:\n    def __init__(self, root):\n"
         "        self.clips = [os.path.join(root, f) for f in os.listdir(root)]\n        self._index()\n"
@@ -124,6 +130,20 @@ class FilesystemOrder(Rule):
                       "        names = [f for f in sorted(os.listdir(root)) if f.endswith('.jpg')]\n"
                       "        self.items = names + sorted(glob.glob(root + '/extra/*.jpg'))\n"
                       "    def __getitem__(self, i):\n        return self.items[i]\n"),
+        # one list per split, from a function of the file (pytorch-semseg's loaders), and a zip of a listing
+        Invalid("import glob, os\nfrom torch.utils import data\ndef recursive_glob(rootdir='.', suffix=''):\n"
+                "    return [f for f in glob.glob(rootdir + '/**', recursive=True) if f.endswith(suffix)]\n"
+                "class Cityscapes(data.Dataset):\n    def __init__(self, root, split='train'):\n"
+                "        self.split, self.files = split, {}\n"
+                "        self.files[split] = recursive_glob(rootdir=os.path.join(root, split), suffix='.png')\n"
+                "    def __getitem__(self, i):\n        return self.files[self.split][i]\n",
+                expected=((4, 24),)),
+        Invalid("import os\nfrom torch.utils.data import Dataset\nclass Pairs(Dataset):\n"
+                "    def __init__(self, root):\n        self.data = []\n        files = os.listdir(root)\n"
+                "        self.data += list(zip(files, [0] * len(files)))\n", expected=((6, 17),),
+                fixed="import os\nfrom torch.utils.data import Dataset\nclass Pairs(Dataset):\n"
+                      "    def __init__(self, root):\n        self.data = []\n        files = sorted(os.listdir(root))\n"
+                      "        self.data += list(zip(files, [0] * len(files)))\n"),
         # added class by class, in a loop
         Invalid("import glob\nclass Pets:\n    def __init__(self, root):\n        self.samples = []\n"
                 "        for label, d in enumerate(['cats', 'dogs']):\n"
@@ -204,6 +224,16 @@ def _listings(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, O
             return
         if name in LIST_MAKERS and len(expr.args) == 1:  # type: ignore[attr-defined]
             yield from _listings(ctx, expr.args[0], scope, names, in_place, depth + 1)  # type: ignore[attr-defined]
+        elif name in ZIPPERS:
+            for arg in expr.args:  # type: ignore[attr-defined]
+                yield from _listings(ctx, arg, scope, names, in_place, depth + 1)
+        elif name is not None and name.startswith(LOCAL):
+            # a function of this file that returns a listing (pytorch-deeplab-xception's `recursive_glob`)
+            lid = name[len(LOCAL):]
+            fn, fn_scope = ctx.analyzer.functions.get(lid), ctx.analyzer.fn_scopes.get(lid)
+            if fn is not None and fn_scope is not None:
+                for ret in _returns(fn):
+                    yield from _listings(ctx, ret, fn_scope, names, in_place, depth + 1)
     elif t in (ast.ListComp, ast.GeneratorExp):
         # every clause: `[p for ext in exts for p in Path(root).glob(f"*.{ext}")]` keeps the inner listing's order
         for gen in expr.generators:  # type: ignore[attr-defined]
@@ -217,6 +247,18 @@ def _listings(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, O
         for v in ctx.values_of(expr, scope)[1:]:
             if type(v) is not ast.Name:
                 yield from _listings(ctx, v, scope, names, in_place, depth + 1)
+
+
+def _returns(fn: ast.AST) -> Iterator[ast.expr]:
+    """The values a function returns (not those of the functions it defines)."""
+    todo = list(ast.iter_child_nodes(fn))
+    while todo:
+        node = todo.pop()
+        if type(node) is ast.Return:
+            if node.value is not None:  # type: ignore[attr-defined]
+                yield node.value  # type: ignore[attr-defined]
+        elif type(node) not in (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef):
+            todo.extend(ast.iter_child_nodes(node))
 
 
 def _path_like(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, Optional[str]]) -> bool:
