@@ -136,6 +136,8 @@ def process_source(path: str, data: bytes, digest: str = "") -> FileResult:
 
 
 def _convert_event_columns(facts: Dict[str, Any], lines: Optional[List[str]]) -> None:
+    for ev in facts.get("dsl", ()):
+        ev["c"] = (ev["c"] if lines is None else char_col(lines, ev["l"], ev["c"])) + 1
     for fn in facts["functions"].values():
         if lines is None:
             for ev in fn["events"]:

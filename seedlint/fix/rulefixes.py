@@ -1,4 +1,4 @@
-"""Per-rule fixes for the single-file rules: SDL101, SDL103, SDL004, SDL201, SDL202, SDL206.
+"""Per-rule fixes for the single-file rules: SDL101, SDL103, SDL004, SDL201, SDL202, SDL206 (also where a function of another module returns the listing).
 
 Each fixer gets the AST node the rule reported (found again by re-running the rule on the current
 source, so the node is exactly the reported one) and schedules a libcst edit on the matching node.
@@ -18,6 +18,7 @@ from seedlint.knowledge import apis
 from seedlint.knowledge.helpers import LIGHTNING_TRAINERS
 from seedlint.project.facts import CallSite, literal
 from seedlint.fix.edit import CannotFix, FileEditor, append_keyword, has_star_args, is_none
+from seedlint.rules.dataloader.sdl206_filesystem_order import LISTING_CALLS, PATH_METHODS
 
 # where `generator` / `worker_init_fn` sit among the positional parameters (torch 2.13 signatures)
 GENERATOR_POSITION = apis.GENERATOR_POSITIONS
@@ -206,7 +207,8 @@ def fix_sdl206(fx: FixContext, node: ast.AST) -> str:
     if re.search(r"\bsorted\s*(=|:)|\bdef\s+sorted\b|\bimport\b[^\n]*\bsorted\b", ed.text):
         raise CannotFix("the name `sorted` is bound to something else in this file")
     call = ed.cst_for(node, (cst.Call,))
-    if site.name not in LIST_LISTINGS:
+    helper = site.name not in LISTING_CALLS and site.method not in PATH_METHODS  # (a function returning a list)
+    if site.name not in LIST_LISTINGS and not helper:
         # an iterator (Path.glob, glob.iglob): only where a list is made from it anyway
         par = ed.parent(call)
         outer = ed.parent(par) if isinstance(par, cst.Arg) else None

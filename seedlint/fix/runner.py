@@ -6,6 +6,7 @@ Nothing is written until the loop is done, and a file is written only when its f
 
 from __future__ import annotations
 
+import ast
 import difflib
 import hashlib
 import re
@@ -181,16 +182,27 @@ class _Fixer:
             sites = {id(s.node): s for s in ctx.calls}
             for code in sorted(codes):
                 rule = all_rules()[code]
+                found: List[Tuple[ast.AST, Diagnostic]] = []
                 for finding in rule.check(ctx):
                     if finding.node is None:
                         continue
-                    key = ed.diag_key(finding.node)
-                    d = spans.get((path, code, key))
-                    if d is None:
-                        continue
-                    fx = FixContext(ed, self.seed, self.inline, sites.get(id(finding.node)))
+                    d = spans.get((path, code, ed.diag_key(finding.node)))
+                    if d is not None:
+                        found.append((finding.node, d))
+                # what the project step of the rule reported at a call of this file (SDL206: a dataset keeps
+                # what another module's function lists), found by where the call starts
+                done = {(d.line, d.col) for _, d in found}
+                rest = {(d.line, d.col): d for d in st.diagnostics
+                        if d.path == path and d.code == code and (d.line, d.col) not in done}
+                if rest:
+                    for s in ctx.calls:
+                        d = rest.pop(ed.diag_key(s.node)[:2], None)
+                        if d is not None:
+                            found.append((s.node, d))
+                for node, d in found:
+                    fx = FixContext(ed, self.seed, self.inline, sites.get(id(node)))
                     try:
-                        what = FILE_FIXERS[code](fx, finding.node)
+                        what = FILE_FIXERS[code](fx, node)
                     except CannotFix as exc:
                         self.reasons[(path, d.line, d.col, code)] = str(exc)
                         continue

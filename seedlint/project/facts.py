@@ -2481,4 +2481,13 @@ def analyze(tree: ast.Module, path: str, source: str) -> Tuple[FileContext, Dict
             for k, b in an.module_scope.bindings.items() if b.kind in ("import", "def", "class")
         },
     }
+    if an.classes or an.functions:
+        # a listing one module's function returns and a dataset of another module keeps (SDL206)
+        from seedlint.rules.dataloader.sdl206_filesystem_order import listing_facts
+
+        returned, kept = listing_facts(ctx)
+        if returned:
+            facts["lst"] = returned
+        if kept:
+            facts["dsl"] = kept
     return ctx, facts

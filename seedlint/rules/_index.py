@@ -21,5 +21,5 @@ DEFAULTS: Dict[str, bool] = {
 # Rules whose findings come from the file pass alone (scope "file") and that take none back once the whole
 # project is known (no ``withdraw``): a file's findings of these codes depend on that file only.
 FILE_ONLY: FrozenSet[str] = frozenset({
-    "SDL004", "SDL006", "SDL103", "SDL202", "SDL204", "SDL205", "SDL206", "SDL207",
+    "SDL004", "SDL006", "SDL103", "SDL202", "SDL204", "SDL205", "SDL207",
 })

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import ast
-from typing import Dict, Iterator, Optional, Set, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
-from seedlint.diagnostics import FixSafety
+from seedlint.diagnostics import Diagnostic, FixSafety
 from seedlint.project.facts import FileContext, Scope
-from seedlint.project.facts import LOCAL
+from seedlint.project.facts import LOCAL, _foreign
 from seedlint.rules.dataloader._calls import (LIST_MAKERS, SORTERS, ZIPPERS, call_name, is_dataset_class, sorted_attrs,
                                               stored_on_self)
 from seedlint.rules.base import Finding, Invalid, Rule, Valid
@@ -67,8 +67,12 @@ class FilesystemOrder(Rule):
             self.files = sorted(glob.glob(os.path.join(root, "*.png")))
     ```
 
+    A function of another module that returns such a listing as a list (pytorch-semseg's
+    `recursive_glob`, a comprehension over `os.walk`) is reported where a dataset keeps what it returns.
+
     ## Fix safety
-    The fix wraps the listing in `sorted(...)`: `os.listdir` and `glob.glob` anywhere, a
+    The fix wraps the listing in `sorted(...)` (and a call of a function that returns one:
+    `sorted(recursive_glob(...))`): `os.listdir` and `glob.glob` anywhere, a
     `Path.iterdir` / `glob` / `rglob` or `glob.iglob` only where a list is made from it (`list(...)`,
     a comprehension), since `sorted` returns a list where they return an iterator. It is unsafe:
     each index (and each seeded split) gets another file than before. Not fixed: `os.scandir`,
@@ -89,10 +93,18 @@ class FilesystemOrder(Rule):
     name = "filesystem-order"
     message = "file listing in filesystem order becomes the data order"
     fix = FixSafety.UNSAFE
+    scope = "file+program"
     VALID = [
         "import glob\nfrom torch.utils.data import Dataset\nclass Images(Dataset):\n"
         "    def __init__(self, root):\n        self.files = sorted(glob.glob(root + '/*.png'))\n"
         "    def __getitem__(self, i):\n        return self.files[i]\n",
+        # another module's function that sorts what it lists
+        Valid({"utils.py": "import os\ndef recursive_glob(d):\n    return sorted(os.path.join(r, f) for r, _, fs in "
+                            "os.walk(d) for f in fs)\n",
+               "loader.py": "from torch.utils import data\nfrom utils import recursive_glob\n"
+                            "class Walk(data.Dataset):\n    def __init__(self, root):\n"
+                            "        self.files = recursive_glob(root)\n    def __getitem__(self, i):\n"
+                            "        return self.files[i]\n"}, path="loader.py"),
         # one list per split, sorted in place
         Valid("import os\nfrom torch.utils.data import Dataset\nclass Splits(Dataset):\n"
               "    def __init__(self, root):\n        self.files = {}\n        for s in ('train', 'val'):\n"
@@ -144,6 +156,14 @@ class FilesystemOrder(Rule):
                 fixed="import os\nfrom torch.utils.data import Dataset\nclass Pairs(Dataset):\n"
                       "    def __init__(self, root):\n        self.data = []\n        files = sorted(os.listdir(root))\n"
                       "        self.data += list(zip(files, [0] * len(files)))\n"),
+        # ... and from another module's function (pytorch-semseg's ptsemseg/utils.py): reported where the dataset keeps it
+        Invalid({"utils.py": "import os\ndef recursive_glob(rootdir='.', suffix=''):\n"
+                             "    return [os.path.join(r, f) for r, _, fs in os.walk(rootdir) for f in fs]\n",
+                 "loader.py": "from torch.utils import data\nfrom utils import recursive_glob\n"
+                              "class Walk(data.Dataset):\n    def __init__(self, root, split):\n"
+                              "        self.split, self.files = split, {}\n"
+                              "        self.files[split] = recursive_glob(root, '.png')\n    def __getitem__(self, i):\n"
+                              "        return self.files[self.split][i]\n"}, path="loader.py", expected=((6, 29),)),
         # added class by class, in a loop
         Invalid("import glob\nclass Pets:\n    def __init__(self, root):\n        self.samples = []\n"
                 "        for label, d in enumerate(['cats', 'dogs']):\n"
@@ -166,14 +186,32 @@ class FilesystemOrder(Rule):
                 expected=((3, 31),)),
     ]
 
+    def check_project(self, ctx) -> Iterator[Diagnostic]:
+        """A dataset that keeps what another module's function returns, when that is an unsorted listing
+        (``self.files[split] = recursive_glob(...)`` with ``recursive_glob`` in ``utils.py``)."""
+        from seedlint.project.analysis import Site, diag
+
+        project = ctx.project
+        for path, facts in project.facts.items():
+            for kept in facts.get("dsl", ()):
+                hit = project.resolve(path, kept["t"])
+                if not hit or hit[0] != "func":
+                    continue
+                mod, lid = hit[1]
+                what = project.facts[mod].get("lst", {}).get(lid)
+                if what is not None:
+                    short = kept["t"].rsplit(".", 1)[-1]
+                    yield diag(Site(path, kept["l"], kept["c"], short), self.code,
+                               f"`{short}` returns what `{what}` lists, in arbitrary, filesystem-dependent order, and "
+                               f"`{kept['cls']}.{kept['a']}` keeps it as the dataset's order: the same seed gives "
+                               f"other data on another machine or copy; sort what it returns", self.fix)
+
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         names, methods = ctx.called()
         if names.isdisjoint(LISTING_CALLS) and methods.isdisjoint(PATH_METHODS):
             return  # nothing is listed: the common case, decided in one pass
         names: Dict[int, Optional[str]] = {}
-        # names sorted in place (`files.sort()`), with the scope that sorts them
-        in_place = {(id(c.scope), c.node.func.value.id) for c in ctx.calls  # type: ignore[attr-defined]
-                    if c.method == "sort" and type(c.node.func.value) is ast.Name}  # type: ignore[attr-defined]
+        in_place = _sorted_in_place(ctx)
         done: Set[int] = set()
 
         def report(value: ast.expr, scope: Scope, how: str) -> Iterator[Finding]:
@@ -206,8 +244,10 @@ _REMEDY = {"os.walk": "sort the list built from it (`sorted(os.walk(...))` order
 
 
 def _listings(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, Optional[str]],
-              in_place: Set[Tuple[int, str]], depth: int) -> Iterator[Tuple[ast.Call, str]]:
-    """The unsorted directory listings whose order ``expr`` keeps, with how each is spelled."""
+              in_place: Set[Tuple[int, str]], depth: int,
+              others: Optional[List[Tuple[ast.Call, str]]] = None) -> Iterator[Tuple[ast.Call, str]]:
+    """The unsorted directory listings whose order ``expr`` keeps, with how each is spelled; ``others`` gets the
+    calls of other modules' functions whose result it keeps (``listing_facts``)."""
     if depth > 4:
         return
     t = type(expr)
@@ -223,30 +263,91 @@ def _listings(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, O
             yield expr, f"Path.{func.attr}"  # type: ignore[misc]
             return
         if name in LIST_MAKERS and len(expr.args) == 1:  # type: ignore[attr-defined]
-            yield from _listings(ctx, expr.args[0], scope, names, in_place, depth + 1)  # type: ignore[attr-defined]
+            yield from _listings(ctx, expr.args[0], scope, names, in_place, depth + 1, others)  # type: ignore[attr-defined]
         elif name in ZIPPERS:
             for arg in expr.args:  # type: ignore[attr-defined]
-                yield from _listings(ctx, arg, scope, names, in_place, depth + 1)
+                yield from _listings(ctx, arg, scope, names, in_place, depth + 1, others)
         elif name is not None and name.startswith(LOCAL):
             # a function of this file that returns a listing (pytorch-deeplab-xception's `recursive_glob`)
             lid = name[len(LOCAL):]
             fn, fn_scope = ctx.analyzer.functions.get(lid), ctx.analyzer.fn_scopes.get(lid)
             if fn is not None and fn_scope is not None:
                 for ret in _returns(fn):
-                    yield from _listings(ctx, ret, fn_scope, names, in_place, depth + 1)
+                    yield from _listings(ctx, ret, fn_scope, names, in_place, depth + 1, others)
+        elif others is not None and name is not None and not name.startswith("<") and not _foreign(name):
+            others.append((expr, name))  # type: ignore[arg-type]  # `utils.recursive_glob(...)`: maybe a listing
     elif t in (ast.ListComp, ast.GeneratorExp):
         # every clause: `[p for ext in exts for p in Path(root).glob(f"*.{ext}")]` keeps the inner listing's order
         for gen in expr.generators:  # type: ignore[attr-defined]
-            yield from _listings(ctx, gen.iter, scope, names, in_place, depth + 1)
+            yield from _listings(ctx, gen.iter, scope, names, in_place, depth + 1, others)
     elif t is ast.BinOp and isinstance(expr.op, ast.Add):  # type: ignore[attr-defined]
         for side in (expr.left, expr.right):  # type: ignore[attr-defined]
-            yield from _listings(ctx, side, scope, names, in_place, depth + 1)
+            yield from _listings(ctx, side, scope, names, in_place, depth + 1, others)
     elif t is ast.Name:
         if (id(scope), expr.id) in in_place:  # type: ignore[attr-defined]
             return
         for v in ctx.values_of(expr, scope)[1:]:
             if type(v) is not ast.Name:
-                yield from _listings(ctx, v, scope, names, in_place, depth + 1)
+                yield from _listings(ctx, v, scope, names, in_place, depth + 1, others)
+
+
+def listing_facts(ctx: FileContext) -> Tuple[Dict[str, str], List[Dict[str, Any]]]:
+    """What the project step needs for a listing that another module's function returns (pytorch-semseg's
+    loaders keep ``ptsemseg.utils.recursive_glob(...)``): the module-level functions of the file that return
+    an unsorted listing (local id -> how it is spelled), and the calls of other modules' functions whose
+    result a dataset class of the file keeps on ``self`` (``{"a": attr, "cls": class, "t": qualified name,
+    "l", "c"}``; the column is the parser's, converted with the events')."""
+    names: Dict[int, Optional[str]] = {}
+    in_place = _sorted_in_place(ctx)
+    returned: Dict[str, str] = {}
+    called, methods = ctx.called()
+    if not (called.isdisjoint(LISTING_CALLS) and methods.isdisjoint(PATH_METHODS)):
+        an = ctx.analyzer
+        for lid, fn in an.functions.items():
+            scope = an.fn_scopes.get(lid)
+            if "." in lid or scope is None:
+                continue  # (module-level functions: what another module can import)
+            hit = next((h for ret in _returns(fn) if _list_shaped(ctx, ret, scope, names)
+                        for h in _listings(ctx, ret, scope, names, in_place, 0)), None)
+            if hit is not None:
+                returned[lid] = hit[1]
+    kept: List[Dict[str, Any]] = []
+    for cid, cls in ctx.analyzer.classes.items():
+        if not is_dataset_class(cls):
+            continue
+        ordered = sorted_attrs(ctx, cls, names)
+        for attr, value, scope in stored_on_self(ctx, cid, cls):
+            if attr in ordered:
+                continue
+            others: List[Tuple[ast.Call, str]] = []
+            for _ in _listings(ctx, value, scope, names, in_place, 0, others):
+                pass
+            for call, name in others:
+                kept.append({"a": attr, "cls": cls.name, "t": name, "l": call.lineno, "c": call.col_offset})
+    return returned, kept
+
+
+def _list_shaped(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, Optional[str]]) -> bool:
+    """Is a returned value a list of what was listed (a comprehension, ``list(...)``, ``os.listdir`` /
+    ``glob.glob``, a concatenation, a local name given one)? Then ``sorted(helper(...))`` is the same list,
+    sorted; a raw ``os.walk`` / ``os.scandir`` / iterator is not reported through the function that returns it."""
+    t = type(expr)
+    if t is ast.ListComp:
+        return True
+    if t is ast.Call:
+        return call_name(ctx, expr, scope, names) in (*LIST_MAKERS, "os.listdir", "glob.glob")  # type: ignore[arg-type]
+    if t is ast.BinOp and isinstance(expr.op, ast.Add):  # type: ignore[attr-defined]
+        return _list_shaped(ctx, expr.left, scope, names)  # type: ignore[attr-defined]
+    if t is ast.Name:
+        values = ctx.values_of(expr, scope)[1:]
+        return bool(values) and all(type(v) is not ast.Name and _list_shaped(ctx, v, scope, names) for v in values)
+    return False
+
+
+def _sorted_in_place(ctx: FileContext) -> Set[Tuple[int, str]]:
+    """Names sorted in place (`files.sort()`), with the scope that sorts them."""
+    return {(id(c.scope), c.node.func.value.id) for c in ctx.calls  # type: ignore[attr-defined]
+            if c.method == "sort" and type(c.node.func.value) is ast.Name}  # type: ignore[attr-defined]
 
 
 def _returns(fn: ast.AST) -> Iterator[ast.expr]:
