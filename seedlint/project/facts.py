@@ -986,12 +986,14 @@ class Analyzer:
     def _visit_block(self, stmts: Sequence[ast.stmt]) -> None:
         handlers = _HANDLERS
         expr = ast.Expr
+        no_grad = self.no_grad  # (visit_If may turn it on for the rest of the block: an evaluation tail)
         for s in stmts:
             if type(s) is expr:  # an expression statement (mostly a call): _visit_value, inlined
                 s = s.value  # type: ignore[attr-defined,assignment]
             handler = handlers.get(type(s))
             if handler is not None:
                 handler(self, s)
+        self.no_grad = no_grad
 
     def visit_If(self, node: ast.If) -> None:
         test = literal(node.test)
@@ -1015,15 +1017,22 @@ class Analyzer:
         events = self.func_facts[self._fact_id()]["events"] if node.orelse else None
         start = len(events) if events is not None else 0
         decoding = int(_decoding_test(node.test))
-        self.no_grad += decoding
+        # a model's evaluation branch (`if self.training: ... else:` / `if not self.training:`) runs in eval mode,
+        # where nothing is differentiated (pytorch-semseg's ICNet upsamples its prediction there)
+        mode = _training_test(node.test, self.scope.self_name) if self.in_model else None
+        self.no_grad += decoding + (mode is False)
         self._visit_block(node.body)
-        self.no_grad -= decoding
+        self.no_grad -= decoding + (mode is False)
         mid = len(events) if events is not None else 0
         if dims is not None:
             self.dims_branch.pop()
         self.cuda_known -= known
         self.guards.pop()
+        self.no_grad += mode is True
         self._visit_block(node.orelse)
+        self.no_grad -= mode is True
+        if mode is True and not node.orelse and node.body and type(node.body[-1]) in (ast.Return, ast.Raise):
+            self.no_grad += 1  # `if self.training: return loss` ...: the rest of the block is the evaluation branch
         self.if_tests.pop()
         self.cond_depth -= 1
         if events is not None and start < mid < len(events):
@@ -2002,6 +2011,21 @@ def _decoding_method(name: str) -> bool:
     between decoding steps, under ``no_grad``; ``beam_search`` / ``greedy_search`` are the decoders."""
     bare = name.lstrip("_")
     return bare.startswith("reorder") or bare in ("beam_search", "greedy_search")
+
+
+def _training_test(test: ast.expr, me: Optional[str]) -> Optional[bool]:
+    """True for a test of a model's training mode (``self.training``), False for its negation (``not
+    self.training``, ``self.training is False``), None for anything else."""
+    negate = False
+    if type(test) is ast.UnaryOp and isinstance(test.op, ast.Not):  # type: ignore[attr-defined]
+        negate, test = True, test.operand  # type: ignore[attr-defined]
+    elif (type(test) is ast.Compare and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.Eq))  # type: ignore[attr-defined]
+          and literal(test.comparators[0]) is False):  # type: ignore[attr-defined]
+        negate, test = True, test.left  # type: ignore[attr-defined]
+    if (type(test) is ast.Attribute and test.attr == "training" and type(test.value) is ast.Name  # type: ignore[attr-defined]
+            and me is not None and test.value.id == me):  # type: ignore[attr-defined]
+        return not negate
+    return None
 
 
 def _decoding_test(test: ast.expr) -> bool:

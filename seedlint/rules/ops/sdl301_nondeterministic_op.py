@@ -127,6 +127,12 @@ class NondeterministicOp(Rule):
     message = "op is nondeterministic on CUDA and deterministic mode is off"
     scope = "program"
     VALID = [
+        # a model's evaluation branch runs in eval mode, where nothing is differentiated (pytorch-semseg's ICNet)
+        Valid("import torch.nn.functional as F\nimport torch\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
+              "        if self.training:\n            return x\n"
+              "        return F.interpolate(x, scale_factor=2, mode='bilinear')\n    def up(self, x):\n"
+              "        if not self.training:\n            x = F.interpolate(x, scale_factor=2, mode='bilinear')\n"
+              "        return x\n"),
         # 2-D (N, C) input takes the deterministic nll_loss kernel; what a call does not show is not reported
         Valid("import torch\nimport torch.nn.functional as F\nfrom einops import rearrange\n"
               "if __name__ == '__main__':\n    logits = torch.zeros(2, 5, 7).cuda()\n"
@@ -256,6 +262,10 @@ class NondeterministicOp(Rule):
         Invalid("import torch.nn.functional as F\nimport torch\nclass Up(torch.nn.Module):\n"
                 "    def up(self, x):\n        return F.interpolate(x, scale_factor=2, mode='bilinear')\n",
                 expected=((5, 16),)),
+        # ... while the training branch is differentiated
+        Invalid("import torch.nn.functional as F\nimport torch\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
+                "        if self.training:\n            return F.interpolate(x, scale_factor=2, mode='bilinear')\n"
+                "        return x\n", expected=((6, 20),)),
         # the same op in the model's forward is differentiated
         Invalid({"train.py": "import torch\nfrom net import Dec\nif __name__ == '__main__':\n"
                              "    net = Dec().cuda()\n    net(torch.zeros(2, 8).cuda(), 0).sum().backward()\n",
