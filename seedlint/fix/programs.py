@@ -58,12 +58,13 @@ def block_requests(programs: List[Program], infos: List[ProgramInfo], wanted: Ca
         s = prog.summary
         req = BlockRequest(prog, info, set())
         for rng in RNGS:
-            site = unseeded_use(prog, rng)  # (where SDL001-SDL003 report it)
-            if site is None:
+            hit = unseeded_use(prog, rng)  # (where SDL001-SDL003 report it, and the RNG whose seed it needs)
+            if hit is None:
                 continue
+            site, need = hit
             key = (site.path, site.line, site.col, RNG_CODES[rng])
             if wanted(key):
-                req.items.add(rng)
+                req.items.add(need)
                 req.keys.append(key)
         # (SDL102's other conditions, a kernel deterministic mode acts on, are in `wanted`: its finding exists)
         if s.det_on is None and prog.trains:

@@ -1397,23 +1397,27 @@ def relative_label(path: str, root: Path) -> str:
         return path
 
 
-def unseeded_use(prog: Program, rng: str) -> Optional[Site]:
-    """Where program ``prog`` first uses ``rng`` unseeded (SDL001-SDL003 report it there), or None."""
+def unseeded_use(prog: Program, rng: str) -> Optional[Tuple[Site, str]]:
+    """Where program ``prog`` first uses ``rng`` unseeded (SDL001-SDL003 report it there), and the RNG whose seed
+    would make that use repeat: ``rng`` itself, or torch's for a draw in DataLoader workers; or None."""
     s = prog.summary
-    if rng in s.seeds:
+    site = None
+    if rng not in s.seeds:
+        site = s.uses.get(rng)
+        if rng == "torch" and site is not None and not prog.trains:
+            # a program that never trains (inference, export, evaluation) loads the weights it builds: only
+            # another draw (sampling, a random input, shuffling) makes its numbers differ
+            site = s.uses.get(TORCH_DRAW)
+    if site is not None:
+        return site, rng
+    # RNG use inside Dataset methods runs in DataLoader workers when the program starts any, and they reseed
+    # random / numpy / torch from torch's seed (torch/utils/data/_utils/worker.py:244-306): there torch's seed
+    # decides, whatever the main process seeds `random` or numpy with; without workers, the RNG's own does
+    need = "torch" if s.loader_workers or s.worker_seeding else rng
+    if need in s.seeds:
         return None
-    site = s.uses.get(rng)
-    if rng == "torch" and site is not None and not prog.trains:
-        # a program that never trains (inference, export, evaluation) loads the weights it builds: only
-        # another draw (sampling, a random input, shuffling) makes its numbers differ
-        site = s.uses.get(TORCH_DRAW)
-    if site is None:
-        # RNG use inside Dataset methods runs in DataLoader workers, which reseed random / numpy / torch
-        # from torch's seed (torch/utils/data/_utils/worker.py:244-306): covered when torch is seeded.
-        covered = "torch" in s.seeds and (s.loader_workers or s.worker_seeding) and rng != "torch"
-        if not covered:
-            site = s.worker_uses.get(rng)
-    return site
+    site = s.worker_uses.get(rng)
+    return (site, need) if site is not None else None
 
 
 # ---------------------------------------------------------------------------------------------- entry
@@ -1425,6 +1429,8 @@ def program_infos(programs: List[Program]) -> List[ProgramInfo]:
         # (RNGs only: Summary.uses also holds TORCH_DRAW)
         used = {r for r in s.uses if r in RNGS}
         used |= {r for r in s.worker_uses if r in RNGS and (r == "torch" or not covered)}
+        if s.worker_uses and (s.loader_workers or s.worker_seeding):
+            used.add("torch")  # (what seeds the workers' RNGs)
         func = next((lid for (path, lid) in p.starts if lid not in ("<module>", "<main>")), None)
         out.append(ProgramInfo(entry=p.entry, label=p.label, function=func, used=frozenset(used),
                                seeded=frozenset(s.seeds), cuda=s.cuda is not None, deterministic=s.det_on is not None))

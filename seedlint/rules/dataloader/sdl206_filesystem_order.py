@@ -19,6 +19,7 @@ PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath",
 # what shuffles or splits a sequence it is given: which item lands where depends on the sequence's order
 SHUFFLERS: Dict[str, str] = {
     "random.shuffle": "random.shuffle", "random.sample": "random.sample", "random.choices": "random.choices",
+    "random.choice": "random.choice",
     "numpy.random.shuffle": "np.random.shuffle", "numpy.random.permutation": "np.random.permutation",
     "numpy.random.choice": "np.random.choice",
     "sklearn.model_selection.train_test_split": "train_test_split",
@@ -37,10 +38,14 @@ class FilesystemOrder(Rule):
       (`self.files = glob.glob(...)`, also one list per split, `self.files[split] = ...`, and through
       `list(...)`, `zip(...)`, a comprehension, `+`, a local name or a function of the file that returns
       it, or `self.files.append(...)` in a loop over the listing: `for root, _, names in os.walk(d):`),
-      so index `i` means whichever file the filesystem listed `i`-th; or
-    - it is shuffled, sampled or split (`random.shuffle(files)`, `train_test_split(files)`,
-      `np.random.permutation(files)`, `rng.shuffle(files)`), so which file lands in which split or
-      position depends on the listing's order.
+      so index `i` means whichever file the filesystem listed `i`-th;
+    - a list named for what gets an id by its position keeps it (`classes = os.listdir(root)`,
+      `self.class_names = ...`, `speakers`, `vocab`, or `all_categories.append(...)` in a loop over the
+      listing, as the char-RNN tutorial builds its labels), so class `i` is whichever directory came
+      `i`-th; or
+    - it is shuffled, sampled or split (`random.shuffle(files)`, `random.choice(files)`,
+      `train_test_split(files)`, `np.random.permutation(files)`, `rng.shuffle(files)`), so which file
+      lands in which split or position depends on the listing's order.
 
     Not reported: a listing wrapped in `sorted(...)` (or natsort's `natsorted`), or sorted in place
     (`self.files.sort()` anywhere in the class, `files.sort()` in the same function), and any other
@@ -105,6 +110,9 @@ class FilesystemOrder(Rule):
                             "class Walk(data.Dataset):\n    def __init__(self, root):\n"
                             "        self.files = recursive_glob(root)\n    def __getitem__(self, i):\n"
                             "        return self.files[i]\n"}, path="loader.py"),
+        # class names sorted in place; a list of files named after labels (processed one by one)
+        Valid("import os\ndef build(root):\n    classes = os.listdir(root)\n    classes.sort()\n"
+              "    label_files = os.listdir(root + '/labels')\n    return classes, label_files\n"),
         # one list per split, sorted in place
         Valid("import os\nfrom torch.utils.data import Dataset\nclass Splits(Dataset):\n"
               "    def __init__(self, root):\n        self.files = {}\n        for s in ('train', 'val'):\n"
@@ -142,6 +150,12 @@ class FilesystemOrder(Rule):
                       "        names = [f for f in sorted(os.listdir(root)) if f.endswith('.jpg')]\n"
                       "        self.items = names + sorted(glob.glob(root + '/extra/*.jpg'))\n"
                       "    def __getitem__(self, i):\n        return self.items[i]\n"),
+        # class names by position: a list named for ids, and one a loop appends to (the char-RNN tutorial)
+        Invalid("import os\ndef build(root):\n    classes = [d for d in os.listdir(root) if os.path.isdir(d)]\n"
+                "    return {c: i for i, c in enumerate(classes)}\n", expected=((3, 27),)),
+        Invalid("import glob, os, random\nall_categories = []\nfor f in glob.glob('data/names/*.txt'):\n"
+                "    all_categories.append(os.path.basename(f))\nprint(random.choice(glob.glob('data/*.txt')))\n",
+                expected=((3, 10), (5, 21))),
         # one list per split, from a function of the file (pytorch-semseg's loaders), and a zip of a listing
         Invalid("import glob, os\nfrom torch.utils import data\ndef recursive_glob(rootdir='.', suffix=''):\n"
                 "    return [f for f in glob.glob(rootdir + '/**', recursive=True) if f.endswith(suffix)]\n"
@@ -230,12 +244,54 @@ class FilesystemOrder(Rule):
             for attr, value, scope in stored_on_self(ctx, cid, cls):
                 if attr not in ordered:
                     yield from report(value, scope, f"`{cls.name}.{attr}` keeps it as the dataset's order")
+        # a list whose positions become ids (`classes = os.listdir(root)`, then `{c: i for i, c in enumerate(classes)}`;
+        # the char-RNN tutorial's `all_categories.append(...)` in a loop over `glob.glob`)
+        an = ctx.analyzer
+        for scope in (an.module_scope, *an.fn_scopes.values()):
+            for name, bnd in scope.bindings.items():
+                if bnd.kind == "var" and bnd.values and _names_ids(name) and (id(scope), name) not in in_place:
+                    for v in bnd.values:
+                        yield from report(v, scope, f"`{name}` numbers its entries in that order (an id per position)")
+        for site in ctx.assigns:
+            attr = site.target.attr if type(site.target) is ast.Attribute else ""  # type: ignore[attr-defined]
+            if attr and _names_ids(attr):
+                yield from report(site.value, site.scope, f"`{attr}` numbers its entries in that order (an id per position)")
+        for node in ast.walk(ctx.tree):
+            if type(node) is ast.For:
+                target = _appended_to(node)  # type: ignore[arg-type]
+                if target is not None and _names_ids(target) and (id(an.module_scope), target) not in in_place:
+                    yield from report(node.iter, an.module_scope,  # type: ignore[attr-defined]
+                                      f"`{target}` numbers what it adds in that order (an id per position)")
         for c in ctx.calls:
             shuffler = SHUFFLERS.get(c.name or "")
             if shuffler is None and c.name is None and c.method in ("shuffle", "permutation", "choice"):
                 shuffler = f".{c.method}"
             if shuffler is not None and c.node.args:
                 yield from report(c.node.args[0], c.scope, f"`{shuffler}` draws from that order")
+
+
+# words of a name for a list whose positions become ids: class names, categories, speakers, a vocabulary
+_ID_WORDS = frozenset({"class", "classes", "classname", "classnames", "category", "categories", "speaker", "speakers",
+                       "vocab", "vocabulary", "symbols", "itos", "idx2label", "id2label", "idx2class", "id2class"})
+
+
+def _names_ids(name: str) -> bool:
+    """Does a name say its list gives each entry an id by position (``classes``, ``all_categories``,
+    ``class_names``, ``speakers``)? A list of files (``label_files``) does not."""
+    words = [w for w in name.lower().split("_") if w]
+    return (any(w in _ID_WORDS for w in words)
+            and not any(w in ("file", "files", "path", "paths", "dir", "dirs", "count", "counts", "weight", "weights")
+                        for w in words))
+
+
+def _appended_to(loop: ast.For) -> Optional[str]:
+    """The name a loop appends to (``for f in glob.glob(...): all_categories.append(...)``), if one."""
+    for stmt in loop.body:
+        value = stmt.value if type(stmt) is ast.Expr else None  # type: ignore[attr-defined]
+        if (type(value) is ast.Call and type(value.func) is ast.Attribute and value.func.attr == "append"  # type: ignore[attr-defined]
+                and type(value.func.value) is ast.Name):  # type: ignore[attr-defined]
+            return value.func.value.id  # type: ignore[attr-defined]
+    return None
 
 
 # what to do where `sorted(...)` around the listing is not the answer

@@ -23,7 +23,8 @@ class UnseededPythonRandom(Rule):
     (Lightning `seed_everything`, transformers `set_seed`, the project's own `set_seed` ...). Reported
     once per program, at the first use. A module no entry point reaches gets no finding. Uses inside
     `Dataset.__getitem__` are covered when torch is seeded and the loader has workers, since each
-    worker reseeds `random` from torch's seed; so are the helpers `__getitem__` calls, the methods of
+    worker reseeds `random` from torch's seed (and there only torch's seed counts: `random.seed` in the
+    main process does not reach them, and the finding asks for `torch.manual_seed`); so are the helpers `__getitem__` calls, the methods of
     a dataset's transform (`ImageFolder(root, transform=Aug())`, also through a local name, and what
     a `Compose([...])` chains) and of the objects a dataset's `__init__` builds, all of which run
     where `__getitem__` does. A draw that picks a network port (`port = random.randint(10000, 20000)`,
@@ -112,6 +113,16 @@ class UnseededPythonRandom(Rule):
               "    logdir = os.path.join('runs', str(run_id))\n    random.seed(0)\n    print(random.random())\n"),
     ]
     INVALID = [
+        # a draw in DataLoader workers: they reseed `random` from torch's seed, so `random.seed` in the main
+        # process does not reach it (a-PyTorch-Tutorial-to-Super-Resolution's crops)
+        Invalid("import random, torch\nfrom torch.utils.data import Dataset, DataLoader\nclass DS(Dataset):\n"
+                "    def __getitem__(self, i):\n        return i + random.randint(0, 9)\n"
+                "if __name__ == '__main__':\n    random.seed(0)\n    for b in DataLoader(DS(), num_workers=2):\n"
+                "        pass\n", expected=((5, 20),),
+                fixed="import random, torch\nfrom torch.utils.data import Dataset, DataLoader\nclass DS(Dataset):\n"
+                      "    def __getitem__(self, i):\n        return i + random.randint(0, 9)\n"
+                      "if __name__ == '__main__':\n    torch.manual_seed(0)\n    random.seed(0)\n"
+                      "    for b in DataLoader(DS(), num_workers=2):\n        pass\n"),
         # ... but a pick among settings is a draw the run depends on
         Invalid("import random\nif __name__ == '__main__':\n    opt = random.choice(['sgd', 'adam'])\n",
                 expected=((3, 11),)),
