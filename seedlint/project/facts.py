@@ -358,6 +358,8 @@ class Analyzer:
         self._defaults_of: Optional[str] = None  # set while a function's default values are visited
         self._deferred_cuda: List[Tuple[ast.AST, Dict[str, Any]]] = []
         self._main_lines: Optional[Tuple[int, int]] = None  # the lines of the `if __name__ == "__main__":` block
+        self._cuda_events = 0  # how many "cuda" events so far (visit_Assign: did the value pick CUDA?)
+        self._devices: List[Tuple[str, int, str]] = []  # (function, line, name) of `name = <a CUDA device>`
         self.no_grad = 0  # inside `with torch.no_grad():` (or inference_mode, set_grad_enabled(False))
         self.fn_no_grad = False  # in a function decorated with one of those, or a decoding method (_decoding_method)
         self.in_model = False  # in a method of a class with a `forward` method or a `...Module` base (or below)
@@ -589,7 +591,9 @@ class Analyzer:
             ev["g"] = sorted({g for gs in self.guards for g in gs})
         ev.update(data)
         self.func_facts[fid]["events"].append(ev)
-        if kind == "use":
+        if kind == "cuda":
+            self._cuda_events += 1
+        elif kind == "use":
             self._use_depth[id(ev)] = self.cond_depth  # (_used_in_both_branches)
         elif kind == "call":
             self._call_evs[id(node)] = ev
@@ -612,6 +616,18 @@ class Analyzer:
             self._top_stmt(stmt)
         if self._local_calls:
             self._only_called_without_grad()
+        if self._devices and self.trains:
+            self._unused_devices()
+
+    def _unused_devices(self) -> None:
+        """``device = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")`` in a file that trains,
+        where nothing but ``print`` reads ``device`` (the PyTorch blitz tutorial's ``net.to(device)`` lines are
+        comments): nothing goes to CUDA. (A module that does not train, a config module other modules import
+        the device from, keeps its CUDA event.)"""
+        for fid, line, name in self._devices:
+            if self._only_printed(name):
+                events = self.func_facts[fid]["events"]
+                events[:] = [ev for ev in events if not (ev["k"] == "cuda" and ev["l"] == line)]
 
     def _only_called_without_grad(self) -> None:
         """A function or method (``_generate``) that the file calls only where autograd is off (from a
@@ -1199,9 +1215,31 @@ class Analyzer:
             self._note_port_value(node.value)
         handler = _HANDLERS.get(type(node.value))
         if handler is not None:
+            cuda = self._cuda_events
             handler(self, node.value)
+            if (self._cuda_events != cuda and len(node.targets) == 1 and type(node.targets[0]) is ast.Name
+                    and _device_object(node.value, self.resolve)):
+                self._devices.append((self._fact_id(), node.lineno, node.targets[0].id))  # type: ignore[attr-defined]
         for t in node.targets:
             self._assign_target(node, t, node.value)
+
+    def _only_printed(self, name: str) -> bool:
+        """Is every other read of ``name`` in the file an argument of ``print`` or a logging call (also inside
+        an f-string)? The module's tree is searched, function bodies included: a device object only printed
+        puts nothing on CUDA."""
+        printed: Set[int] = set()
+        reads = []
+        for node in ast.walk(self.tree):
+            t = type(node)
+            if t is ast.Call:
+                func = node.func  # type: ignore[attr-defined]
+                leaf = func.id if type(func) is ast.Name else func.attr if type(func) is ast.Attribute else ""
+                if leaf in ("print", "info", "debug", "warning", "log"):
+                    for arg in (*node.args, *(k.value for k in node.keywords)):  # type: ignore[attr-defined]
+                        printed.update(id(n) for n in ast.walk(arg) if type(n) is ast.Name)
+            elif t is ast.Name and node.id == name and type(node.ctx) is ast.Load:  # type: ignore[attr-defined]
+                reads.append(node)
+        return all(id(n) in printed for n in reads)
 
     def _characters(self, expr: Optional[ast.expr], scope: Scope, depth: int) -> bool:
         """Is ``expr`` a string of characters to pick from: a literal, a constant of the ``string`` module
@@ -2011,6 +2049,15 @@ def _decoding_method(name: str) -> bool:
     between decoding steps, under ``no_grad``; ``beam_search`` / ``greedy_search`` are the decoders."""
     bare = name.lstrip("_")
     return bare.startswith("reorder") or bare in ("beam_search", "greedy_search")
+
+
+def _device_object(value: ast.expr, resolve: Callable[[ast.AST], Optional[str]]) -> bool:
+    """Is an assigned value a device, not work on it: ``"cuda"``, ``"cuda" if ... else "cpu"``,
+    ``torch.device(...)`` (a tensor or model moved with ``.cuda()`` / ``.to(...)`` is work)?"""
+    t = type(value)
+    if t is ast.Constant or t is ast.IfExp:
+        return True
+    return t is ast.Call and resolve(value.func) == "torch.device"  # type: ignore[attr-defined]
 
 
 def _training_test(test: ast.expr, me: Optional[str]) -> Optional[bool]:

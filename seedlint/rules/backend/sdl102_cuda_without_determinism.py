@@ -151,6 +151,10 @@ class CudaWithoutDeterminism(Rule):
     VALID = [
         # ... and a `--cpu` setting that is on by default
         ACCEL_CPU_FLAG.format(flag="type=bool, default=True"),
+        # a CUDA device that is only printed (the PyTorch blitz tutorial: its `net.to(device)` lines are comments)
+        Valid("import torch\ntorch.manual_seed(0)\nnet = torch.nn.Conv2d(3, 6, 5)\n"
+              "net(torch.randn(1, 3, 8, 8)).sum().backward()\n"
+              "device = torch.device('cuda:0' if torch.cuda.is_available() else 'cpu')\nprint(f'device: {device}')\n"),
         # a sentence-transformers model given the CPU
         Valid("import torch\nfrom sentence_transformers import SentenceTransformer, losses\n"
               "torch.manual_seed(0)\nmodel = SentenceTransformer('bert-base-uncased', device='cpu')\n"
@@ -275,6 +279,12 @@ class CudaWithoutDeterminism(Rule):
         Invalid("import torch, deepspeed\nif __name__ == '__main__':\n    net = torch.nn.Conv2d(3, 8, 3)\n"
                 "    engine, opt, _, _ = deepspeed.initialize(model=net, model_parameters=net.parameters())\n"
                 "    engine.backward(engine(x).sum())\n", expected=((4, 25),)),
+        # a device a config module picks, which the training script imports and uses
+        Invalid({"config.py": "import torch\nDEVICE = 'cuda' if torch.cuda.is_available() else 'cpu'\n",
+                 "train.py": "import torch\nfrom config import DEVICE\nif __name__ == '__main__':\n"
+                             "    torch.manual_seed(0)\n    net = torch.nn.Conv2d(3, 6, 5).to(DEVICE)\n"
+                             "    net(torch.randn(1, 3, 8, 8, device=DEVICE)).sum().backward()\n"},
+                path="config.py", expected=((2, 10),)),
         # the network is built from its name (NVlabs' dnnlib: construct_class_by_name imports `nets`)
         Invalid({"train.py": "import torch\nimport dnnlib\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
                              "    kw = dnnlib.EasyDict(class_name='nets.Net')\n"
