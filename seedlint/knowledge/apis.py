@@ -109,6 +109,10 @@ LIBRARY_INIT_DRAWS: FrozenSet[str] = frozenset({
     "peft.get_peft_model", "peft.mapping_func.get_peft_model",
     "peft.inject_adapter_in_model", "peft.mapping.inject_adapter_in_model",
 })
+# graph-network layer classes whose constructors draw their initial weights from the global torch RNG, as a torch.nn
+# layer does (their reset_parameters: torch_geometric 2.8.1 nn/inits.py glorot -> tensor.uniform_; dgl 2.1.0
+# nn/pytorch/conv/graphconv.py reset_parameters -> init.xavier_uniform_): a class under these modules
+LAYER_LIBRARY_PREFIXES: Tuple[str, ...] = ("torch_geometric.nn.", "dgl.nn.")
 # third-party functions that draw from a global RNG each time they are called -> the RNGs (the layer builders
 # above among them)
 LIBRARY_DRAWS: Dict[str, Tuple[str, ...]] = {
@@ -273,6 +277,9 @@ NO_KERNEL_PACKAGES = frozenset({
     "colorama", "tabulate", "requests", "psutil", "pynvml", "GPUtil", "einops", "gym", "gymnasium", "mujoco",
     "mujoco_py", "dm_control", "dm_env", "pybullet", "ale_py", "atari_py", "procgen", "minigrid", "networkx",
     "d4rl", "minari", "metaworld", "gym_minigrid",  # (offline-RL datasets and environments: numpy, no layers)
+    # DGL's message passing runs in its own kernels (gspmm, edge_softmax), which torch's deterministic mode does not
+    # reach: its layers are no sign that the mode matters (the torch ops a program runs still are)
+    "dgl",
     "roboschool", "pybullet_envs", "highway_env", "vizdoom", "retro", "nle", "crafter", "pettingzoo", "supersuit",
     "mlagents_envs", "gym_super_mario_bros", "nes_py", "robosuite", "dmc2gym", "safety_gym", "gym_anytrading",
     "optuna", "lightning", "pytorch_lightning", "lightning_fabric", "accelerate", "soundfile", "librosa",
@@ -299,7 +306,7 @@ NO_KERNEL_SUBMODULES = frozenset({"transforms", "datasets", "utils", "io", "data
 # doubtful sign that deterministic mode matters (SDL102 names any other library that is a program's only sign)
 MODEL_LIBRARIES: FrozenSet[str] = frozenset(
     "transformers diffusers peft timm open_clip sentence_transformers segmentation_models_pytorch ultralytics "
-    "fairseq detectron2 mmdet mmseg mmcv mmpretrain monai kornia torch_geometric dgl torchvision "
+    "fairseq detectron2 mmdet mmseg mmcv mmpretrain monai kornia torch_geometric torchvision "
     "torchaudio speechbrain torchtune yolov5 trl".split()
 )
 KERNEL_PREFIXES = ("torchvision.models.", "torchvision.ops.", "torchaudio.models.", "torchaudio.pipelines.",

@@ -1699,6 +1699,8 @@ class Analyzer:
             return [] if has_gen else ["torch"]
         if mod == "torch.nn" and leaf in apis.NN_RANDOM_INIT:
             return ["torch"]
+        if leaf[:1].isupper() and name.startswith(apis.LAYER_LIBRARY_PREFIXES):
+            return ["torch"]  # dgl.nn.GraphConv(...), torch_geometric.nn.GCNConv(...): initial weights
         if name == apis.DATALOADER:
             if literal(site.kwarg("shuffle")) is True and not has_gen and site.kwarg("sampler") is None:
                 return ["torch"]
@@ -1921,7 +1923,8 @@ def _plan(name: str) -> str:
     if (name in _SPECIAL_CALLS or name.endswith("._set_cudnn_benchmark") or _global_draw(name)
             or (mod == "torch.nn.init" and leaf in apis.TORCH_INIT_RANDOM)
             or (mod == "torch.nn" and leaf in apis.NN_RANDOM_INIT)
-            or name.startswith("torchvision.transforms.") or op_match.has_call_form(name)):
+            or name.startswith("torchvision.transforms.") or op_match.has_call_form(name)
+            or (leaf[:1].isupper() and name.startswith(apis.LAYER_LIBRARY_PREFIXES))):
         return _FULL
     if name in apis.AUTOGRAD_CALLS or name.startswith(apis.OPTIMIZER_MODULES):
         return _KEEP  # kept as a call: it shows the program trains (SDL301/SDL302, see apis.is_training_call)
@@ -2252,7 +2255,8 @@ def _initialises_parameters(name: str) -> bool:
     """``nn.Linear(...)`` and the like (their ``reset_parameters`` draws) or ``torch.nn.init.*``."""
     mod, _, leaf = name.rpartition(".")
     return (mod == "torch.nn" and leaf in apis.NN_RANDOM_INIT and leaf not in _DRAWS_IN_FORWARD) or (
-        mod == "torch.nn.init" and leaf in apis.TORCH_INIT_RANDOM) or name in apis.LIBRARY_INIT_DRAWS
+        mod == "torch.nn.init" and leaf in apis.TORCH_INIT_RANDOM) or name in apis.LIBRARY_INIT_DRAWS or (
+        leaf[:1].isupper() and name.startswith(apis.LAYER_LIBRARY_PREFIXES))
 
 
 # layers of NN_RANDOM_INIT that draw when they run (in training mode), not when they are built

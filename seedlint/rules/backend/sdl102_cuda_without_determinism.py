@@ -89,7 +89,8 @@ class CudaWithoutDeterminism(Rule):
     whole (`torch.compile`, `torch.hub.load`, `torch.jit.load`), uses attention (`nn.MultiheadAttention`,
     `nn.Transformer*`, `F.scaled_dot_product_attention`, whose fused kernels are not claimed to be
     deterministic), or imports a third-party package that may build layers seedlint cannot see (a model zoo: anything but array, plotting, logging, config,
-    environment, data, download, text-processing and extension-building packages, and the data parts of
+    environment, data, download, text-processing and extension-building packages, DGL (its message passing runs
+    in DGL's own kernels, which deterministic mode does not reach), and the data parts of
     torchvision / torchaudio / torchtext (`transforms`, `datasets`, `data`, `vocab`); a bare `import torchvision` counts through what is called with it, `torchvision.models.*`). A model of
     linear layers, embeddings and activations written in the project (most reinforcement-learning agents,
     recommenders, MLPs) has nothing deterministic mode would change. When such an import is the program's
@@ -155,6 +156,10 @@ class CudaWithoutDeterminism(Rule):
         Valid("import torch\ntorch.manual_seed(0)\nnet = torch.nn.Conv2d(3, 6, 5)\n"
               "net(torch.randn(1, 3, 8, 8)).sum().backward()\n"
               "device = torch.device('cuda:0' if torch.cuda.is_available() else 'cpu')\nprint(f'device: {device}')\n"),
+        # DGL's layers pass messages in DGL's own kernels, which deterministic mode does not reach
+        Valid("import torch\nimport dgl\nfrom dgl.nn import GraphConv\nif __name__ == '__main__':\n"
+              "    torch.manual_seed(0)\n    g = dgl.graph(([0, 1], [1, 0])).to('cuda')\n"
+              "    conv = GraphConv(8, 2).to('cuda')\n    conv(g, torch.ones(2, 8, device='cuda')).sum().backward()\n"),
         # a sentence-transformers model given the CPU
         Valid("import torch\nfrom sentence_transformers import SentenceTransformer, losses\n"
               "torch.manual_seed(0)\nmodel = SentenceTransformer('bert-base-uncased', device='cpu')\n"

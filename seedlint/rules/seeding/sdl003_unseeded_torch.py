@@ -16,7 +16,9 @@ class UnseededTorch(Rule):
     that does. Draws include explicit calls (`torch.rand*`, `randperm`, `normal_`, `bernoulli`,
     `multinomial`, `F.dropout` ...) and implicit ones: building `torch.nn` layers with parameters
     (their init draws from the RNG), peft's `get_peft_model` (its new LoRA `A` matrices start from
-    `nn.init.kaiming_uniform_`: peft 0.22.0 `tuners/lora/layer.py:364-370`), torch_geometric's
+    `nn.init.kaiming_uniform_`: peft 0.22.0 `tuners/lora/layer.py:364-370`), the layer classes of
+    `torch_geometric.nn` and `dgl.nn` (their `reset_parameters`: torch_geometric 2.8.1 `nn/inits.py` glorot,
+    dgl 2.1.0 `nn/pytorch/conv/graphconv.py` xavier_uniform_), torch_geometric's
     `structured_negative_sampling` (`torch.randint`: torch_geometric 2.8.1 `utils/_negative_sampling.py:258`),
     `nn.Dropout`, `DataLoader(shuffle=True)` and random samplers
     without `generator=`, `random_split`, torchvision's random transforms.
@@ -122,6 +124,10 @@ class UnseededTorch(Rule):
                 "        torch.manual_seed(random_seed)\n    net = torch.nn.Linear(2, 2)\n"
                 "    torch.optim.Adam(net.parameters())\nif __name__ == '__main__':\n    train()\n",
                 expected=((6, 11),)),
+        # a graph layer's initial weights (dgl's GATConv example)
+        Invalid("import torch\nfrom dgl.nn import GATConv\nif __name__ == '__main__':\n"
+                "    conv = GATConv(8, 8, num_heads=2)\n    torch.optim.Adam(conv.parameters())\n",
+                expected=((4, 12),)),
         # the function a factory returns, called through the name it was given (score_sde_pytorch's step_fn)
         Invalid({"train.py": "import torch\nfrom losses import get_step_fn\ndef main():\n    step = get_step_fn(0.1)\n"
                              "    for _ in range(3):\n        step(torch.zeros(2))\nif __name__ == '__main__':\n    main()\n",
