@@ -29,6 +29,8 @@ from seedlint.project.facts import analyze
 from seedlint.rules import all_rules
 
 MAX_PASSES = 8
+# file fixers whose rule also reports from the project step, at a call (found again by where the call starts)
+PROJECT_CALL_FINDINGS = frozenset({"SDL206"})
 SEED_MAX = 2**32 - 1
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -192,8 +194,8 @@ class _Fixer:
                 # what the project step of the rule reported at a call of this file (SDL206: a dataset keeps
                 # what another module's function lists), found by where the call starts
                 done = {(d.line, d.col) for _, d in found}
-                rest = {(d.line, d.col): d for d in st.diagnostics
-                        if d.path == path and d.code == code and (d.line, d.col) not in done}
+                rest = {(d.line, d.col): d for d in st.diagnostics if code in PROJECT_CALL_FINDINGS
+                        and d.path == path and d.code == code and (d.line, d.col) not in done}
                 if rest:
                     for s in ctx.calls:
                         d = rest.pop(ed.diag_key(s.node)[:2], None)

@@ -1227,6 +1227,10 @@ class Analyzer:
         """Is every other read of ``name`` in the file an argument of ``print`` or a logging call (also inside
         an f-string)? The module's tree is searched, function bodies included: a device object only printed
         puts nothing on CUDA."""
+        word = re.compile(r"\b" + re.escape(name) + r"\b")
+        lines = [line for line in self.source.splitlines() if word.search(line) and not line.lstrip().startswith("#")]
+        if sum(1 for line in lines if "print" not in line and "log" not in line and "info" not in line) > 1:
+            return False  # (a line besides the assignment reads it outside a print: the common case, decided fast)
         printed: Set[int] = set()
         reads = []
         for node in ast.walk(self.tree):
@@ -1293,9 +1297,10 @@ class Analyzer:
             self._note_rng_attribute(target, value)
         if type(target) is ast.Attribute and self.scope.self_name is not None:
             self._note_self_attr(target, value)
+        # `c.network_kwargs.class_name = 'training.networks.VPPrecond'` (or `kwargs["class_name"] = ...`)
         if type(value) is ast.Constant and (type(target) is ast.Attribute and target.attr in _BY_NAME_KEYS  # type: ignore[attr-defined]
                                             or type(target) is ast.Subscript and literal(target.slice) in _BY_NAME_KEYS):  # type: ignore[attr-defined]
-            self._import_by_name(value.value, stmt)  # c.network_kwargs.class_name = 'training.networks.VPPrecond'  # type: ignore[attr-defined]
+            self._import_by_name(value.value, stmt)  # type: ignore[attr-defined]
         if isinstance(target, (ast.Tuple, ast.List)):
             if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
                 for t, v in zip(target.elts, value.elts):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 from seedlint.diagnostics import Diagnostic, FixSafety
@@ -248,20 +249,25 @@ class FilesystemOrder(Rule):
         # the char-RNN tutorial's `all_categories.append(...)` in a loop over `glob.glob`)
         an = ctx.analyzer
         for scope in (an.module_scope, *an.fn_scopes.values()):
-            for name, bnd in scope.bindings.items():
+            bindings = scope.bindings
+            if not bindings or not _ID_HINT(" ".join(bindings).lower()):
+                continue  # one test per scope: most have no such name
+            for name, bnd in bindings.items():
                 if bnd.kind == "var" and bnd.values and _names_ids(name) and (id(scope), name) not in in_place:
                     for v in bnd.values:
                         yield from report(v, scope, f"`{name}` numbers its entries in that order (an id per position)")
         for site in ctx.assigns:
             attr = site.target.attr if type(site.target) is ast.Attribute else ""  # type: ignore[attr-defined]
-            if attr and _names_ids(attr):
+            if attr and _ID_HINT(attr.lower()) and _names_ids(attr):
                 yield from report(site.value, site.scope, f"`{attr}` numbers its entries in that order (an id per position)")
-        for node in ast.walk(ctx.tree):
-            if type(node) is ast.For:
-                target = _appended_to(node)  # type: ignore[arg-type]
-                if target is not None and _names_ids(target) and (id(an.module_scope), target) not in in_place:
-                    yield from report(node.iter, an.module_scope,  # type: ignore[attr-defined]
-                                      f"`{target}` numbers what it adds in that order (an id per position)")
+        if any(c.method == "append" and type(c.node.func.value) is ast.Name  # type: ignore[attr-defined]
+               and _names_ids(c.node.func.value.id) for c in ctx.calls):  # type: ignore[attr-defined]
+            for node in ast.walk(ctx.tree):
+                if type(node) is ast.For:
+                    target = _appended_to(node)  # type: ignore[arg-type]
+                    if target is not None and _names_ids(target) and (id(an.module_scope), target) not in in_place:
+                        yield from report(node.iter, an.module_scope,  # type: ignore[attr-defined]
+                                          f"`{target}` numbers what it adds in that order (an id per position)")
         for c in ctx.calls:
             shuffler = SHUFFLERS.get(c.name or "")
             if shuffler is None and c.name is None and c.method in ("shuffle", "permutation", "choice"):
@@ -273,6 +279,10 @@ class FilesystemOrder(Rule):
 # words of a name for a list whose positions become ids: class names, categories, speakers, a vocabulary
 _ID_WORDS = frozenset({"class", "classes", "classname", "classnames", "category", "categories", "speaker", "speakers",
                        "vocab", "vocabulary", "symbols", "itos", "idx2label", "id2label", "idx2class", "id2class"})
+
+
+# a quick test before _names_ids splits a name into words
+_ID_HINT = re.compile("class|categor|speaker|vocab|symbol|itos|2label").search
 
 
 def _names_ids(name: str) -> bool:
@@ -331,7 +341,8 @@ def _listings(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, O
                 for ret in _returns(fn):
                     yield from _listings(ctx, ret, fn_scope, names, in_place, depth + 1, others)
         elif others is not None and name is not None and not name.startswith("<") and not _foreign(name):
-            others.append((expr, name))  # type: ignore[arg-type]  # `utils.recursive_glob(...)`: maybe a listing
+            # `utils.recursive_glob(...)`: maybe a listing, which the project step decides
+            others.append((expr, name))  # type: ignore[arg-type]
     elif t in (ast.ListComp, ast.GeneratorExp):
         # every clause: `[p for ext in exts for p in Path(root).glob(f"*.{ext}")]` keeps the inner listing's order
         for gen in expr.generators:  # type: ignore[attr-defined]
