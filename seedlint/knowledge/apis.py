@@ -110,8 +110,9 @@ LIBRARY_INIT_DRAWS: FrozenSet[str] = frozenset({
     "peft.inject_adapter_in_model", "peft.mapping.inject_adapter_in_model",
 })
 # graph-network layer classes whose constructors draw their initial weights from the global torch RNG, as a torch.nn
-# layer does (their reset_parameters: torch_geometric 2.8.1 nn/inits.py glorot -> tensor.uniform_; dgl 2.1.0
-# nn/pytorch/conv/graphconv.py reset_parameters -> init.xavier_uniform_): a class under these modules
+# layer does (their reset_parameters: torch_geometric 2.8.1 nn/dense/linear.py:26-38, :116-118 -> nn/inits.py:30-33
+# `uniform_`; dgl 2.1.0 nn/pytorch/conv/graphconv.py:322-338 `init.xavier_uniform_`): a class under these modules
+# (a class without parameters among them counts too; it seldom comes first)
 LAYER_LIBRARY_PREFIXES: Tuple[str, ...] = ("torch_geometric.nn.", "dgl.nn.")
 # third-party functions that draw from a global RNG each time they are called -> the RNGs (the layer builders
 # above among them)

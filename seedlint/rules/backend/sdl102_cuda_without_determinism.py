@@ -90,7 +90,9 @@ class CudaWithoutDeterminism(Rule):
     `nn.Transformer*`, `F.scaled_dot_product_attention`, whose fused kernels are not claimed to be
     deterministic), or imports a third-party package that may build layers seedlint cannot see (a model zoo: anything but array, plotting, logging, config,
     environment, data, download, text-processing and extension-building packages, DGL (its message passing runs
-    in DGL's own kernels, which deterministic mode does not reach), and the data parts of
+    in DGL's own C kernels, not in ATen ops: dgl 2.1.0 `backend/pytorch/sparse.py:162-165` wraps `_gspmm`, which
+    calls `_CAPI_DGLKernelSpMM`, `_sparse_ops.py:239`; deterministic mode acts on ATen's listed ops, cuDNN's
+    choice of algorithm and Inductor, research notes "Backend flags"), and the data parts of
     torchvision / torchaudio / torchtext (`transforms`, `datasets`, `data`, `vocab`); a bare `import torchvision` counts through what is called with it, `torchvision.models.*`). A model of
     linear layers, embeddings and activations written in the project (most reinforcement-learning agents,
     recommenders, MLPs) has nothing deterministic mode would change. When such an import is the program's

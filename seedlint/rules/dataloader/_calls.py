@@ -1,10 +1,11 @@
-"""What SDL206 and SDL207 share: a call's resolved name, looked up when a rule first asks for it, and what a
-dataset class keeps on ``self`` (its order is the data order)."""
+"""What SDL206 and SDL207 share: a call's resolved name, looked up when a rule first asks for it, what a
+dataset class keeps on ``self`` (its order is the data order), and the values kept under a name that says the
+positions of its entries become ids (a vocabulary, class names)."""
 
 from __future__ import annotations
 
 import ast
-from typing import Dict, Iterator, Optional, Set, Tuple
+from typing import AbstractSet, Callable, Dict, Iterator, Optional, Set, Tuple
 
 from seedlint.project.facts import FileContext, Scope
 
@@ -91,3 +92,33 @@ def sorted_attrs(ctx: FileContext, cls: ast.ClassDef, names: Dict[int, Optional[
                     if type(t) is ast.Attribute:
                         out.add(t.attr)  # type: ignore[attr-defined]
     return out
+
+
+def says(name: str, words: AbstractSet[str]) -> bool:
+    """Does one word of a ``snake_case`` name, singular or plural, belong to ``words``? (``class_names`` says
+    "class", ``all_categories`` "category")"""
+    for w in name.lower().replace("-", "_").split("_"):
+        if w and (w in words or (w.endswith("s") and w[:-1] in words) or (w.endswith("es") and w[:-2] in words)
+                  or (w.endswith("ies") and w[:-3] + "y" in words)):
+            return True
+    return False
+
+
+def named_values(ctx: FileContext, hint: Callable[[str], object], named: Callable[[str], bool]
+                 ) -> Iterator[Tuple[str, ast.expr, Scope]]:
+    """The values given to the local and module names and to the attributes that ``named`` accepts
+    (``vocab = ...``, ``self.classes = ...``), with the scope each is in; ``hint`` is a quick test on the
+    lower-cased names that lets most scopes be skipped at once."""
+    an = ctx.analyzer
+    for scope in (an.module_scope, *an.fn_scopes.values()):
+        bindings = scope.bindings
+        if not bindings or not hint(" ".join(bindings).lower()):
+            continue  # one test per scope: most have no such name
+        for name, bnd in bindings.items():
+            if bnd.kind == "var" and bnd.values and hint(name.lower()) and named(name):
+                for v in bnd.values:
+                    yield name, v, scope
+    for site in ctx.assigns:
+        attr = site.target.attr if type(site.target) is ast.Attribute else ""  # type: ignore[attr-defined]
+        if attr and hint(attr.lower()) and named(attr):
+            yield attr, site.value, site.scope

@@ -15,7 +15,8 @@ class DistributedSamplerWithoutSetEpoch(Rule):
     on the way from its entry point that calls `.set_epoch(...)` (on the sampler, or through the loader:
     `loader.sampler.set_epoch(epoch)`). A sampler built by a shared helper that the training program
     pairs with `set_epoch` is not reported because an evaluation script reaches the same helper, nor is
-    a sampler for an evaluation pass, whose order changes nothing it computes: one built under
+    a sampler for an evaluation pass, which trains nothing, so its order can change its metrics only by
+    the rounding of their sums: one built under
     `torch.no_grad()` (or in a function decorated with it), or given a dataset named as held-out data
     (`DistributedSampler(valset)`, `val_dataset`, `test_ds`, `dataset_valid`).
 
@@ -70,7 +71,7 @@ class DistributedSamplerWithoutSetEpoch(Rule):
         "        self.dl = DataLoader(ds, sampler=DistributedSampler(ds))\n    def run(self):\n"
         "        for e in range(3):\n            self.dl.sampler.set_epoch(e)\nif __name__ == '__main__':\n"
         "    T([1]).run()\n",
-        # an evaluation pass (tacotron2's validate(), rebuilt on every call): its order changes nothing
+        # an evaluation pass (tacotron2's validate(), rebuilt on every call): it trains nothing
         "import torch\nfrom torch.utils.data import DataLoader, DistributedSampler\ndef validate(model, valset):\n"
         "    with torch.no_grad():\n        s = DistributedSampler(valset)\n"
         "        return sum(model(x).sum() for x in DataLoader(valset, sampler=s))\n"

@@ -5,10 +5,9 @@ import re
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 from seedlint.diagnostics import Diagnostic, FixSafety
-from seedlint.project.facts import FileContext, Scope
-from seedlint.project.facts import LOCAL, _foreign
-from seedlint.rules.dataloader._calls import (LIST_MAKERS, SORTERS, ZIPPERS, call_name, is_dataset_class, sorted_attrs,
-                                              stored_on_self)
+from seedlint.project.facts import LOCAL, FileContext, Scope, _foreign, _returned
+from seedlint.rules.dataloader._calls import (LIST_MAKERS, SORTERS, ZIPPERS, call_name, is_dataset_class, named_values,
+                                              says, sorted_attrs, stored_on_self)
 from seedlint.rules.base import Finding, Invalid, Rule, Valid
 
 # calls that list a directory in the order the filesystem gives
@@ -248,18 +247,9 @@ class FilesystemOrder(Rule):
         # a list whose positions become ids (`classes = os.listdir(root)`, then `{c: i for i, c in enumerate(classes)}`;
         # the char-RNN tutorial's `all_categories.append(...)` in a loop over `glob.glob`)
         an = ctx.analyzer
-        for scope in (an.module_scope, *an.fn_scopes.values()):
-            bindings = scope.bindings
-            if not bindings or not _ID_HINT(" ".join(bindings).lower()):
-                continue  # one test per scope: most have no such name
-            for name, bnd in bindings.items():
-                if bnd.kind == "var" and bnd.values and _names_ids(name) and (id(scope), name) not in in_place:
-                    for v in bnd.values:
-                        yield from report(v, scope, f"`{name}` numbers its entries in that order (an id per position)")
-        for site in ctx.assigns:
-            attr = site.target.attr if type(site.target) is ast.Attribute else ""  # type: ignore[attr-defined]
-            if attr and _ID_HINT(attr.lower()) and _names_ids(attr):
-                yield from report(site.value, site.scope, f"`{attr}` numbers its entries in that order (an id per position)")
+        for name, value, scope in named_values(ctx, _ID_HINT, _names_ids):
+            if (id(scope), name) not in in_place:  # (`classes.sort()` in the same scope)
+                yield from report(value, scope, f"`{name}` numbers its entries in that order (an id per position)")
         if any(c.method == "append" and type(c.node.func.value) is ast.Name  # type: ignore[attr-defined]
                and _names_ids(c.node.func.value.id) for c in ctx.calls):  # type: ignore[attr-defined]
             for node in ast.walk(ctx.tree):
@@ -276,9 +266,11 @@ class FilesystemOrder(Rule):
                 yield from report(c.node.args[0], c.scope, f"`{shuffler}` draws from that order")
 
 
-# words of a name for a list whose positions become ids: class names, categories, speakers, a vocabulary
-_ID_WORDS = frozenset({"class", "classes", "classname", "classnames", "category", "categories", "speaker", "speakers",
-                       "vocab", "vocabulary", "symbols", "itos", "idx2label", "id2label", "idx2class", "id2class"})
+# words of a name for a list whose positions become ids: class names, categories, speakers, a vocabulary (singular;
+# `says` takes plurals too); and of one that holds files or numbers instead
+_ID_WORDS = frozenset({"class", "classname", "category", "speaker", "vocab", "vocabulary", "symbol", "itos",
+                       "idx2label", "id2label", "idx2class", "id2class"})
+_NOT_ID_WORDS = frozenset({"file", "path", "dir", "count", "weight"})
 
 
 # a quick test before _names_ids splits a name into words
@@ -288,10 +280,7 @@ _ID_HINT = re.compile("class|categor|speaker|vocab|symbol|itos|2label").search
 def _names_ids(name: str) -> bool:
     """Does a name say its list gives each entry an id by position (``classes``, ``all_categories``,
     ``class_names``, ``speakers``)? A list of files (``label_files``) does not."""
-    words = [w for w in name.lower().split("_") if w]
-    return (any(w in _ID_WORDS for w in words)
-            and not any(w in ("file", "files", "path", "paths", "dir", "dirs", "count", "counts", "weight", "weights")
-                        for w in words))
+    return says(name, _ID_WORDS) and not says(name, _NOT_ID_WORDS)
 
 
 def _appended_to(loop: ast.For) -> Optional[str]:
@@ -338,7 +327,7 @@ def _listings(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, O
             lid = name[len(LOCAL):]
             fn, fn_scope = ctx.analyzer.functions.get(lid), ctx.analyzer.fn_scopes.get(lid)
             if fn is not None and fn_scope is not None:
-                for ret in _returns(fn):
+                for ret in _returned(fn):
                     yield from _listings(ctx, ret, fn_scope, names, in_place, depth + 1, others)
         elif others is not None and name is not None and not name.startswith("<") and not _foreign(name):
             # `utils.recursive_glob(...)`: maybe a listing, which the project step decides
@@ -374,7 +363,7 @@ def listing_facts(ctx: FileContext) -> Tuple[Dict[str, str], List[Dict[str, Any]
             scope = an.fn_scopes.get(lid)
             if "." in lid or scope is None:
                 continue  # (module-level functions: what another module can import)
-            hit = next((h for ret in _returns(fn) if _list_shaped(ctx, ret, scope, names)
+            hit = next((h for ret in _returned(fn) if _list_shaped(ctx, ret, scope, names)
                         for h in _listings(ctx, ret, scope, names, in_place, 0)), None)
             if hit is not None:
                 returned[lid] = hit[1]
@@ -415,18 +404,6 @@ def _sorted_in_place(ctx: FileContext) -> Set[Tuple[int, str]]:
     """Names sorted in place (`files.sort()`), with the scope that sorts them."""
     return {(id(c.scope), c.node.func.value.id) for c in ctx.calls  # type: ignore[attr-defined]
             if c.method == "sort" and type(c.node.func.value) is ast.Name}  # type: ignore[attr-defined]
-
-
-def _returns(fn: ast.AST) -> Iterator[ast.expr]:
-    """The values a function returns (not those of the functions it defines)."""
-    todo = list(ast.iter_child_nodes(fn))
-    while todo:
-        node = todo.pop()
-        if type(node) is ast.Return:
-            if node.value is not None:  # type: ignore[attr-defined]
-                yield node.value  # type: ignore[attr-defined]
-        elif type(node) not in (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef):
-            todo.extend(ast.iter_child_nodes(node))
 
 
 def _path_like(ctx: FileContext, expr: ast.expr, scope: Scope, names: Dict[int, Optional[str]]) -> bool:

@@ -5,7 +5,8 @@ import re
 from typing import Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
 from seedlint.project.facts import FileContext, Scope
-from seedlint.rules.dataloader._calls import LIST_MAKERS, call_name, is_dataset_class, sorted_attrs, stored_on_self
+from seedlint.rules.dataloader._calls import (LIST_MAKERS, call_name, is_dataset_class, named_values, says,
+                                              sorted_attrs, stored_on_self)
 from seedlint.rules.base import Finding, Invalid, Rule, Valid
 
 # what turns an iterable into an ordered sequence, in the iterable's order
@@ -121,18 +122,7 @@ class HashOrder(Rule):
         enumerates = [c for c in calls if c.name in ENUMERATE and c.node.args]
         # a vocabulary, label or class list taken from a set of strings: a local or module name, or an attribute
         an = ctx.analyzer
-        stored: List[Tuple[str, ast.expr, Scope]] = []
-        for scope in (an.module_scope, *an.fn_scopes.values()):
-            bindings = scope.bindings
-            if not bindings or not _INDEX_HINT(" ".join(bindings).lower()):
-                continue  # one test per scope: most have no such name
-            for name, bnd in bindings.items():
-                if bnd.kind == "var" and bnd.values and _INDEX_HINT(name.lower()) and _names_an_index(name):
-                    stored.extend((name, v, scope) for v in bnd.values)
-        for site in ctx.assigns:
-            attr = site.target.attr if type(site.target) is ast.Attribute else ""  # type: ignore[attr-defined]
-            if attr and _INDEX_HINT(attr.lower()) and _names_an_index(attr):
-                stored.append((attr, site.value, site.scope))
+        stored: List[Tuple[str, ast.expr, Scope]] = list(named_values(ctx, _INDEX_HINT, _names_an_index))
         names: Dict[int, Optional[str]] = {}  # resolved call names, as they are looked up
         # a dataset's sample list: its order is the data order, whatever it is called
         in_dataset: Set[int] = set()
@@ -178,10 +168,7 @@ _INDEX_HINT = re.compile("vocab|char|token|word|label|class|symbol|itos|2word|2l
 
 def _names_an_index(name: str) -> bool:
     """Does a name say it holds what ids or positions are given to (``vocab``, ``chars``, ``class_names``)?"""
-    words = [w for w in name.lower().replace("-", "_").split("_") if w]
-    return any(w in INDEX_WORDS or (w.endswith("s") and w[:-1] in INDEX_WORDS)
-               or (w.endswith("es") and w[:-2] in INDEX_WORDS) or (w.endswith("ies") and w[:-3] + "y" in INDEX_WORDS)
-               for w in words)
+    return says(name, INDEX_WORDS)
 
 
 def _message(how: str, target: Optional[str] = None, dataset: bool = False) -> str:

@@ -67,7 +67,11 @@ class NondeterministicOp(Rule):
       fairseq's `SequenceGenerator` and transformers' `GenerationMixin` decorate with `torch.no_grad()`;
       nor in the body of an `if` that asks whether the model decodes with a cache of keys and values
       (`if use_kv_cache:`, `if past_key_values is not None:`, fairseq's `incremental_state`), which is
-      generation code; nor in a function or method (not `forward`) that its file calls only where autograd is off: from a
+      generation code; nor in a model's evaluation branch (the `else` of `if self.training:`, the body of
+      `if not self.training:`, or what follows `if self.training: return ...` in the same block), which
+      a training step, run in training mode, never takes: a backward of the training loss cannot reach it
+      (evaluation outputs are not differentiated, as a rule; they usually run under `torch.no_grad()`); nor in a
+      function or method (not `forward`) that its file calls only where autograd is off: from a
       `@torch.no_grad()` method, under `with torch.no_grad():`, or from another such function.
       Index arithmetic (`torch.arange(n).repeat_interleave(r)`) and data preprocessing are not
       differentiated.

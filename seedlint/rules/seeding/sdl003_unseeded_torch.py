@@ -17,8 +17,8 @@ class UnseededTorch(Rule):
     `multinomial`, `F.dropout` ...) and implicit ones: building `torch.nn` layers with parameters
     (their init draws from the RNG), peft's `get_peft_model` (its new LoRA `A` matrices start from
     `nn.init.kaiming_uniform_`: peft 0.22.0 `tuners/lora/layer.py:364-370`), the layer classes of
-    `torch_geometric.nn` and `dgl.nn` (their `reset_parameters`: torch_geometric 2.8.1 `nn/inits.py` glorot,
-    dgl 2.1.0 `nn/pytorch/conv/graphconv.py` xavier_uniform_), torch_geometric's
+    `torch_geometric.nn` and `dgl.nn` (their `reset_parameters`: torch_geometric 2.8.1 `nn/dense/linear.py:116-118`
+    -> `nn/inits.py:30-33`, dgl 2.1.0 `nn/pytorch/conv/graphconv.py:322-338`), torch_geometric's
     `structured_negative_sampling` (`torch.randint`: torch_geometric 2.8.1 `utils/_negative_sampling.py:258`),
     `nn.Dropout`, `DataLoader(shuffle=True)` and random samplers
     without `generator=`, `random_split`, torchvision's random transforms.
